@@ -1,0 +1,41 @@
+# Thin wrapper around CMake and the test scripts. See README.md.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps build test demo bench clean asan fuzz check-fast
+
+all: build
+
+deps:
+	@sh scripts/deps.sh
+
+build:
+	@cmake -S . -B $(BUILD) -DSS_WERROR=ON >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+asan:
+	@cmake -S . -B $(ASAN_BUILD) -DSS_WERROR=ON -DSS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+
+fuzz:
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DSS_FUZZ=ON -DSS_WERROR=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
+
+# The whole suite: release build, sanitizer build, valgrind, fuzz, e2e.
+test: deps
+	@sh tests/run.sh
+
+# Only the release build's unit, vector and e2e tests (for development).
+check-fast: build
+	@SS_STAGES=release sh tests/run.sh
+
+demo: deps build
+	@sh examples/demo.sh
+
+bench: deps build
+	@sh bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

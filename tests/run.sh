@@ -1,0 +1,144 @@
+#!/bin/sh
+# The whole test suite, stage by stage. Ends with "N passed, N failed".
+#
+#   release   -Werror build; unit tests and vectors (CTest); e2e tests
+#   asan      the same suite built with ASan+UBSan
+#   valgrind  the unit tests under valgrind (release build)
+#   fuzz      every libFuzzer target for SS_FUZZ_SECONDS (default 8) each
+#
+# SS_STAGES picks stages (default: all four); SS_E2E picks e2e scripts by
+# glob (default t*.sh).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+stages=${SS_STAGES:-release asan valgrind fuzz}
+jobs=$(nproc)
+passed=0
+failed=0
+failures=""
+log_dir="$top/build/test-logs"
+mkdir -p "$log_dir"
+
+count() { # count <passed> <failed> <stage>
+	passed=$((passed + $1))
+	failed=$((failed + $2))
+	echo "== $3: $1 passed, $2 failed"
+}
+
+fail_build() {
+	failed=$((failed + 1))
+	failures="$failures $1"
+	echo "== $1: BUILD FAILED (see above)"
+}
+
+run_ctest() { # run_ctest <builddir> <stage>
+	out="$log_dir/ctest-$2.log"
+	(cd "$1" && ctest -j"$jobs" --output-on-failure --timeout 600) >"$out" 2>&1
+	tail -n 40 "$out" | grep -E '^(The following|[[:space:]]+[0-9]+ - )' || true
+	grep -E 'tests passed|Failed|\*\*\*' "$out" | tail -n 15
+	tot=$(sed -n 's/.*tests failed out of \([0-9]*\).*/\1/p' "$out" | tail -n1)
+	bad=$(sed -n 's/.*, \([0-9]*\) tests failed out of.*/\1/p' "$out" | tail -n1)
+	if [ -z "$tot" ]; then
+		grep -q 'No tests were found' "$out" && { count 0 0 "$2 ctest"; return; }
+		count 0 1 "$2 ctest (no summary)"; failures="$failures $2:ctest"; return
+	fi
+	[ "$bad" -gt 0 ] && failures="$failures $2:ctest"
+	count $((tot - bad)) "$bad" "$2 ctest"
+}
+
+run_e2e() { # run_e2e <builddir> <stage>
+	p=0; f=0
+	for t in "$top"/tests/e2e/${SS_E2E:-t*.sh}; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .sh)
+		out="$log_dir/e2e-$2-$name.log"
+		SS_BUILD_DIR="$1" SS_SRC_DIR="$top" SS_SHARED_DIR="$top/../shared" \
+			timeout -k 10 900 bash "$t" >"$out" 2>&1
+		rc=$?
+		ok=$(grep -c '^ok ' "$out")
+		nok=$(grep -c '^not ok ' "$out")
+		if [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then
+			nok=1
+			echo "not ok - $name exited $rc" >>"$out"
+		fi
+		p=$((p + ok)); f=$((f + nok))
+		if [ "$nok" -gt 0 ]; then
+			failures="$failures $2:$name"
+			echo "-- $name: $ok ok, $nok not ok (log: $out)"
+			grep -E '^not ok|^#' "$out" | head -n 40
+		else
+			echo "-- $name: $ok ok"
+		fi
+	done
+	count "$p" "$f" "$2 e2e"
+}
+
+stage_release() {
+	echo "== release build"
+	if make -s build BUILD=build; then
+		run_ctest "$top/build" release
+		run_e2e "$top/build" release
+	else
+		fail_build release
+	fi
+}
+
+stage_asan() {
+	echo "== asan build"
+	if make -s asan ASAN_BUILD=build-asan; then
+		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+		export LSAN_OPTIONS=suppressions="$top/tests/lsan.supp"
+		run_ctest "$top/build-asan" asan
+		run_e2e "$top/build-asan" asan
+		unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+	else
+		fail_build asan
+	fi
+}
+
+stage_valgrind() {
+	echo "== valgrind (unit tests)"
+	[ -d "$top/build/tests" ] || make -s build BUILD=build || { fail_build valgrind; return; }
+	p=0; f=0
+	for bin in $(find "$top/build/tests" -maxdepth 1 -type f -name 'unit_*' -perm -u+x | sort); do
+		name=$(basename "$bin")
+		if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--suppressions="$top/tests/valgrind.supp" "$bin" >"$log_dir/valgrind-$name.log" 2>&1; then
+			p=$((p + 1))
+		else
+			f=$((f + 1)); failures="$failures valgrind:$name"
+			echo "-- $name failed under valgrind"; tail -n 30 "$log_dir/valgrind-$name.log"
+		fi
+	done
+	count "$p" "$f" valgrind
+}
+
+stage_fuzz() {
+	echo "== fuzz build (clang, libFuzzer)"
+	if ! make -s fuzz FUZZ_BUILD=build-fuzz; then
+		fail_build fuzz; return
+	fi
+	p=0; f=0
+	for bin in $(find "$top/build-fuzz/tests/fuzz" -maxdepth 1 -type f -name 'fuzz_*' -perm -u+x | sort); do
+		name=$(basename "$bin"); short=${name#fuzz_}
+		work="$top/build-fuzz/corpus-work/$short"
+		rm -rf "$work"; mkdir -p "$work"
+		[ -d "$top/tests/fuzz/corpus/$short" ] && cp -r "$top/tests/fuzz/corpus/$short/." "$work/"
+		if "$bin" -max_total_time="${SS_FUZZ_SECONDS:-8}" -rss_limit_mb=1024 -timeout=10 \
+			-print_final_stats=0 "$work" >"$log_dir/fuzz-$short.log" 2>&1; then
+			p=$((p + 1))
+		else
+			f=$((f + 1)); failures="$failures fuzz:$short"
+			echo "-- fuzz $short found a crash"; tail -n 30 "$log_dir/fuzz-$short.log"
+		fi
+	done
+	count "$p" "$f" fuzz
+}
+
+for s in $stages; do
+	"stage_$s"
+done
+[ -n "$failures" ] && echo "failures:$failures"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
