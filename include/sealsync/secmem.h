@@ -1,0 +1,38 @@
+/*
+ * secmem.h: guarded memory for secrets (file keys, identities, plaintext).
+ *
+ * Memory comes from sodium_malloc: guard pages around it, mlock where the
+ * system allows, and a canary. Containers lock little memory, so callers keep
+ * a few long-lived slots (struct ss_secslot) and reuse them instead of
+ * allocating one region per value. Everything is wiped with sodium_memzero
+ * before it is freed or reused.
+ */
+#ifndef SEALSYNC_SECMEM_H
+#define SEALSYNC_SECMEM_H
+
+#include <stddef.h>
+
+#include "sealsync/err.h"
+
+/* Starts libsodium (idempotent, thread-safe). SS_E_INTERNAL if it cannot. */
+int ss_secmem_init(void) SS_MUST_CHECK;
+
+/*
+ * Guarded allocation of n bytes (n > 0), zero-filled. NULL on failure.
+ * Free with ss_secmem_free, which wipes; NULL is accepted.
+ */
+void *ss_secmem_alloc(size_t n);
+void ss_secmem_free(void *p);
+
+/*
+ * A reusable guarded region of fixed capacity. ss_secslot_wipe zeroes it for
+ * the next user; ss_secslot_free wipes and frees (NULL accepted).
+ */
+struct ss_secslot;
+int ss_secslot_new(struct ss_secslot **out, size_t cap) SS_MUST_CHECK;
+void *ss_secslot_data(struct ss_secslot *s);
+size_t ss_secslot_cap(const struct ss_secslot *s);
+void ss_secslot_wipe(struct ss_secslot *s);
+void ss_secslot_free(struct ss_secslot *s);
+
+#endif
