@@ -1,0 +1,344 @@
+/* apply.c: a planned bundle onto the cluster, all or nothing (see apply.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "sealsync/apply.h"
+#include "sealsync/bundle.h"
+#include "sealsync/inventory.h"
+#include "sealsync/kube.h"
+#include "sealsync/log.h"
+
+#define STAGE0_MAX_RANK 1 /* CRDs (0) and Namespaces (1) */
+
+static void api_version_of(const struct ss_item *it, char *buf, size_t len)
+{
+	if (it->id.group[0] != '\0')
+		snprintf(buf, len, "%s/%s", it->id.group, it->id.version);
+	else
+		snprintf(buf, len, "%s", it->id.version);
+}
+
+/* Names the item and the server's reason; never a value (kube redacts). */
+static int item_fail(struct ss_err *err, const struct ss_item *it, const char *what,
+		     const struct ss_kube_result *r)
+{
+	char desc[600];
+
+	ss_objid_describe(&it->id, desc, sizeof(desc));
+	ss_origin_err(err, &it->origin, NULL, NULL);
+	return ss_err_set(err, r->code != 0 ? r->code : SS_E_NET, "%s %s: %s", what, desc,
+			  r->message);
+}
+
+/* Applies (or dry-runs) items [from, to) in one concurrent batch. */
+static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to, int dry_run,
+		 struct ss_err *err)
+{
+	size_t n = to - from, i;
+	struct ss_kube_result *res = NULL;
+	json_t **objs = NULL;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	objs = calloc(n, sizeof(*objs));
+	res = calloc(n, sizeof(*res));
+	if (objs == NULL || res == NULL) {
+		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		objs[i] = b->items[from + i].obj;
+	rc = ss_kube_apply_batch(k, objs, n, dry_run, res, err);
+	if (rc == 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (res[i].code != 0) {
+			ss_err_clear(err);
+			rc = item_fail(err, &b->items[from + i],
+				       dry_run ? "server dry-run rejected" : "apply failed", &res[i]);
+			break;
+		}
+	}
+out:
+	free(objs);
+	free(res);
+	return rc;
+}
+
+/* Applies items with rank in [lo, hi], one batch per rank. */
+static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, int lo, int hi, int dry_run,
+		       size_t *applied, struct ss_err *err)
+{
+	size_t i = 0, j;
+	int rc;
+
+	while (i < b->n) {
+		if (b->items[i].rank < lo || b->items[i].rank > hi) {
+			i++;
+			continue;
+		}
+		for (j = i; j < b->n && b->items[j].rank == b->items[i].rank; j++)
+			;
+		rc = batch(k, b, i, j, dry_run, err);
+		if (rc != 0)
+			return rc;
+		if (!dry_run && applied != NULL)
+			*applied += j - i;
+		i = j;
+	}
+	return 0;
+}
+
+static int crd_established(const json_t *crd)
+{
+	json_t *conds = json_object_get(json_object_get(crd, "status"), "conditions"), *c;
+	size_t i;
+
+	json_array_foreach(conds, i, c) {
+		const char *type = json_string_value(json_object_get(c, "type"));
+		const char *status = json_string_value(json_object_get(c, "status"));
+
+		if (type != NULL && status != NULL && strcmp(type, "Established") == 0 &&
+		    strcmp(status, "True") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int wait_established(struct ss_kube *k, const struct ss_item *it, unsigned timeout_sec,
+			    struct ss_err *err)
+{
+	char api_version[400];
+	time_t end = time(NULL) + (time_t)timeout_sec;
+	json_t *crd = NULL;
+	int rc, ok;
+
+	api_version_of(it, api_version, sizeof(api_version));
+	for (;;) {
+		rc = ss_kube_get(k, api_version, it->id.kind, NULL, it->id.name, &crd, err);
+		if (rc != 0 && rc != SS_E_NOTFOUND)
+			return rc;
+		ok = rc == 0 && crd_established(crd);
+		json_decref(crd);
+		crd = NULL;
+		if (ok)
+			return 0;
+		if (time(NULL) >= end) {
+			ss_origin_err(err, &it->origin, "status.conditions", NULL);
+			return ss_err_set(err, SS_E_TIMEOUT,
+					  "CustomResourceDefinition %s is not Established after %us",
+					  it->id.name, timeout_sec);
+		}
+		usleep(200 * 1000);
+	}
+}
+
+static int stage0(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,
+		  size_t *applied, struct ss_err *err)
+{
+	size_t i;
+	int rc, any_crd = 0;
+
+	rc = apply_ranks(k, b, 0, STAGE0_MAX_RANK, 0, applied, err);
+	for (i = 0; rc == 0 && i < b->n && b->items[i].rank == 0; i++) {
+		any_crd = 1;
+		rc = wait_established(k, &b->items[i], o->establish_timeout_sec, err);
+	}
+	if (rc == 0 && any_crd)
+		rc = ss_kube_discover(k, err);
+	return rc;
+}
+
+/* Lists of existing objects, one per (apiVersion, kind, namespace). */
+static json_t *existing_lookup(struct ss_kube *k, json_t *cache, const struct ss_item *it,
+			       struct ss_err *err, int *rc)
+{
+	char api_version[400], key[800];
+	json_t *list = NULL, *byname, *e;
+	size_t i;
+
+	api_version_of(it, api_version, sizeof(api_version));
+	snprintf(key, sizeof(key), "%s|%s|%s", api_version, it->id.kind, it->id.ns);
+	byname = json_object_get(cache, key);
+	if (byname != NULL)
+		return json_object_get(byname, it->id.name);
+	*rc = ss_kube_list(k, api_version, it->id.kind, it->namespaced ? it->id.ns : NULL, NULL,
+			   &list, err);
+	if (*rc == SS_E_NOTFOUND) { /* kind or namespace not there yet */
+		ss_err_clear(err);
+		*rc = 0;
+	}
+	if (*rc != 0)
+		return NULL;
+	byname = json_object();
+	json_array_foreach(json_object_get(list, "items"), i, e) {
+		const char *name = json_string_value(
+			json_object_get(json_object_get(e, "metadata"), "name"));
+
+		if (name != NULL)
+			json_object_set(byname, name, json_object_get(e, "metadata"));
+	}
+	json_decref(list);
+	json_object_set_new(cache, key, byname);
+	return json_object_get(byname, it->id.name);
+}
+
+static int check_takeover(const struct ss_item *it, const json_t *meta, const char *owner,
+			  struct ss_err *err)
+{
+	const char *have = json_string_value(
+		json_object_get(json_object_get(meta, "labels"), SS_LABEL_OWNER));
+	const char *managed = json_string_value(
+		json_object_get(json_object_get(meta, "annotations"), SS_ANNOT_MANAGED));
+	char desc[600];
+
+	if (meta == NULL || (have != NULL && strcmp(have, owner) == 0))
+		return 0;
+	ss_objid_describe(&it->id, desc, sizeof(desc));
+	ss_origin_err(err, &it->origin, "metadata.name", NULL);
+	if (have != NULL)
+		return ss_err_set(err, SS_E_CONFLICT, "%s already belongs to %s, not %s", desc, have,
+				  owner);
+	if (managed != NULL && strcmp(managed, "true") == 0)
+		return 0;
+	return ss_err_set(err, SS_E_CONFLICT,
+			  "%s exists and is not managed by sealsync; annotate it with "
+			  "%s: \"true\" to let sealsync take it over",
+			  desc, SS_ANNOT_MANAGED);
+}
+
+static int check_existing(struct ss_kube *k, const struct ss_apply_opts *o,
+			  const struct ss_bundle *b, const struct ss_inventory *prev,
+			  struct ss_err *err)
+{
+	char owner[256];
+	struct ss_inv_ref r;
+	json_t *cache = json_object(), *meta;
+	size_t i;
+	int rc = 0;
+
+	if (cache == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	ss_owner_value(o->agent_name, o->unit_name, owner, sizeof(owner));
+	for (i = 0; i < b->n && rc == 0; i++) {
+		ss_inv_ref_from_id(&r, &b->items[i].id);
+		if (ss_inv_list_contains(&prev->objects, &r) || ss_inv_list_contains(&prev->pending, &r))
+			continue;
+		meta = existing_lookup(k, cache, &b->items[i], err, &rc);
+		if (rc == 0)
+			rc = check_takeover(&b->items[i], meta, owner, err);
+	}
+	json_decref(cache);
+	return rc;
+}
+
+/* Records previous ∪ new as pending when the revision adds objects. */
+static int record_pending(struct ss_kube *k, const struct ss_apply_opts *o,
+			  struct ss_inventory *prev, const struct ss_inv_list *cur,
+			  struct ss_err *err)
+{
+	struct ss_inv_list known = {0}, pend = {0};
+	size_t i;
+	int rc, adds = 0;
+
+	rc = ss_inv_list_union(&known, &prev->objects, &prev->pending);
+	for (i = 0; rc == 0 && i < cur->n; i++)
+		adds |= !ss_inv_list_contains(&known, &cur->refs[i]);
+	if (rc == 0 && adds)
+		rc = ss_inv_list_union(&pend, &known, cur);
+	ss_inv_list_release(&known);
+	if (rc != 0) {
+		ss_inv_list_release(&pend);
+		return ss_err_set(err, rc, "inventory too large");
+	}
+	if (!adds)
+		return 0;
+	ss_inv_list_release(&prev->pending);
+	prev->pending = pend;
+	return ss_inventory_save(k, o->agent_ns, o->agent_name, o->unit_name, prev, err);
+}
+
+static int commit_inventory(struct ss_kube *k, const struct ss_apply_opts *o,
+			    const char *revision, struct ss_inv_list *cur, struct ss_err *err)
+{
+	struct ss_inventory next;
+	int rc;
+
+	ss_inventory_init(&next);
+	snprintf(next.revision, sizeof(next.revision), "%s", revision);
+	next.objects = *cur;
+	rc = ss_inventory_save(k, o->agent_ns, o->agent_name, o->unit_name, &next, err);
+	memset(&next.objects, 0, sizeof(next.objects)); /* still owned by cur */
+	ss_inventory_release(&next);
+	return rc;
+}
+
+static int refuse_empty(const struct ss_apply_opts *o, const struct ss_bundle *b,
+			const struct ss_inventory *prev, struct ss_err *err)
+{
+	if (b->n > 0 || !o->prune || o->allow_empty ||
+	    prev->objects.n + prev->pending.n == 0)
+		return 0;
+	return ss_err_set(err, SS_E_INVAL,
+			  "unit %s has no objects left in Git; refusing to prune all %zu of its "
+			  "objects (set allowEmpty on the unit to allow it)",
+			  o->unit_name, prev->objects.n);
+}
+
+int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,
+		  const char *revision, struct ss_apply_stats *st, struct ss_err *err)
+{
+	struct ss_inventory prev;
+	struct ss_inv_list cur = {0};
+	int rc;
+
+	memset(st, 0, sizeof(*st));
+	ss_inventory_init(&prev);
+	st->stage = "inventory";
+	rc = ss_inventory_load(k, o->agent_ns, o->agent_name, o->unit_name, &prev, err);
+	if (rc == 0 && (rc = ss_inv_list_from_bundle(&cur, b)) != 0)
+		rc = ss_err_set(err, rc, "inventory too large");
+	if (rc == 0) {
+		st->stage = "validate";
+		rc = refuse_empty(o, b, &prev, err);
+	}
+	if (rc == 0)
+		rc = check_existing(k, o, b, &prev, err);
+	if (rc == 0) {
+		st->stage = "dry-run";
+		rc = apply_ranks(k, b, 0, STAGE0_MAX_RANK, 1, NULL, err);
+	}
+	if (rc == 0)
+		rc = record_pending(k, o, &prev, &cur, err);
+	if (rc == 0) {
+		st->stage = "stage0";
+		rc = stage0(k, o, b, &st->applied, err);
+	}
+	if (rc == 0) {
+		st->stage = "dry-run";
+		rc = apply_ranks(k, b, STAGE0_MAX_RANK + 1, 1 << 30, 1, NULL, err);
+	}
+	if (rc == 0) {
+		st->stage = "apply";
+		rc = apply_ranks(k, b, STAGE0_MAX_RANK + 1, 1 << 30, 0, &st->applied, err);
+	}
+	if (rc == 0) {
+		st->stage = "inventory";
+		rc = commit_inventory(k, o, revision, &cur, err);
+	}
+	if (rc == 0 && o->prune) {
+		st->stage = "prune";
+		rc = ss_prune_unit(k, o, &prev, b, st, err);
+	}
+	if (rc == 0)
+		st->stage = "done";
+	ss_inv_list_release(&cur);
+	ss_inventory_release(&prev);
+	return rc;
+}

@@ -1,0 +1,632 @@
+/* config.c: the agent's configuration from a YAML file and flags. */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "sealsync/buf.h"
+#include "sealsync/config.h"
+#include "sealsync/file.h"
+#include "sealsync/yaml.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+
+static int set_str(char **dst, const char *v)
+{
+	char *copy = NULL;
+
+	if (v != NULL && (copy = strdup(v)) == NULL)
+		return SS_E_NOMEM;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int ss_config_init(struct ss_config *c)
+{
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	rc |= set_str(&c->name, "sealsync");
+	rc |= set_str(&c->namespace_, "sealsync-system");
+	rc |= set_str(&c->cache_dir, "/var/cache/sealsync");
+	rc |= set_str(&c->ref, "main");
+	rc |= set_str(&c->field_manager, "sealsync");
+	rc |= set_str(&c->listen, "");
+	rc |= set_str(&c->log_level, "info");
+	rc |= set_str(&c->log_format, "json");
+	c->interval_sec = 60;
+	c->timeout_sec = 60;
+	c->key_renew_sec = 30 * 24 * 3600;
+	c->concurrency = 8;
+	c->prune = 1;
+	c->max_retries = 5;
+	return rc != 0 ? SS_E_NOMEM : 0;
+}
+
+static void unit_release(struct ss_unit_config *u)
+{
+	free(u->name);
+	free(u->path);
+	free(u->namespace_);
+	memset(u, 0, sizeof(*u));
+}
+
+void ss_config_release(struct ss_config *c)
+{
+	size_t i;
+	char **strs[] = {&c->name, &c->namespace_, &c->cache_dir, &c->repo_url, &c->ref,
+			 &c->token_file, &c->username, &c->password_file, &c->ssh_key_file,
+			 &c->known_hosts_file, &c->ca_file, &c->allowed_signers_file,
+			 &c->identities_file, &c->identities_dir, &c->kubeconfig, &c->context,
+			 &c->render, &c->field_manager, &c->listen, &c->webhook_secret_file,
+			 &c->log_level, &c->log_format};
+
+	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
+		free(*strs[i]);
+		*strs[i] = NULL;
+	}
+	for (i = 0; i < c->nunits; i++)
+		unit_release(&c->units[i]);
+	for (i = 0; i < c->nextra_recipients; i++)
+		free(c->extra_recipients[i]);
+	c->nunits = 0;
+	c->nextra_recipients = 0;
+}
+
+int ss_config_parse_duration(const char *s, unsigned *out)
+{
+	unsigned long total = 0, v;
+	char *end;
+
+	if (s == NULL || *s == '\0')
+		return SS_E_INVAL;
+	while (*s != '\0') {
+		if (!isdigit((unsigned char)*s))
+			return SS_E_INVAL;
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (errno != 0 || v > 100000000UL)
+			return SS_E_INVAL;
+		switch (*end) {
+		case 'h': v *= 3600; end++; break;
+		case 'm': v *= 60; end++; break;
+		case 's': end++; break;
+		case '\0': break;
+		default: return SS_E_INVAL;
+		}
+		total += v;
+		if (total > 10UL * 365 * 24 * 3600)
+			return SS_E_INVAL;
+		s = end;
+	}
+	*out = (unsigned)total;
+	return 0;
+}
+
+/* One table serves the file (dotted path) and the flags (long name). */
+enum field_type { F_STR, F_BOOL, F_DUR, F_UINT };
+
+struct field {
+	const char *path;  /* in the YAML file; NULL: flag only */
+	const char *flag;  /* long option; NULL: file only */
+	enum field_type type;
+	size_t off;
+	const char *help;
+};
+
+#define OFF(m) offsetof(struct ss_config, m)
+static const struct field fields[] = {
+	{"name", "name", F_STR, OFF(name), "agent name (owner label prefix)"},
+	{"namespace", "agent-namespace", F_STR, OFF(namespace_), "the agent's own namespace"},
+	{"cacheDir", "cache-dir", F_STR, OFF(cache_dir), "folder for the bare Git cache"},
+	{"suspend", "suspend", F_BOOL, OFF(suspend), "do not sync until resumed"},
+	{"allowUnscoped", "allow-unscoped", F_BOOL, OFF(allow_unscoped),
+	 "accept sealed values without a scope stanza (warns every sync)"},
+	{"prune", NULL, F_BOOL, OFF(prune), "delete objects that left Git"},
+	{"source.url", "repo", F_STR, OFF(repo_url), "Git remote URL"},
+	{"source.ref", "ref", F_STR, OFF(ref), "branch, tag or commit"},
+	{"source.interval", "interval", F_DUR, OFF(interval_sec), "poll interval (60s)"},
+	{"source.timeout", "timeout", F_DUR, OFF(timeout_sec), "deadline per Git operation"},
+	{"source.insecure", "insecure", F_BOOL, OFF(insecure),
+	 "allow git:// and http:// without a signature policy (warns every sync)"},
+	{"source.allowRewind", "allow-rewind", F_BOOL, OFF(allow_rewind),
+	 "accept a commit that does not descend from the last applied one"},
+	{"source.auth.tokenFile", "token-file", F_STR, OFF(token_file), "https token file"},
+	{"source.auth.username", "username", F_STR, OFF(username), "https basic user"},
+	{"source.auth.passwordFile", "password-file", F_STR, OFF(password_file), "https password file"},
+	{"source.auth.sshKeyFile", "ssh-key", F_STR, OFF(ssh_key_file), "ssh private key file"},
+	{"source.auth.knownHostsFile", "known-hosts", F_STR, OFF(known_hosts_file), "ssh known_hosts"},
+	{"source.auth.caFile", "git-ca-file", F_STR, OFF(ca_file), "CA bundle for https remotes"},
+	{"source.verify.allowedSignersFile", "allowed-signers", F_STR, OFF(allowed_signers_file),
+	 "require commits signed by these SSH keys (git allowed-signers format)"},
+	{"keys.file", "identities", F_STR, OFF(identities_file), "age identity file"},
+	{"keys.dir", "identities-dir", F_STR, OFF(identities_dir), "folder of age identity files"},
+	{"keys.managed", "managed-keys", F_BOOL, OFF(keys_managed), "agent-managed key Secret"},
+	{"keys.renewPeriod", "key-renew-period", F_DUR, OFF(key_renew_sec), "rotation period"},
+	{"kube.kubeconfig", "kubeconfig", F_STR, OFF(kubeconfig), "kubeconfig (default: in-cluster)"},
+	{"kube.context", "context", F_STR, OFF(context), "kubeconfig context"},
+	{"kube.fieldManager", "field-manager", F_STR, OFF(field_manager), "server-side apply manager"},
+	{"kube.concurrency", "concurrency", F_UINT, OFF(concurrency), "parallel API requests"},
+	{"kube.maxRetries", "max-retries", F_UINT, OFF(max_retries), "retries per request"},
+	{"http.listen", "listen", F_STR, OFF(listen), "HTTP listen address host:port"},
+	{"http.webhookSecretFile", "webhook-secret", F_STR, OFF(webhook_secret_file),
+	 "HMAC secret file for POST /hook"},
+	{"log.level", "log-level", F_STR, OFF(log_level), "debug|info|warn|error"},
+	{"log.format", "log-format", F_STR, OFF(log_format), "json|text"},
+	{NULL, "render", F_STR, OFF(render), "render manifests to DIR or - and exit"},
+	{NULL, "show-secrets", F_BOOL, OFF(show_secrets), "with --render -: print Secret values"},
+	{NULL, "once", F_BOOL, OFF(once), "run one sync and exit with its result"},
+};
+#undef OFF
+
+static int field_set(struct ss_config *c, const struct field *f, const char *v,
+		     struct ss_err *err)
+{
+	char *base = (char *)c + f->off;
+	unsigned long n;
+	char *end;
+
+	switch (f->type) {
+	case F_STR:
+		return set_str((char **)(void *)base, v);
+	case F_BOOL:
+		if (v == NULL || strcmp(v, "true") == 0) {
+			*(int *)(void *)base = 1;
+			return 0;
+		}
+		if (strcmp(v, "false") == 0) {
+			*(int *)(void *)base = 0;
+			return 0;
+		}
+		return ss_err_set(err, SS_E_INVAL, "expected true or false");
+	case F_DUR:
+		if (ss_config_parse_duration(v, (unsigned *)(void *)base) != 0)
+			return ss_err_set(err, SS_E_INVAL, "expected a duration like 30s, 5m or 1h");
+		return 0;
+	case F_UINT:
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (errno != 0 || *end != '\0' || *v == '\0' || n > 100000)
+			return ss_err_set(err, SS_E_INVAL, "expected a whole number");
+		*(unsigned *)(void *)base = (unsigned)n;
+		return 0;
+	}
+	return ss_err_set(err, SS_E_INTERNAL, "bad field type");
+}
+
+static const struct field *field_by_path(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].path != NULL && strcmp(fields[i].path, path) == 0)
+			return &fields[i];
+	return NULL;
+}
+
+/* The scalar text of a YAML value as the table wants it. */
+static int scalar_text(json_t *v, char *buf, size_t len, const char **out)
+{
+	*out = NULL;
+	if (json_is_string(v))
+		*out = json_string_value(v);
+	else if (json_is_boolean(v))
+		*out = json_is_true(v) ? "true" : "false";
+	else if (json_is_integer(v)) {
+		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+		*out = buf;
+	} else
+		return SS_E_INVAL;
+	return 0;
+}
+
+struct file_ctx {
+	struct ss_config *c;
+	const struct ss_docset *ds;
+	const char *file;
+	struct ss_err *err;
+};
+
+static int file_fail(struct file_ctx *fc, const char *path, int rc)
+{
+	ss_err_at(fc->err, fc->file, ss_docset_field_line(fc->ds, 0, path), 0);
+	ss_err_field(fc->err, path, NULL);
+	return rc;
+}
+
+static int has_prefix_field(const char *path)
+{
+	size_t i, n = strlen(path);
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (fields[i].path != NULL && strncmp(fields[i].path, path, n) == 0 &&
+		    fields[i].path[n] == '.')
+			return 1;
+	return 0;
+}
+
+static int unit_bool(json_t *u, const char *k, int dflt, int *out)
+{
+	json_t *v = json_object_get(u, k);
+
+	if (v == NULL) {
+		*out = dflt;
+		return 0;
+	}
+	if (!json_is_boolean(v))
+		return SS_E_INVAL;
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
+{
+	struct ss_unit_config *uc = &fc->c->units[fc->c->nunits];
+	const char *k, *name, *path, *ns;
+	char where[64];
+	json_t *v;
+	int rc;
+
+	snprintf(where, sizeof(where), "units[%zu]", i);
+	if (!json_is_object(u))
+		return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL, "a unit must be a mapping"));
+	json_object_foreach(u, k, v) {
+		if (strcmp(k, "name") && strcmp(k, "path") && strcmp(k, "namespace") &&
+		    strcmp(k, "prune") && strcmp(k, "pruneClusterScoped") && strcmp(k, "allowEmpty"))
+			return file_fail(fc, where,
+					 ss_err_set(fc->err, SS_E_INVAL, "unknown unit setting %s", k));
+	}
+	name = json_string_value(json_object_get(u, "name"));
+	path = json_string_value(json_object_get(u, "path"));
+	ns = json_string_value(json_object_get(u, "namespace"));
+	if (name == NULL || path == NULL)
+		return file_fail(fc, where,
+				 ss_err_set(fc->err, SS_E_INVAL, "a unit needs a name and a path"));
+	if (fc->c->nunits >= SS_CONFIG_MAX_UNITS)
+		return file_fail(fc, where, ss_err_set(fc->err, SS_E_LIMIT, "too many units"));
+	if (unit_bool(u, "prune", 1, &uc->prune) || unit_bool(u, "allowEmpty", 0, &uc->allow_empty) ||
+	    unit_bool(u, "pruneClusterScoped", 0, &uc->prune_cluster))
+		return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL, "expected true or false"));
+	rc = set_str(&uc->name, name);
+	if (rc == 0)
+		rc = set_str(&uc->path, path);
+	if (rc == 0)
+		rc = set_str(&uc->namespace_, ns != NULL ? ns : "default");
+	if (rc != 0) {
+		unit_release(uc);
+		return ss_err_set(fc->err, rc, "out of memory");
+	}
+	fc->c->nunits++;
+	return 0;
+}
+
+static int units_parse(struct file_ctx *fc, json_t *v)
+{
+	size_t i;
+	int rc;
+
+	if (!json_is_array(v))
+		return file_fail(fc, "units", ss_err_set(fc->err, SS_E_INVAL, "expected a list"));
+	while (fc->c->nunits > 0)
+		unit_release(&fc->c->units[--fc->c->nunits]);
+	for (i = 0; i < json_array_size(v); i++) {
+		rc = unit_parse(fc, json_array_get(v, i), i);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int recipients_parse(struct file_ctx *fc, json_t *v)
+{
+	const char *path = "keys.extraRecipients";
+	size_t i;
+
+	if (!json_is_array(v) || json_array_size(v) > SS_CONFIG_MAX_RECIPIENTS)
+		return file_fail(fc, path, ss_err_set(fc->err, SS_E_INVAL,
+						      "expected a list of at most %d age recipients",
+						      SS_CONFIG_MAX_RECIPIENTS));
+	for (i = 0; i < json_array_size(v); i++) {
+		const char *r = json_string_value(json_array_get(v, i));
+
+		if (r == NULL || strncmp(r, "age1", 4) != 0)
+			return file_fail(fc, path, ss_err_set(fc->err, SS_E_INVAL,
+							      "entry %zu is not an age1 recipient", i));
+		if ((fc->c->extra_recipients[fc->c->nextra_recipients] = strdup(r)) == NULL)
+			return ss_err_set(fc->err, SS_E_NOMEM, "out of memory");
+		fc->c->nextra_recipients++;
+	}
+	return 0;
+}
+
+static int walk(struct file_ctx *fc, json_t *obj, const char *prefix)
+{
+	char path[256], num[32];
+	const struct field *f;
+	const char *k, *text;
+	json_t *v;
+	int rc;
+
+	json_object_foreach(obj, k, v) {
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", k);
+		if (strcmp(path, "units") == 0)
+			rc = units_parse(fc, v);
+		else if (strcmp(path, "keys.extraRecipients") == 0)
+			rc = recipients_parse(fc, v);
+		else if ((f = field_by_path(path)) != NULL) {
+			if (scalar_text(v, num, sizeof(num), &text) != 0)
+				return file_fail(fc, path,
+						 ss_err_set(fc->err, SS_E_INVAL, "expected a scalar"));
+			rc = field_set(fc->c, f, text, fc->err);
+			if (rc != 0)
+				return file_fail(fc, path, rc);
+		} else if (json_is_object(v) && has_prefix_field(path))
+			rc = walk(fc, v, path);
+		else
+			return file_fail(fc, path, ss_err_set(fc->err, SS_E_INVAL, "unknown setting"));
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int ss_config_load_file(struct ss_config *c, const char *path, struct ss_err *err)
+{
+	struct ss_yaml_limits lim;
+	struct ss_docset *ds = NULL;
+	struct file_ctx fc;
+	struct ss_buf text;
+	json_t *root;
+	int rc;
+
+	ss_buf_init(&text, CONFIG_MAX_BYTES);
+	rc = ss_file_read(path, &text, err);
+	if (rc != 0)
+		goto out;
+	ss_yaml_limits_default(&lim);
+	rc = ss_yaml_load(path, text.data, text.len, &lim, &ds, err);
+	if (rc != 0)
+		goto out;
+	if (ss_docset_count(ds) != 1 || !json_is_object(root = ss_docset_get(ds, 0))) {
+		rc = ss_err_set(err, SS_E_INVAL, "a config file holds exactly one mapping");
+		ss_err_at(err, path, 0, -1);
+		goto out;
+	}
+	fc.c = c;
+	fc.ds = ds;
+	fc.file = path;
+	fc.err = err;
+	rc = walk(&fc, root, "");
+out:
+	ss_docset_free(ds);
+	ss_buf_release(&text);
+	return rc;
+}
+
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+enum { OPT_CONFIG = 1000, OPT_UNIT, OPT_PATH, OPT_TARGET_NS, OPT_RECIPIENT, OPT_NO_PRUNE,
+       OPT_HELP, OPT_FIELD0 = 2000 };
+
+static int build_options(struct option *opts, size_t cap)
+{
+	static const struct option extra[] = {
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{"unit", required_argument, NULL, OPT_UNIT},
+		{"path", required_argument, NULL, OPT_PATH},
+		{"target-namespace", required_argument, NULL, OPT_TARGET_NS},
+		{"extra-recipient", required_argument, NULL, OPT_RECIPIENT},
+		{"no-prune", no_argument, NULL, OPT_NO_PRUNE},
+		{"help", no_argument, NULL, OPT_HELP},
+	};
+	size_t i, n = 0;
+
+	for (i = 0; i < NFIELDS && n + 1 < cap; i++) {
+		if (fields[i].flag == NULL)
+			continue;
+		opts[n].name = fields[i].flag;
+		opts[n].has_arg = fields[i].type == F_BOOL ? optional_argument : required_argument;
+		opts[n].flag = NULL;
+		opts[n].val = OPT_FIELD0 + (int)i;
+		n++;
+	}
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]) && n + 1 < cap; i++)
+		opts[n++] = extra[i];
+	memset(&opts[n], 0, sizeof(opts[n]));
+	return 0;
+}
+
+/* --unit NAME=PATH[:NAMESPACE]; --path P is the unit "default". */
+static int unit_from_flag(struct ss_config *c, const char *name, const char *spec,
+			  struct ss_err *err)
+{
+	struct ss_unit_config *u = NULL;
+	char *copy = strdup(spec), *colon;
+	size_t i;
+	int rc = 0;
+
+	if (copy == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	colon = strchr(copy, ':');
+	if (colon != NULL)
+		*colon++ = '\0';
+	for (i = 0; i < c->nunits; i++)
+		if (strcmp(c->units[i].name, name) == 0)
+			u = &c->units[i];
+	if (u == NULL) {
+		if (c->nunits >= SS_CONFIG_MAX_UNITS) {
+			rc = ss_err_set(err, SS_E_LIMIT, "too many units");
+			goto out;
+		}
+		u = &c->units[c->nunits++];
+		u->prune = 1;
+		rc = set_str(&u->name, name) | set_str(&u->namespace_, "default");
+	}
+	if (rc == 0)
+		rc = set_str(&u->path, copy);
+	if (rc == 0 && colon != NULL && *colon != '\0')
+		rc = set_str(&u->namespace_, colon);
+	if (rc != 0)
+		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
+out:
+	free(copy);
+	return rc;
+}
+
+static int apply_extra(struct ss_config *c, int opt, const char *arg, struct ss_err *err)
+{
+	char name[128];
+	const char *eq;
+	size_t i;
+
+	switch (opt) {
+	case OPT_UNIT:
+		eq = strchr(arg, '=');
+		if (eq == NULL || eq == arg || (size_t)(eq - arg) >= sizeof(name))
+			return ss_err_set(err, SS_E_USAGE, "--unit wants NAME=PATH[:NAMESPACE]");
+		memcpy(name, arg, (size_t)(eq - arg));
+		name[eq - arg] = '\0';
+		return unit_from_flag(c, name, eq + 1, err);
+	case OPT_PATH:
+		return unit_from_flag(c, "default", arg, err);
+	case OPT_TARGET_NS:
+		for (i = 0; i < c->nunits; i++)
+			if (set_str(&c->units[i].namespace_, arg) != 0)
+				return SS_E_NOMEM;
+		return 0;
+	case OPT_RECIPIENT:
+		if (c->nextra_recipients >= SS_CONFIG_MAX_RECIPIENTS)
+			return ss_err_set(err, SS_E_USAGE, "too many --extra-recipient");
+		if ((c->extra_recipients[c->nextra_recipients] = strdup(arg)) == NULL)
+			return SS_E_NOMEM;
+		c->nextra_recipients++;
+		return 0;
+	case OPT_NO_PRUNE:
+		c->prune = 0;
+		return 0;
+	}
+	return ss_err_set(err, SS_E_USAGE, "unknown option");
+}
+
+void ss_config_usage(void)
+{
+	size_t i;
+
+	fprintf(stderr,
+		"usage: sealsync-agent [--config FILE] [options]\n\n"
+		"  -n                          check the config, identities and repo, then exit\n"
+		"  --config FILE               YAML configuration (flags override it)\n"
+		"  --path DIR                  one unit named \"default\" at DIR in the repo\n"
+		"  --unit NAME=PATH[:NS]       a unit (repeatable)\n"
+		"  --target-namespace NS       namespace for objects that name none\n"
+		"  --extra-recipient AGE1      also seal to this key on /v1/reseal (repeatable)\n"
+		"  --no-prune                  never delete objects\n");
+	for (i = 0; i < NFIELDS; i++) {
+		if (fields[i].flag == NULL)
+			continue;
+		fprintf(stderr, "  --%-26s%s\n", fields[i].flag, fields[i].help);
+	}
+	fprintf(stderr, "\nEnvironment: KUBECONFIG (when --kubeconfig is not given).\n");
+}
+
+static int parse_pass(struct ss_config *c, int argc, char **argv, int config_pass,
+		      struct ss_err *err)
+{
+	struct option opts[NFIELDS + 16];
+	int opt, rc;
+
+	build_options(opts, sizeof(opts) / sizeof(opts[0]));
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+nh", opts, NULL)) != -1) {
+		if (opt == '?' || opt == ':')
+			return ss_err_set(err, SS_E_USAGE, "unknown or incomplete option %s",
+					  argv[optind - 1]);
+		if (config_pass) {
+			if (opt == OPT_CONFIG && (rc = ss_config_load_file(c, optarg, err)) != 0)
+				return rc;
+			continue;
+		}
+		if (opt == 'h' || opt == OPT_HELP)
+			return 1;
+		if (opt == 'n')
+			c->check_only = 1;
+		else if (opt >= OPT_FIELD0 && (size_t)(opt - OPT_FIELD0) < NFIELDS) {
+			const struct field *f = &fields[opt - OPT_FIELD0];
+
+			rc = field_set(c, f, optarg, err);
+			if (rc != 0) {
+				ss_err_prefix(err, "--%s", f->flag);
+				return SS_E_USAGE;
+			}
+		} else if (opt != OPT_CONFIG && (rc = apply_extra(c, opt, optarg, err)) != 0)
+			return rc;
+	}
+	if (optind < argc)
+		return ss_err_set(err, SS_E_USAGE, "unexpected argument %s", argv[optind]);
+	return 0;
+}
+
+int ss_config_parse_args(struct ss_config *c, int argc, char **argv, struct ss_err *err)
+{
+	const char *env;
+	int rc;
+
+	rc = parse_pass(c, argc, argv, 1, err);
+	if (rc == 0)
+		rc = parse_pass(c, argc, argv, 0, err);
+	if (rc != 0)
+		return rc;
+	env = getenv("KUBECONFIG");
+	if (c->kubeconfig == NULL && env != NULL && *env != '\0' && strchr(env, ':') == NULL &&
+	    set_str(&c->kubeconfig, env) != 0)
+		return SS_E_NOMEM;
+	return 0;
+}
+
+static int valid_unit_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 40)
+		return 0;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '-'))
+			return 0;
+	return 1;
+}
+
+int ss_config_validate(const struct ss_config *c, struct ss_err *err)
+{
+	size_t i, j;
+
+	if (c->nunits == 0)
+		return ss_err_set(err, SS_E_USAGE, "no units: give --path DIR, --unit or units: in the config");
+	for (i = 0; i < c->nunits; i++) {
+		if (!valid_unit_name(c->units[i].name))
+			return ss_err_set(err, SS_E_INVAL,
+					  "unit name %s: use 1-40 lowercase letters, digits or '-'",
+					  c->units[i].name);
+		for (j = 0; j < i; j++)
+			if (strcmp(c->units[i].name, c->units[j].name) == 0)
+				return ss_err_set(err, SS_E_DUP, "unit %s is defined twice",
+						  c->units[i].name);
+	}
+	if (c->repo_url == NULL)
+		return ss_err_set(err, SS_E_USAGE, "no repository: give --repo URL or source.url");
+	if (c->show_secrets && (c->render == NULL || strcmp(c->render, "-") != 0))
+		return ss_err_set(err, SS_E_USAGE,
+				  "--show-secrets only goes with --render - (stdout): plaintext never goes to a file");
+	if (strcmp(c->log_format, "json") != 0 && strcmp(c->log_format, "text") != 0)
+		return ss_err_set(err, SS_E_INVAL, "log format must be json or text");
+	if (c->identities_file == NULL && c->identities_dir == NULL && !c->keys_managed)
+		return ss_err_set(err, SS_E_USAGE,
+				  "no keys: give --identities FILE, --identities-dir DIR or --managed-keys");
+	if (c->concurrency == 0 || c->concurrency > 64)
+		return ss_err_set(err, SS_E_INVAL, "concurrency must be 1..64");
+	return 0;
+}

@@ -1,0 +1,233 @@
+/* inventory.c: the unit's applied set in a ConfigMap (see inventory.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "sealsync/bundle.h"
+#include "sealsync/inventory.h"
+#include "sealsync/kube.h"
+
+void ss_inventory_init(struct ss_inventory *inv)
+{
+	memset(inv, 0, sizeof(*inv));
+}
+
+void ss_inv_list_release(struct ss_inv_list *l)
+{
+	free(l->refs);
+	memset(l, 0, sizeof(*l));
+}
+
+void ss_inventory_release(struct ss_inventory *inv)
+{
+	ss_inv_list_release(&inv->objects);
+	ss_inv_list_release(&inv->pending);
+	memset(inv, 0, sizeof(*inv));
+}
+
+static int ref_eq(const struct ss_inv_ref *a, const struct ss_inv_ref *b)
+{
+	/* The version is not part of an object's identity. */
+	const char *ga = strchr(a->api_version, '/'), *gb = strchr(b->api_version, '/');
+	size_t la = ga != NULL ? (size_t)(ga - a->api_version) : 0;
+	size_t lb = gb != NULL ? (size_t)(gb - b->api_version) : 0;
+
+	return la == lb && strncmp(a->api_version, b->api_version, la) == 0 &&
+	       strcmp(a->kind, b->kind) == 0 && strcmp(a->ns, b->ns) == 0 &&
+	       strcmp(a->name, b->name) == 0;
+}
+
+int ss_inv_list_contains(const struct ss_inv_list *l, const struct ss_inv_ref *r)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (ref_eq(&l->refs[i], r))
+			return 1;
+	return 0;
+}
+
+int ss_inv_list_add(struct ss_inv_list *l, const struct ss_inv_ref *r)
+{
+	struct ss_inv_ref *np;
+	size_t ncap;
+
+	if (l->n >= SS_INV_MAX_REFS)
+		return SS_E_LIMIT;
+	if (l->n == l->cap) {
+		ncap = l->cap ? l->cap * 2 : 64;
+		np = realloc(l->refs, ncap * sizeof(*np));
+		if (np == NULL)
+			return SS_E_NOMEM;
+		l->refs = np;
+		l->cap = ncap;
+	}
+	l->refs[l->n++] = *r;
+	return 0;
+}
+
+void ss_inv_ref_from_id(struct ss_inv_ref *r, const struct ss_objid *id)
+{
+	memset(r, 0, sizeof(*r));
+	if (id->group[0] != '\0')
+		snprintf(r->api_version, sizeof(r->api_version), "%s/%s", id->group, id->version);
+	else
+		snprintf(r->api_version, sizeof(r->api_version), "%s", id->version);
+	snprintf(r->kind, sizeof(r->kind), "%s", id->kind);
+	snprintf(r->ns, sizeof(r->ns), "%s", id->ns);
+	snprintf(r->name, sizeof(r->name), "%s", id->name);
+}
+
+int ss_inv_list_from_bundle(struct ss_inv_list *l, const struct ss_bundle *b)
+{
+	struct ss_inv_ref r;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < b->n; i++) {
+		ss_inv_ref_from_id(&r, &b->items[i].id);
+		rc = ss_inv_list_add(l, &r);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int ss_inv_list_union(struct ss_inv_list *dst, const struct ss_inv_list *a,
+		      const struct ss_inv_list *b)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < a->n && rc == 0; i++)
+		rc = ss_inv_list_add(dst, &a->refs[i]);
+	for (i = 0; i < b->n && rc == 0; i++)
+		if (!ss_inv_list_contains(dst, &b->refs[i]))
+			rc = ss_inv_list_add(dst, &b->refs[i]);
+	return rc;
+}
+
+static void inv_name(char *buf, size_t len, const char *agent, const char *unit)
+{
+	snprintf(buf, len, "%s-inv-%s", agent, unit);
+}
+
+static int list_parse(struct ss_inv_list *l, const char *text)
+{
+	json_t *arr, *e;
+	struct ss_inv_ref r;
+	size_t i;
+	int rc = 0;
+
+	if (text == NULL || *text == '\0')
+		return 0;
+	arr = json_loads(text, 0, NULL);
+	if (!json_is_array(arr)) {
+		json_decref(arr);
+		return SS_E_INVAL;
+	}
+	json_array_foreach(arr, i, e) {
+		const char *f[4];
+		size_t j;
+
+		for (j = 0; j < 4; j++)
+			f[j] = json_string_value(json_array_get(e, j));
+		if (f[0] == NULL || f[1] == NULL || f[2] == NULL || f[3] == NULL) {
+			rc = SS_E_INVAL;
+			break;
+		}
+		memset(&r, 0, sizeof(r));
+		snprintf(r.api_version, sizeof(r.api_version), "%s", f[0]);
+		snprintf(r.kind, sizeof(r.kind), "%s", f[1]);
+		snprintf(r.ns, sizeof(r.ns), "%s", f[2]);
+		snprintf(r.name, sizeof(r.name), "%s", f[3]);
+		rc = ss_inv_list_add(l, &r);
+		if (rc != 0)
+			break;
+	}
+	json_decref(arr);
+	return rc;
+}
+
+int ss_inventory_load(struct ss_kube *k, const char *agent_ns, const char *agent,
+		      const char *unit, struct ss_inventory *inv, struct ss_err *err)
+{
+	char name[SS_OBJ_NAME_MAX + 1];
+	json_t *cm = NULL, *data;
+	const char *rev;
+	int rc;
+
+	ss_inventory_init(inv);
+	inv_name(name, sizeof(name), agent, unit);
+	rc = ss_kube_get(k, "v1", "ConfigMap", agent_ns, name, &cm, err);
+	if (rc == SS_E_NOTFOUND) {
+		ss_err_clear(err);
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	inv->exists = 1;
+	data = json_object_get(cm, "data");
+	rev = json_string_value(json_object_get(data, "revision"));
+	snprintf(inv->revision, sizeof(inv->revision), "%s", rev != NULL ? rev : "");
+	rc = list_parse(&inv->objects, json_string_value(json_object_get(data, "objects")));
+	if (rc == 0)
+		rc = list_parse(&inv->pending, json_string_value(json_object_get(data, "pending")));
+	json_decref(cm);
+	if (rc != 0) {
+		ss_err_field(err, "data", NULL);
+		return ss_err_set(err, rc, "inventory ConfigMap %s/%s is corrupt", agent_ns, name);
+	}
+	return 0;
+}
+
+static char *list_dump(const struct ss_inv_list *l)
+{
+	json_t *arr = json_array();
+	char *s;
+	size_t i;
+
+	if (arr == NULL)
+		return NULL;
+	for (i = 0; i < l->n; i++) {
+		const struct ss_inv_ref *r = &l->refs[i];
+
+		if (json_array_append_new(arr, json_pack("[ssss]", r->api_version, r->kind, r->ns,
+							 r->name)) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	s = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	return s;
+}
+
+int ss_inventory_save(struct ss_kube *k, const char *agent_ns, const char *agent,
+		      const char *unit, const struct ss_inventory *inv, struct ss_err *err)
+{
+	char name[SS_OBJ_NAME_MAX + 1];
+	char *objs = list_dump(&inv->objects), *pend = list_dump(&inv->pending);
+	json_t *cm = NULL, *res = NULL;
+	int rc;
+
+	inv_name(name, sizeof(name), agent, unit);
+	if (objs != NULL && pend != NULL)
+		cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:s}}",
+			       "apiVersion", "v1", "kind", "ConfigMap", "metadata", "name", name,
+			       "namespace", agent_ns, "labels", "app.kubernetes.io/managed-by",
+			       "sealsync", "sealsync.dev/inventory", unit, "data", "revision",
+			       inv->revision, "objects", objs, "pending", pend);
+	free(objs);
+	free(pend);
+	if (cm == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	rc = ss_kube_apply(k, cm, 0, &res, err);
+	json_decref(cm);
+	json_decref(res);
+	if (rc != 0)
+		ss_err_prefix(err, "saving inventory %s/%s", agent_ns, name);
+	return rc;
+}

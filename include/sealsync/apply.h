@@ -1,0 +1,52 @@
+/*
+ * apply.h: a planned bundle onto the cluster, all or nothing (DESIGN §1).
+ *
+ *  1 read the inventory; refuse a prune of everything unless allowed; refuse
+ *    to take over an existing object that lacks our owner label and the
+ *    sealsync.dev/managed: "true" annotation (reads only);
+ *  2 dry-run stage 0 (CRDs, Namespaces); record the pending inventory
+ *    (previous ∪ new) when the revision adds objects; apply stage 0 and wait
+ *    until its CRDs are Established; refresh discovery;
+ *  3 server-side dry-run of every other object: one rejection stops here;
+ *  4 apply rank by rank, each rank concurrently (retries live in kube.c);
+ *  5 commit the inventory (revision, objects; pending cleared);
+ *  6 prune what left Git (prune.c), in reverse order.
+ * A failure in 1-5 leaves the inventory uncommitted and prunes nothing.
+ */
+#ifndef SEALSYNC_APPLY_H
+#define SEALSYNC_APPLY_H
+
+#include <stddef.h>
+
+#include "sealsync/err.h"
+
+struct ss_kube;
+struct ss_bundle;
+struct ss_inventory;
+
+struct ss_apply_opts {
+	const char *agent_name;
+	const char *agent_ns;
+	const char *unit_name;
+	int prune;                 /* unit and global switch both on */
+	int prune_cluster;         /* may prune Namespaces and CRDs */
+	int allow_empty;           /* may prune every object */
+	unsigned establish_timeout_sec;
+};
+
+struct ss_apply_stats {
+	size_t applied;
+	size_t pruned;
+	size_t prune_skipped;      /* kept: disabled annotation, not ours, cluster kinds */
+	const char *stage;         /* where it stopped: "validate", "dry-run", "apply", ... */
+};
+
+int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,
+		  const char *revision, struct ss_apply_stats *st, struct ss_err *err) SS_MUST_CHECK;
+
+/* Prunes (prev objects ∪ pending) − current; used by ss_apply_unit. */
+int ss_prune_unit(struct ss_kube *k, const struct ss_apply_opts *o,
+		  const struct ss_inventory *prev, const struct ss_bundle *b,
+		  struct ss_apply_stats *st, struct ss_err *err) SS_MUST_CHECK;
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * bundle.h: the objects of one unit's revision, from load to apply.
+ *
+ * load    every .yaml/.yml/.json file of the unit, in path order, each
+ *         document an item with its origin (file, document, line);
+ * unseal  each SealedSecret item becomes a v1 Secret in memory (values in
+ *         jansson, which runs with the zeroing allocator);
+ * plan    effective namespaces, identity and duplicate checks, owner label,
+ *         apply order (rank), collisions with the agent's own state.
+ *
+ * The bundle owns everything in it; ss_bundle_release wipes and frees it.
+ */
+#ifndef SEALSYNC_BUNDLE_H
+#define SEALSYNC_BUNDLE_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "sealsync/err.h"
+#include "sealsync/object.h"
+
+struct ss_docset;
+struct ss_tree;
+struct ss_keyring;
+
+#define SS_BUNDLE_MAX_ITEMS 100000
+
+struct ss_item {
+	json_t *obj;          /* owned reference */
+	struct ss_objid id;   /* id.ns is the effective namespace after plan */
+	struct ss_origin origin;
+	int sealed;           /* 1 while obj is still a SealedSecret */
+	int rank;             /* apply order (lower first), set by plan */
+	int namespaced;       /* set by plan */
+};
+
+struct ss_bundle {
+	struct ss_item *items;
+	size_t n, cap;
+	struct ss_docset **docsets; /* kept for field lines in errors */
+	char **files;               /* origin file names (owned) */
+	size_t ndocsets, capdocsets;
+	size_t nvalues;             /* sealed values unsealed */
+};
+
+void ss_bundle_init(struct ss_bundle *b);
+void ss_bundle_release(struct ss_bundle *b);
+
+/*
+ * Loads the files of tree that lie under prefix ("" or "." for all) into b.
+ * A kustomization.yaml is refused (SS_E_UNSUPPORTED naming the file), as is
+ * a document that is not a Kubernetes object.
+ */
+int ss_bundle_load_tree(struct ss_bundle *b, const struct ss_tree *tree, const char *prefix,
+			struct ss_err *err) SS_MUST_CHECK;
+
+/* Loads one file's text (used by the tree loader and by tests). */
+int ss_bundle_load_text(struct ss_bundle *b, const char *name, const unsigned char *text,
+			size_t len, struct ss_err *err) SS_MUST_CHECK;
+
+/* How kinds are scoped, for plan: asks discovery, then the bundle's CRDs. */
+typedef int (*ss_scope_lookup_fn)(void *ctx, const char *api_version, const char *kind,
+				  int *namespaced);
+
+struct ss_plan_opts {
+	const char *agent_name;      /* owner label: <agent>.<unit> */
+	const char *unit_name;
+	const char *target_ns;       /* for namespaced objects that name none */
+	const char *agent_ns;        /* the agent's own namespace */
+	ss_scope_lookup_fn lookup;   /* NULL: built-in table only */
+	void *lookup_ctx;
+};
+
+#define SS_LABEL_OWNER "sealsync.dev/owner"
+#define SS_ANNOT_MANAGED "sealsync.dev/managed"
+#define SS_ANNOT_PRUNE "sealsync.dev/prune"
+
+/* Effective namespace of each item (before unseal: the scope check uses it). */
+int ss_bundle_resolve_namespaces(struct ss_bundle *b, const struct ss_plan_opts *o,
+				 struct ss_err *err) SS_MUST_CHECK;
+
+/* Unseals every SealedSecret item in place (see sealed.h). */
+struct ss_age_open_opts;
+int ss_bundle_unseal(struct ss_bundle *b, const struct ss_age_open_opts *open,
+		     void (*on_value)(void *ctx, const unsigned char *v, size_t len), void *ctx,
+		     struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * Validates the whole set (duplicates, collisions with the agent's state),
+ * sets the owner label on every object and sorts items by rank (stable).
+ */
+int ss_bundle_plan(struct ss_bundle *b, const struct ss_plan_opts *o, struct ss_err *err) SS_MUST_CHECK;
+
+/* Apply rank of a kind (Flux's order: CRDs, Namespaces, ... webhooks last). */
+int ss_kind_rank(const char *kind);
+/* The built-in scope of well-known kinds: 1 namespaced, 0 cluster, -1 unknown. */
+int ss_kind_namespaced_builtin(const char *kind);
+
+/* Owner label value "<agent>.<unit>" into buf. */
+void ss_owner_value(const char *agent, const char *unit, char *buf, size_t len);
+
+#endif

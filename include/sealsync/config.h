@@ -1,0 +1,98 @@
+/*
+ * config.h: the agent's configuration (DESIGN.md §3.4, docs/CONFIG.md).
+ *
+ * One YAML file (--config) and flags; a flag overrides the file, and the
+ * conventional environment variables (KUBECONFIG) fill what neither sets.
+ * All strings are owned by the struct and freed by ss_config_release.
+ * Nothing in here is secret: credentials are named by file path only.
+ */
+#ifndef SEALSYNC_CONFIG_H
+#define SEALSYNC_CONFIG_H
+
+#include <stddef.h>
+
+#include "sealsync/err.h"
+
+#define SS_CONFIG_MAX_UNITS 64
+#define SS_CONFIG_MAX_RECIPIENTS 16
+
+struct ss_unit_config {
+	char *name;          /* unique; in the owner label and inventory name */
+	char *path;          /* folder in the repo ("." for the root) */
+	char *namespace_;    /* target namespace for objects that name none */
+	int prune;           /* delete what left Git (default 1) */
+	int prune_cluster;   /* may also prune Namespaces and CRDs (default 0) */
+	int allow_empty;     /* may prune every object of the unit (default 0) */
+};
+
+struct ss_config {
+	char *name;          /* agent name: owner label is <name>.<unit> */
+	char *namespace_;    /* the agent's own namespace (inventory, keys, lease) */
+	char *cache_dir;
+
+	/* source */
+	char *repo_url, *ref;
+	unsigned interval_sec, timeout_sec;
+	char *token_file, *username, *password_file, *ssh_key_file, *known_hosts_file;
+	char *ca_file;
+	int insecure;        /* git:// and http:// without a signature policy */
+	char *allowed_signers_file;
+	int allow_rewind;
+
+	struct ss_unit_config units[SS_CONFIG_MAX_UNITS];
+	size_t nunits;
+
+	int suspend;
+
+	/* keys */
+	char *identities_file, *identities_dir;
+	int keys_managed;             /* agent-managed key Secret */
+	unsigned key_renew_sec;       /* rotation period for managed keys */
+	char *extra_recipients[SS_CONFIG_MAX_RECIPIENTS];
+	size_t nextra_recipients;
+	int allow_unscoped;
+
+	/* target */
+	char *kubeconfig, *context;
+	char *render;                 /* DIR or "-" : render only, no cluster */
+	int show_secrets;             /* only with render "-" */
+	char *field_manager;
+	int prune;                    /* global switch; a unit prunes only if both are on */
+	unsigned concurrency;
+	unsigned max_retries;
+
+	/* http + logs */
+	char *listen;                 /* host:port, "" disables */
+	char *webhook_secret_file;
+	char *log_level;
+	char *log_format;             /* json | text */
+
+	/* run mode */
+	int check_only;               /* -n */
+	int once;                     /* --once */
+};
+
+/* Fills defaults (no strings are NULL afterwards except optional ones). */
+int ss_config_init(struct ss_config *c) SS_MUST_CHECK;
+
+/* Loads a YAML config file over c. Errors name the file, line and field. */
+int ss_config_load_file(struct ss_config *c, const char *path, struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * Parses command-line flags over c (argv[0] skipped). Returns 0, SS_E_USAGE
+ * (message in err), or 1 when --help was printed.
+ */
+int ss_config_parse_args(struct ss_config *c, int argc, char **argv, struct ss_err *err) SS_MUST_CHECK;
+
+/* Checks the whole configuration for consistency (units, render rules...). */
+int ss_config_validate(const struct ss_config *c, struct ss_err *err) SS_MUST_CHECK;
+
+void ss_config_release(struct ss_config *c);
+
+/* Prints the flags (for --help). */
+void ss_config_usage(void);
+
+/* Parses "30s", "5m", "1h", "720h", "90" (seconds). */
+int ss_config_parse_duration(const char *s, unsigned *out);
+
+#endif

@@ -1,0 +1,65 @@
+/*
+ * inventory.h: what a unit has applied, kept in a ConfigMap
+ * "<agent>-inv-<unit>" in the agent's namespace.
+ *
+ *   data.revision  the last commit applied whole
+ *   data.objects   JSON list of [apiVersion, kind, namespace, name] applied by it
+ *   data.pending   the same for a revision being applied: previous ∪ new,
+ *                  recorded before its first write, so that objects of a
+ *                  revision that fails half-way are still known and pruned
+ *                  later. Empty once a revision is committed.
+ */
+#ifndef SEALSYNC_INVENTORY_H
+#define SEALSYNC_INVENTORY_H
+
+#include <stddef.h>
+
+#include "sealsync/err.h"
+#include "sealsync/object.h"
+
+struct ss_kube;
+struct ss_bundle;
+
+#define SS_INV_MAX_REFS 200000
+
+struct ss_inv_ref {
+	char api_version[SS_OBJ_NAME_MAX + SS_OBJ_LABEL_MAX + 2];
+	char kind[SS_OBJ_LABEL_MAX + 1];
+	char ns[SS_OBJ_LABEL_MAX + 1];
+	char name[SS_OBJ_NAME_MAX + 1];
+};
+
+struct ss_inv_list {
+	struct ss_inv_ref *refs;
+	size_t n, cap;
+};
+
+struct ss_inventory {
+	char revision[64];        /* "" when nothing was ever applied */
+	struct ss_inv_list objects;
+	struct ss_inv_list pending;
+	int exists;               /* the ConfigMap exists */
+};
+
+void ss_inventory_init(struct ss_inventory *inv);
+void ss_inventory_release(struct ss_inventory *inv);
+
+/* Reads the unit's inventory; a missing ConfigMap gives an empty one. */
+int ss_inventory_load(struct ss_kube *k, const char *agent_ns, const char *agent,
+		      const char *unit, struct ss_inventory *inv, struct ss_err *err) SS_MUST_CHECK;
+
+/* Writes it (server-side apply of the ConfigMap). */
+int ss_inventory_save(struct ss_kube *k, const char *agent_ns, const char *agent,
+		      const char *unit, const struct ss_inventory *inv, struct ss_err *err) SS_MUST_CHECK;
+
+/* List helpers. */
+int ss_inv_list_add(struct ss_inv_list *l, const struct ss_inv_ref *r) SS_MUST_CHECK;
+int ss_inv_list_contains(const struct ss_inv_list *l, const struct ss_inv_ref *r);
+void ss_inv_list_release(struct ss_inv_list *l);
+int ss_inv_list_from_bundle(struct ss_inv_list *l, const struct ss_bundle *b) SS_MUST_CHECK;
+/* dst = a ∪ b (order: a, then what b adds). */
+int ss_inv_list_union(struct ss_inv_list *dst, const struct ss_inv_list *a,
+		      const struct ss_inv_list *b) SS_MUST_CHECK;
+void ss_inv_ref_from_id(struct ss_inv_ref *r, const struct ss_objid *id);
+
+#endif
