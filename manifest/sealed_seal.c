@@ -1,0 +1,190 @@
+/*
+ * sealed_seal.c: a v1 Secret in, a SealedSecret out
+ * (ss_sealed_from_secret, see include/sealsync/sealed.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealsync/base64.h"
+#include "sealed_int.h"
+
+static int bad(struct ss_err *err, const struct ss_origin *o, const char *field,
+	       const char *key, int code, const char *msg)
+{
+	ss_err_set(err, code, "%s", msg);
+	ss_origin_err(err, o, field, key);
+	return code;
+}
+
+static int seal_put(struct ss_sealed *s, const char *key, const unsigned char *pt, size_t len,
+		    const struct ss_sealed_seal_opts *so, struct ss_err *err)
+{
+	struct ss_age_seal_opts ao;
+	struct ss_scope scope;
+	struct ss_buf out;
+	int rc;
+
+	if (sealed_check_key(key) != 0)
+		return ss_err_set(err, SS_E_INVAL, "not a valid Secret key ([-._a-zA-Z0-9], 1..253)");
+	if (len > SS_SEALED_MAX_VALUE)
+		return ss_err_set(err, SS_E_LIMIT, "value is larger than %u bytes",
+				  SS_SEALED_MAX_VALUE);
+	rc = ss_scope_make(&scope, s->mode, s->ns, s->name, key, err);
+	if (rc != 0)
+		return rc;
+	memset(&ao, 0, sizeof(ao));
+	ao.recipients = so->recipients;
+	ao.nrecipients = so->nrecipients;
+	ao.scope = &scope;
+	ss_buf_init(&out, SS_SEALED_MAX_SEALED);
+	rc = ss_age_seal(&ao, pt, len, &out, err);
+	if (rc == 0)
+		rc = ss_sealed_set_value(s, key, out.data, out.len, err);
+	ss_buf_release(&out);
+	return rc;
+}
+
+static int seal_data(struct ss_sealed *s, const json_t *data, const struct ss_origin *o,
+		     const struct ss_sealed_seal_opts *so, struct ss_err *err)
+{
+	struct ss_buf pt;
+	const char *k;
+	const json_t *v;
+	int rc = 0;
+
+	ss_buf_init_secure(&pt, SS_SEALED_MAX_VALUE);
+	json_object_foreach((json_t *)data, k, v) {
+		ss_buf_reset(&pt);
+		if (!json_is_string(v)) {
+			rc = ss_err_set(err, SS_E_INVAL, "value must be a base64 string");
+		} else {
+			rc = ss_base64_decode(json_string_value(v), json_string_length(v), &pt, err);
+			if (rc != 0)
+				ss_err_prefix(err, "value is not valid base64");
+		}
+		if (rc == 0)
+			rc = seal_put(s, k, pt.data, pt.len, so, err);
+		if (rc != 0) {
+			ss_origin_err(err, o, "data", k);
+			break;
+		}
+	}
+	ss_buf_release(&pt);
+	return rc;
+}
+
+static int seal_string_data(struct ss_sealed *s, const json_t *sdata, const json_t *data,
+			    const struct ss_origin *o, const struct ss_sealed_seal_opts *so,
+			    struct ss_err *err)
+{
+	const char *k;
+	const json_t *v;
+	int rc;
+
+	json_object_foreach((json_t *)sdata, k, v) {
+		if (json_object_get(data, k) != NULL)
+			return bad(err, o, "stringData", k, SS_E_DUP,
+				   "key is in both data and stringData");
+		if (!json_is_string(v))
+			return bad(err, o, "stringData", k, SS_E_INVAL, "value must be a string");
+		rc = seal_put(s, k, (const unsigned char *)json_string_value(v),
+			      json_string_length(v), so, err);
+		if (rc != 0) {
+			ss_origin_err(err, o, "stringData", k);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* The Secret's type, immutable, labels and annotations become the template. */
+static int make_template(struct ss_sealed *s, const json_t *sec, const struct ss_origin *o,
+			 struct ss_err *err)
+{
+	const json_t *meta = json_object_get(sec, "metadata");
+	const char *fields[] = {"labels", "annotations"};
+	json_t *t = json_object(), *tm = json_object();
+	size_t i;
+	int rc = SS_E_NOMEM;
+
+	if (t == NULL || tm == NULL)
+		goto out;
+	if (json_object_get(sec, "type") != NULL &&
+	    json_object_set(t, "type", json_object_get(sec, "type")) != 0)
+		goto out;
+	if (json_object_get(sec, "immutable") != NULL &&
+	    json_object_set(t, "immutable", json_object_get(sec, "immutable")) != 0)
+		goto out;
+	for (i = 0; i < 2; i++)
+		if (json_object_get(meta, fields[i]) != NULL &&
+		    json_object_set(tm, fields[i], json_object_get(meta, fields[i])) != 0)
+			goto out;
+	if (json_object_size(tm) > 0 && json_object_set(t, "metadata", tm) != 0)
+		goto out;
+	rc = 0;
+	if (json_object_size(t) == 0)
+		goto out;
+	rc = sealed_check_template(t, o, err);
+	if (rc == 0)
+		rc = ss_sealed_set_template(s, t, err);
+out:
+	json_decref(t);
+	json_decref(tm);
+	return rc == SS_E_NOMEM ? ss_err_set(err, rc, "out of memory") : rc;
+}
+
+static int check_secret(const json_t *sec, const struct ss_origin *o, struct ss_objid *id,
+			struct ss_err *err)
+{
+	const json_t *data = json_object_get(sec, "data");
+	const json_t *sdata = json_object_get(sec, "stringData");
+	int rc = ss_object_identity(sec, o, id, err);
+
+	if (rc != 0)
+		return rc;
+	if (id->group[0] != '\0' || strcmp(id->version, "v1") != 0 || strcmp(id->kind, "Secret") != 0)
+		return bad(err, o, "kind", NULL, SS_E_INVAL, "expected a v1 Secret");
+	if (data != NULL && !json_is_null(data) && !json_is_object(data))
+		return bad(err, o, "data", NULL, SS_E_INVAL, "must be a mapping");
+	if (sdata != NULL && !json_is_null(sdata) && !json_is_object(sdata))
+		return bad(err, o, "stringData", NULL, SS_E_INVAL, "must be a mapping");
+	return 0;
+}
+
+int ss_sealed_from_secret(const json_t *secret, const struct ss_origin *o,
+			  const struct ss_sealed_seal_opts *so, struct ss_sealed **out,
+			  struct ss_err *err)
+{
+	struct ss_sealed *s = NULL;
+	struct ss_objid id;
+	const char *ns;
+	int rc;
+
+	*out = NULL;
+	rc = check_secret(secret, o, &id, err);
+	if (rc != 0)
+		return rc;
+	ns = so->ns != NULL ? so->ns : id.ns;
+	if (so->mode != SS_SCOPE_CLUSTER && ns[0] == '\0')
+		return bad(err, o, "metadata.namespace", NULL, SS_E_INVAL,
+			   "is missing, and the scope binds a namespace (give --namespace, "
+			   "or --scope cluster)");
+	rc = ss_sealed_new(id.name, ns, so->mode, &s, err);
+	if (rc != 0) {
+		ss_origin_err(err, o, "metadata.namespace", NULL);
+		return rc;
+	}
+	rc = make_template(s, secret, o, err);
+	if (rc == 0)
+		rc = seal_data(s, json_object_get(secret, "data"), o, so, err);
+	if (rc == 0)
+		rc = seal_string_data(s, json_object_get(secret, "stringData"),
+				      json_object_get(secret, "data"), o, so, err);
+	if (rc != 0) {
+		ss_sealed_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
