@@ -1,0 +1,359 @@
+/* sync.c: one sync of every unit at one revision (see sync.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sealsync/age.h"
+#include "sealsync/apply.h"
+#include "sealsync/bundle.h"
+#include "sealsync/inventory.h"
+#include "sealsync/keys.h"
+#include "sealsync/kube.h"
+#include "sealsync/log.h"
+#include "sealsync/render.h"
+#include "sealsync/source.h"
+#include "sealsync/sync.h"
+
+/* A crafted revision cannot burn more X25519 operations than this. */
+#define REVISION_X25519_BUDGET 100000u
+
+const char *const ss_sync_stages[8] = {"source", "load", "unseal", "plan",
+				       "dry-run", "apply", "prune", "other"};
+
+struct ss_agent {
+	const struct ss_config *cfg;
+	struct ss_source *src;
+	struct ss_keyring *kr;
+	struct ss_kube *kube;
+	char revision[64];
+	struct ss_unit_status units[SS_CONFIG_MAX_UNITS];
+	struct ss_agent_stats stats;
+};
+
+static double now_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void source_warn(void *ctx, const char *msg)
+{
+	(void)ctx;
+	ss_log(SS_LOG_WARN, msg, "component", "source", NULL);
+}
+
+static int open_source(struct ss_agent *a, struct ss_err *err)
+{
+	const struct ss_config *c = a->cfg;
+	struct ss_source_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.url = c->repo_url;
+	o.ref = c->ref;
+	o.cache_dir = c->cache_dir;
+	o.timeout_sec = c->timeout_sec;
+	o.token_file = c->token_file;
+	o.username = c->username;
+	o.password_file = c->password_file;
+	o.ssh_key_file = c->ssh_key_file;
+	o.known_hosts_file = c->known_hosts_file;
+	o.ca_file = c->ca_file;
+	o.insecure = c->insecure;
+	o.allowed_signers_file = c->allowed_signers_file;
+	o.allow_rewind = c->allow_rewind;
+	o.warn = source_warn;
+	return ss_source_open(&o, &a->src, err);
+}
+
+int ss_agent_reload_keys(struct ss_agent *a, struct ss_err *err)
+{
+	struct ss_keyring *kr = NULL;
+	int rc;
+
+	rc = ss_keyring_new(&kr);
+	if (rc != 0)
+		return ss_err_set(err, rc, "out of memory");
+	if (a->cfg->identities_file != NULL)
+		rc = ss_keyring_load_file(kr, a->cfg->identities_file, err);
+	if (rc == 0 && a->cfg->identities_dir != NULL)
+		rc = ss_keyring_load_dir(kr, a->cfg->identities_dir, err);
+	if (rc == 0 && ss_keyring_count(kr) == 0)
+		rc = ss_err_set(err, SS_E_NOTFOUND, "no identities found");
+	if (rc != 0) {
+		ss_keyring_free(kr);
+		return rc;
+	}
+	ss_keyring_free(a->kr);
+	a->kr = kr;
+	return 0;
+}
+
+static int open_kube(struct ss_agent *a, struct ss_err *err)
+{
+	struct ss_kube_opts o;
+	int rc;
+
+	ss_kube_opts_default(&o);
+	o.kubeconfig = a->cfg->kubeconfig;
+	o.context = a->cfg->context;
+	o.field_manager = a->cfg->field_manager;
+	o.concurrency = a->cfg->concurrency;
+	o.max_retries = a->cfg->max_retries;
+	rc = ss_kube_open(&o, &a->kube, err);
+	if (rc == 0)
+		rc = ss_kube_discover(a->kube, err);
+	return rc;
+}
+
+/* The last revision applied, so ancestry checks survive a restart. */
+static void load_last_revision(struct ss_agent *a)
+{
+	struct ss_inventory inv;
+	struct ss_err err;
+
+	ss_err_clear(&err);
+	if (ss_inventory_load(a->kube, a->cfg->namespace_, a->cfg->name, a->cfg->units[0].name,
+			      &inv, &err) == 0) {
+		snprintf(a->revision, sizeof(a->revision), "%s", inv.revision);
+		ss_inventory_release(&inv);
+	}
+}
+
+int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_err *err)
+{
+	struct ss_agent *a;
+	int rc;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	a->cfg = cfg;
+	rc = ss_agent_reload_keys(a, err);
+	if (rc == 0)
+		rc = open_source(a, err);
+	if (rc == 0 && cfg->render == NULL && !cfg->check_only) {
+		rc = open_kube(a, err);
+		if (rc == 0)
+			load_last_revision(a);
+	}
+	if (rc != 0) {
+		ss_agent_free(a);
+		return rc;
+	}
+	*out = a;
+	return 0;
+}
+
+void ss_agent_free(struct ss_agent *a)
+{
+	if (a == NULL)
+		return;
+	ss_source_free(a->src);
+	ss_keyring_free(a->kr);
+	ss_kube_free(a->kube);
+	free(a);
+}
+
+const struct ss_unit_status *ss_agent_unit_status(const struct ss_agent *a, size_t i)
+{
+	return i < a->cfg->nunits ? &a->units[i] : NULL;
+}
+
+const struct ss_agent_stats *ss_agent_stats(const struct ss_agent *a)
+{
+	return &a->stats;
+}
+
+const char *ss_agent_revision(const struct ss_agent *a)
+{
+	return a->revision;
+}
+
+static int scope_lookup(void *ctx, const char *api_version, const char *kind, int *namespaced)
+{
+	const char *resource;
+	struct ss_err err;
+
+	ss_err_clear(&err);
+	return ss_kube_resource(ctx, api_version, kind, &resource, namespaced, &err);
+}
+
+static void redact_value(void *ctx, const unsigned char *v, size_t len)
+{
+	/* Failing to register leaves a value unredacted: refuse to go on. */
+	if (ss_kube_redact_add(ctx, v, len) != 0)
+		abort(); /* broken invariant: out of guarded memory */
+}
+
+static int stage_index(const char *stage)
+{
+	size_t i;
+
+	for (i = 0; i < 7; i++)
+		if (strcmp(ss_sync_stages[i], stage) == 0)
+			return (int)i;
+	return 7;
+}
+
+/* load → namespaces → unseal → plan; stage names where it stopped. */
+static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
+			const struct ss_tree *tree, struct ss_bundle *b,
+			const struct ss_plan_opts *po, const char **stage, struct ss_err *err)
+{
+	unsigned budget = REVISION_X25519_BUDGET;
+	struct ss_age_open_opts open;
+	int rc;
+
+	*stage = "load";
+	rc = ss_bundle_load_tree(b, tree, u->path, err);
+	if (rc == 0)
+		rc = ss_bundle_resolve_namespaces(b, po, err);
+	if (rc != 0)
+		return rc;
+	*stage = "unseal";
+	memset(&open, 0, sizeof(open));
+	open.kr = a->kr;
+	open.allow_unscoped = a->cfg->allow_unscoped;
+	open.x25519_budget = &budget;
+	rc = ss_bundle_unseal(b, &open, a->kube != NULL ? redact_value : NULL, a->kube, err);
+	if (rc != 0) {
+		a->stats.unseal_failures++;
+		return rc;
+	}
+	*stage = "plan";
+	return ss_bundle_plan(b, po, err);
+}
+
+static int deliver_unit(struct ss_agent *a, const struct ss_unit_config *u, struct ss_bundle *b,
+			const char *commit, struct ss_unit_status *st, const char **stage,
+			struct ss_err *err)
+{
+	struct ss_apply_stats as;
+	struct ss_apply_opts ao;
+	int rc;
+
+	if (a->cfg->render != NULL) {
+		*stage = "render";
+		return ss_render_bundle(b, u->name, a->cfg->render, a->cfg->show_secrets, err);
+	}
+	if (a->cfg->check_only)
+		return 0;
+	memset(&ao, 0, sizeof(ao));
+	ao.agent_name = a->cfg->name;
+	ao.agent_ns = a->cfg->namespace_;
+	ao.unit_name = u->name;
+	ao.prune = a->cfg->prune && u->prune;
+	ao.prune_cluster = u->prune_cluster;
+	ao.allow_empty = u->allow_empty;
+	ao.establish_timeout_sec = 60;
+	rc = ss_apply_unit(a->kube, &ao, b, commit, &as, err);
+	*stage = strcmp(as.stage, "stage0") == 0 ? "apply" : as.stage;
+	st->applied = as.applied;
+	st->pruned = as.pruned;
+	a->stats.objects_applied += as.applied;
+	a->stats.objects_pruned += as.pruned;
+	return rc;
+}
+
+static void report_unit(struct ss_agent *a, const struct ss_unit_config *u,
+			struct ss_unit_status *st, int rc, const char *stage, const struct ss_err *err)
+{
+	char applied[32], pruned[32], values[32], dur[32];
+
+	snprintf(applied, sizeof(applied), "%zu", st->applied);
+	snprintf(pruned, sizeof(pruned), "%zu", st->pruned);
+	snprintf(values, sizeof(values), "%zu", st->values);
+	snprintf(dur, sizeof(dur), "%.3f", st->duration_sec);
+	st->ok = rc == 0;
+	if (rc == 0) {
+		snprintf(st->revision, sizeof(st->revision), "%s", st->attempted);
+		st->error[0] = '\0';
+		ss_log(SS_LOG_INFO, "sync succeeded", "unit", u->name, "revision", st->attempted,
+		       "applied", applied, "pruned", pruned, "values", values, "duration", dur,
+		       NULL);
+		return;
+	}
+	st->stage = stage;
+	ss_err_format(err, st->error, sizeof(st->error));
+	a->stats.failures_by_stage[stage_index(stage)]++;
+	ss_log_err(SS_LOG_ERROR, "sync failed", err, "unit", u->name, "revision", st->attempted,
+		   "stage", stage, "kept", st->revision[0] ? st->revision : "(none)", NULL);
+}
+
+static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss_err *err)
+{
+	const struct ss_unit_config *u = &a->cfg->units[i];
+	struct ss_unit_status *st = &a->units[i];
+	const char *paths[1] = {u->path}, *stage = "load";
+	struct ss_tree *tree = NULL;
+	struct ss_plan_opts po;
+	struct ss_bundle b;
+	double t0 = now_sec();
+	int rc;
+
+	ss_bundle_init(&b);
+	snprintf(st->attempted, sizeof(st->attempted), "%s", commit);
+	st->applied = st->pruned = st->values = 0;
+	st->last_attempt = time(NULL);
+	memset(&po, 0, sizeof(po));
+	po.agent_name = a->cfg->name;
+	po.unit_name = u->name;
+	po.target_ns = u->namespace_;
+	po.agent_ns = a->cfg->namespace_;
+	po.lookup = a->kube != NULL ? scope_lookup : NULL;
+	po.lookup_ctx = a->kube;
+	rc = ss_source_read_tree(a->src, commit, paths, 1, &tree, err);
+	if (rc == 0)
+		rc = prepare_unit(a, u, tree, &b, &po, &stage, err);
+	st->values = b.nvalues;
+	if (rc == 0)
+		rc = deliver_unit(a, u, &b, commit, st, &stage, err);
+	ss_bundle_release(&b);
+	ss_tree_free(tree);
+	if (a->kube != NULL)
+		ss_kube_redact_clear(a->kube);
+	st->duration_sec = now_sec() - t0;
+	report_unit(a, u, st, rc, stage, err);
+	return rc;
+}
+
+int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
+{
+	char commit[41];
+	double t0 = now_sec();
+	size_t i;
+	int rc, first = 0, changed = 0;
+
+	a->stats.syncs++;
+	if (a->cfg->allow_unscoped)
+		ss_log(SS_LOG_WARN, "--allow-unscoped is on: values without a scope stanza are accepted",
+		       NULL);
+	rc = ss_source_poll(a->src, a->revision[0] ? a->revision : NULL, commit, &changed, err);
+	if (rc != 0) {
+		a->stats.sync_failures++;
+		a->stats.failures_by_stage[0]++;
+		ss_log_err(SS_LOG_ERROR, "sync failed", err, "stage", "source", NULL);
+		return rc;
+	}
+	for (i = 0; i < a->cfg->nunits; i++) {
+		struct ss_err uerr;
+
+		ss_err_clear(&uerr);
+		rc = sync_unit(a, i, commit, &uerr);
+		if (rc != 0 && first == 0) {
+			first = rc;
+			if (err != NULL)
+				*err = uerr;
+		}
+	}
+	if (first != 0)
+		a->stats.sync_failures++;
+	else if (!a->cfg->check_only && a->cfg->render == NULL)
+		snprintf(a->revision, sizeof(a->revision), "%s", commit);
+	a->stats.last_duration_sec = now_sec() - t0;
+	return first;
+}

@@ -1,0 +1,59 @@
+/*
+ * sync.h: the agent's sync of all units at one revision, and its state.
+ *
+ * ss_agent_sync polls the source, and for each unit reads its files at the
+ * revision, loads, unseals, plans and applies them (or renders them). A unit
+ * that fails keeps its last good revision in the cluster and does not stop
+ * the others. Results are logged as JSON lines and kept for metrics.
+ */
+#ifndef SEALSYNC_SYNC_H
+#define SEALSYNC_SYNC_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "sealsync/config.h"
+#include "sealsync/err.h"
+
+struct ss_agent;
+
+struct ss_unit_status {
+	char revision[64];      /* last revision applied whole ("" none) */
+	char attempted[64];     /* last revision tried */
+	int ok;                 /* last attempt succeeded */
+	const char *stage;      /* where the last failure stopped */
+	char error[1024];       /* formatted error of the last failure */
+	size_t applied, pruned, values;
+	double duration_sec;
+	time_t last_attempt;
+};
+
+struct ss_agent_stats {
+	unsigned long syncs, sync_failures, unseal_failures;
+	unsigned long failures_by_stage[8];
+	unsigned long objects_applied, objects_pruned;
+	double last_duration_sec;
+};
+
+/* Stage names for failures_by_stage, index order. */
+extern const char *const ss_sync_stages[8];
+
+/* Opens source, keys and (unless rendering) the cluster client. */
+int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_err *err) SS_MUST_CHECK;
+void ss_agent_free(struct ss_agent *a);
+
+/*
+ * One sync of every unit. Returns 0 when every unit is in sync, else the
+ * first failing unit's code (the others still ran). With check_only, stops
+ * after plan (no cluster writes, no reads beyond discovery).
+ */
+int ss_agent_sync(struct ss_agent *a, struct ss_err *err) SS_MUST_CHECK;
+
+/* Reloads the keys (SIGHUP). */
+int ss_agent_reload_keys(struct ss_agent *a, struct ss_err *err) SS_MUST_CHECK;
+
+const struct ss_unit_status *ss_agent_unit_status(const struct ss_agent *a, size_t i);
+const struct ss_agent_stats *ss_agent_stats(const struct ss_agent *a);
+const char *ss_agent_revision(const struct ss_agent *a);
+
+#endif
