@@ -1,0 +1,403 @@
+/*
+ * kube_http.c: the libcurl transport of the Kubernetes client.
+ *
+ * Follows curl's libcurl-security.md: https only (also for redirects, which
+ * are not followed anyway), peer and host verified unless the kubeconfig
+ * said otherwise AND the caller allowed it, a per-attempt timeout, and a
+ * response cap enforced in the write callback (MAXFILESIZE alone does not
+ * hold when the server sends no Content-Length).
+ *
+ * Every request, single or batch, goes through kube_http_run: a curl multi
+ * loop that keeps up to opts.concurrency transfers in flight over the
+ * long-lived multi handle (its connection cache gives reuse across calls;
+ * HTTP/2 multiplexing when the server offers it) and retries each request
+ * on its own: 429/5xx and connection errors, exponential backoff with
+ * jitter, Retry-After honoured within a bound. Request bodies are passed by
+ * pointer (CURLOPT_POSTFIELDS, never COPYPOSTFIELDS), so the only copies we
+ * make are in buffers the caller wipes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "kube_int.h"
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint32_t kube_rand(struct ss_kube *k)
+{
+	uint32_t x = k->rnd ? k->rnd : 0x9e3779b9u;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	k->rnd = x;
+	return x;
+}
+
+int kube_retryable(CURLcode cc, long s)
+{
+	switch (cc) {
+	case CURLE_OK:
+		return s == 429 || s == 500 || s == 502 || s == 503 || s == 504;
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return 1;
+	default:
+		/* TLS failures (verification above all) are never retried. */
+		return 0;
+	}
+}
+
+uint64_t kube_backoff_ms(unsigned attempt, uint64_t retry_after_ms, uint32_t rnd)
+{
+	uint64_t exp = KUBE_BACKOFF_BASE_MS, d;
+	unsigned i;
+
+	for (i = 1; i < attempt && exp < KUBE_BACKOFF_CAP_MS; i++)
+		exp *= 2;
+	if (exp > KUBE_BACKOFF_CAP_MS)
+		exp = KUBE_BACKOFF_CAP_MS;
+	/* "Equal jitter": at least half the step, so retries of a whole batch
+	 * spread out without collapsing to zero. */
+	d = exp / 2 + rnd % (exp / 2 + 1);
+	if (retry_after_ms > KUBE_RETRY_AFTER_CAP_MS)
+		retry_after_ms = KUBE_RETRY_AFTER_CAP_MS;
+	return d > retry_after_ms ? d : retry_after_ms;
+}
+
+uint64_t kube_parse_retry_after(const char *v, size_t len)
+{
+	uint64_t s = 0;
+	size_t i = 0, digits = 0;
+
+	while (i < len && (v[i] == ' ' || v[i] == '\t'))
+		i++;
+	for (; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+		if (++digits <= 6)
+			s = s * 10 + (uint64_t)(v[i] - '0');
+	while (i < len && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n'))
+		i++;
+	/* An HTTP-date (or garbage) gives 0: plain backoff applies. */
+	if (digits == 0 || i != len)
+		return 0;
+	s *= 1000;
+	return s > KUBE_RETRY_AFTER_CAP_MS ? KUBE_RETRY_AFTER_CAP_MS : s;
+}
+
+void kube_req_init(struct kube_req *r, const char *method, char *url, int secret,
+		   size_t max_response)
+{
+	memset(r, 0, sizeof(*r));
+	r->method = method;
+	r->url = url;
+	r->secret = secret;
+	if (secret)
+		ss_buf_init_secure(&r->resp, max_response);
+	else
+		ss_buf_init(&r->resp, max_response);
+}
+
+void kube_req_release(struct kube_req *r)
+{
+	if (r == NULL)
+		return;
+	if (r->easy != NULL)
+		curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->hdrs);
+	free(r->url);
+	ss_buf_release(&r->resp);
+	memset(r, 0, sizeof(*r));
+}
+
+static size_t on_write(char *p, size_t size, size_t n, void *ud)
+{
+	struct kube_req *r = ud;
+
+	(void)size; /* always 1 */
+	if (ss_buf_append(&r->resp, p, n) != 0) {
+		r->too_large = 1;
+		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+	struct kube_req *r = ud;
+	static const char ra[] = "Retry-After:";
+
+	(void)size;
+	if (n > sizeof(ra) - 1 && strncasecmp(p, ra, sizeof(ra) - 1) == 0)
+		r->retry_after_ms = kube_parse_retry_after(p + sizeof(ra) - 1,
+							   n - (sizeof(ra) - 1));
+	return n;
+}
+
+static int req_headers(struct kube_req *r)
+{
+	char ct[128];
+	struct curl_slist *h;
+
+	h = curl_slist_append(NULL, "Accept: application/json");
+	/* No "Expect: 100-continue" round trip before a body. */
+	if (h != NULL)
+		h = curl_slist_append(r->hdrs = h, "Expect:");
+	if (h != NULL && r->content_type != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", r->content_type);
+		h = curl_slist_append(r->hdrs = h, ct);
+	}
+	if (h == NULL)
+		return SS_E_NOMEM;
+	r->hdrs = h;
+	return 0;
+}
+
+static int easy_tls(struct ss_kube *k, CURL *e)
+{
+	const struct kube_conn *c = &k->conn;
+	struct curl_blob b;
+	CURLcode cc = CURLE_OK;
+
+	cc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, c->insecure ? 0L : 1L);
+	cc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, c->insecure ? 0L : 2L);
+	/* NOCOPY: the blobs live in k->conn, which outlives every handle. */
+	if (c->ca != NULL) {
+		b = (struct curl_blob){c->ca, c->ca_len, CURL_BLOB_NOCOPY};
+		cc |= curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+	}
+	if (c->cert != NULL) {
+		b = (struct curl_blob){c->cert, c->cert_len, CURL_BLOB_NOCOPY};
+		cc |= curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &b);
+		cc |= curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+		b = (struct curl_blob){c->key, c->key_len, CURL_BLOB_NOCOPY};
+		cc |= curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &b);
+		cc |= curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+	}
+	return cc == CURLE_OK ? 0 : SS_E_INTERNAL;
+}
+
+static int easy_setup(struct ss_kube *k, struct kube_req *r)
+{
+	CURL *e = curl_easy_init();
+	CURLcode cc = CURLE_OK;
+	long timeout = (long)k->opts.timeout_ms;
+
+	if (e == NULL || req_headers(r) != 0) {
+		if (e != NULL)
+			curl_easy_cleanup(e);
+		return SS_E_NOMEM;
+	}
+	r->easy = e;
+	cc |= curl_easy_setopt(e, CURLOPT_URL, r->url);
+	cc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+	cc |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	cc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	cc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	cc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
+	cc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout < 10000 ? timeout : 10000L);
+	cc |= curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	cc |= curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	cc |= curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)r->resp.max);
+	cc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	cc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	cc |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	cc |= curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
+	cc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->curl_err);
+	cc |= curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	cc |= curl_easy_setopt(e, CURLOPT_USERAGENT, "sealsync/0.1");
+	cc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+	if (strcmp(r->method, "GET") != 0)
+		cc |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+	if (r->body != NULL) {
+		cc |= curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+		cc |= curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)r->body_len);
+	}
+	if (cc != CURLE_OK)
+		return SS_E_INTERNAL;
+	return easy_tls(k, e);
+}
+
+static int req_start(struct ss_kube *k, struct kube_req *r)
+{
+	int rc;
+
+	if (r->easy == NULL) {
+		rc = easy_setup(k, r);
+		if (rc != 0)
+			return rc;
+	}
+	if (k->conn.token != NULL &&
+	    (curl_easy_setopt(r->easy, CURLOPT_HTTPAUTH, (long)CURLAUTH_BEARER) != CURLE_OK ||
+	     curl_easy_setopt(r->easy, CURLOPT_XOAUTH2_BEARER, k->conn.token) != CURLE_OK))
+		return SS_E_INTERNAL;
+	ss_buf_reset(&r->resp);
+	r->status = 0;
+	r->too_large = 0;
+	r->retry_after_ms = 0;
+	r->curl_err[0] = '\0';
+	r->attempts++;
+	if (curl_multi_add_handle(k->multi, r->easy) != CURLM_OK)
+		return SS_E_INTERNAL;
+	r->active = 1;
+	return 0;
+}
+
+static void req_finish(struct ss_kube *k, struct kube_req *r, CURLcode cc)
+{
+	long status = 0;
+
+	curl_multi_remove_handle(k->multi, r->easy);
+	r->active = 0;
+	r->cc = cc;
+	if (curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
+		r->status = status;
+	if (!r->too_large && kube_retryable(cc, r->status) &&
+	    r->attempts <= k->opts.max_retries) {
+		r->not_before = now_ms() + kube_backoff_ms(r->attempts, r->retry_after_ms,
+							   kube_rand(k));
+		return;
+	}
+	r->done = 1;
+}
+
+/* How long the loop may sleep: until the next retry is due, at most 1 s. */
+static long run_wait_ms(const struct kube_req *reqs, size_t n, size_t active,
+			unsigned conc, uint64_t now)
+{
+	uint64_t wait = 1000;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (reqs[i].done || reqs[i].active)
+			continue;
+		if (active >= conc)
+			break;
+		if (reqs[i].not_before <= now)
+			return 0;
+		if (reqs[i].not_before - now < wait)
+			wait = reqs[i].not_before - now;
+	}
+	return (long)wait;
+}
+
+/* Starts what may start now; returns the number started or an error. */
+static int run_start(struct ss_kube *k, struct kube_req *reqs, size_t n, size_t *active)
+{
+	uint64_t now = now_ms();
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n && *active < k->opts.concurrency; i++) {
+		if (reqs[i].done || reqs[i].active || reqs[i].not_before > now)
+			continue;
+		rc = req_start(k, &reqs[i]);
+		if (rc != 0)
+			return rc;
+		(*active)++;
+	}
+	return 0;
+}
+
+static void run_abort(struct ss_kube *k, struct kube_req *reqs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (reqs[i].active)
+			curl_multi_remove_handle(k->multi, reqs[i].easy);
+		reqs[i].active = 0;
+	}
+}
+
+int kube_http_run(struct ss_kube *k, struct kube_req *reqs, size_t n, struct ss_err *err)
+{
+	size_t active = 0, left = 0, i;
+	struct kube_req *r;
+	CURLMsg *msg;
+	int running, q, rc;
+
+	rc = kube_conn_refresh_token(&k->conn, err);
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		reqs[i].not_before = 0;
+		if (!reqs[i].done)
+			left++;
+	}
+	while (left > 0) {
+		rc = run_start(k, reqs, n, &active);
+		if (rc != 0)
+			goto fail;
+		if (curl_multi_perform(k->multi, &running) != CURLM_OK) {
+			rc = SS_E_INTERNAL;
+			goto fail;
+		}
+		while ((msg = curl_multi_info_read(k->multi, &q)) != NULL) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			r = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+			req_finish(k, r, msg->data.result);
+			active--;
+			if (r->done)
+				left--;
+		}
+		if (left > 0 &&
+		    curl_multi_poll(k->multi, NULL, 0,
+				    (int)run_wait_ms(reqs, n, active, k->opts.concurrency, now_ms()),
+				    NULL) != CURLM_OK) {
+			rc = SS_E_INTERNAL;
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	run_abort(k, reqs, n);
+	return ss_err_set(err, rc, "HTTP client failure: %s", ss_strerror(rc));
+}
+
+int kube_req_outcome(const struct ss_kube *k, const struct kube_req *r, const char *what,
+		     char *msg, size_t cap)
+{
+	char head[600];
+	int code;
+
+	snprintf(head, sizeof(head), "%s", what);
+	if (r->attempts > 1)
+		snprintf(head, sizeof(head), "%s (after %u attempts)", what, r->attempts);
+	if (r->too_large) {
+		snprintf(msg, cap, "%s: the response is larger than the limit of %zu bytes", head,
+			 r->resp.max);
+		return SS_E_LIMIT;
+	}
+	if (r->cc != CURLE_OK) {
+		snprintf(msg, cap, "%s: %s%s%s", head, curl_easy_strerror(r->cc),
+			 r->curl_err[0] ? ": " : "", r->curl_err);
+		return r->cc == CURLE_OPERATION_TIMEDOUT ? SS_E_TIMEOUT : SS_E_NET;
+	}
+	code = kube_status_code(r->status);
+	if (code == 0) {
+		msg[0] = '\0';
+		return 0;
+	}
+	kube_status_message(head, r->status, r->resp.data, r->resp.len, &k->redact, msg, cap);
+	return code;
+}
