@@ -190,15 +190,24 @@ int emit_real(struct ss_buf *out, double d)
 	return ss_buf_puts(out, tmp);
 }
 
+/* JSON text that is also valid YAML: DEL, C1 and line separators escaped. */
 int emit_json_string(struct ss_buf *out, const char *s, size_t n)
 {
-	size_t i;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, len;
 	int rc = ss_buf_putc(out, '"');
 
-	for (i = 0; rc == 0 && i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (rc == 0 && i < n) {
+		unsigned char c = p[i];
 
-		if (c == '"' || c == '\\')
+		len = emit_utf8_len(p + i, n - i);
+		if (len == 0)
+			return SS_E_INVAL;
+		if (len > 1 && emit_is_special_cp(p + i, len))
+			rc = put_escaped_cp(out, p + i, len); /* \uXXXX, BMP only */
+		else if (len > 1)
+			rc = ss_buf_append(out, p + i, len);
+		else if (c == '"' || c == '\\')
 			rc = ss_buf_printf(out, "\\%c", c);
 		else if (c == '\n')
 			rc = ss_buf_puts(out, "\\n");
@@ -206,10 +215,11 @@ int emit_json_string(struct ss_buf *out, const char *s, size_t n)
 			rc = ss_buf_puts(out, "\\t");
 		else if (c == '\r')
 			rc = ss_buf_puts(out, "\\r");
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7f)
 			rc = ss_buf_printf(out, "\\u%04x", c);
 		else
 			rc = ss_buf_putc(out, c);
+		i += len;
 	}
 	return rc != 0 ? rc : ss_buf_putc(out, '"');
 }

@@ -165,4 +165,21 @@ int ss_sealed_reseal_value(struct ss_sealed *s, size_t i, const struct ss_age_op
 int ss_sealed_value_has_recipients(const struct ss_sealed *s, size_t i,
 				   const struct ss_recipient *r, size_t n);
 
+/*
+ * Merging into an existing file without re-serialising it (--merge-into,
+ * reseal in place). text (len bytes, UTF-8) is the file; the document to
+ * change is the SealedSecret whose metadata.name is s's name and whose
+ * metadata.namespace is s's namespace (or absent). For each of s's keys in
+ * keys[0..nkeys) (keys NULL: all of s's keys), the value is replaced where
+ * it stands, or added at the end of spec.encryptedData in the mapping's own
+ * style and indentation. Every other byte of text is kept, comments
+ * included. Appends the result to out.
+ * SS_E_NOTFOUND (no such document), SS_E_INVAL (not YAML),
+ * SS_E_UNSUPPORTED (an anchor, alias or tag on a value to replace), SS_E_LIMIT.
+ * The caller should load and parse the result again before writing it.
+ */
+int ss_sealed_splice(const char *name, const char *text, size_t len, const struct ss_sealed *s,
+		     const char *const *keys, size_t nkeys, struct ss_buf *out,
+		     struct ss_err *err) SS_MUST_CHECK;
+
 #endif
