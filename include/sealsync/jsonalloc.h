@@ -16,4 +16,12 @@
 
 void ss_json_use_zeroing_alloc(void);
 
+/*
+ * Frees memory that jansson handed out, above all json_dumps() output. With
+ * the zeroing allocator such a block starts after a size prefix, so plain
+ * free() on it crashes ("free(): invalid size"): always use this (it wipes
+ * the block too). NULL is accepted. Works with either allocator.
+ */
+void ss_json_free(void *p);
+
 #endif

@@ -1,0 +1,356 @@
+/*
+ * yaml_tree.c: libyaml events -> node tree for one document.
+ *
+ * Like go-yaml's parser, only the first document of the input is read (the
+ * YAMLReader split has already cut the file into documents), anchors are
+ * registered when their node starts (so an alias inside its own anchor is a
+ * cycle, caught when decoding), and a later anchor of the same name wins.
+ */
+#include <sodium.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "yaml_int.h"
+
+struct ss_yanchor {
+	char *name;
+	struct ss_ynode *node;
+};
+
+struct ss_yparse {
+	struct ss_yctx *c;
+	yaml_parser_t parser;
+	struct ss_ytree *t;
+	struct ss_yanchor *anchors; /* open addressing, power-of-two size */
+	size_t nanchors;
+	size_t capanchors;
+};
+
+static uint64_t hash_name(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static struct ss_yanchor *anchor_slot(struct ss_yanchor *tab, size_t cap, const char *name)
+{
+	size_t i = (size_t)hash_name(name) & (cap - 1);
+
+	while (tab[i].name != NULL && strcmp(tab[i].name, name) != 0)
+		i = (i + 1) & (cap - 1);
+	return &tab[i];
+}
+
+static int anchor_grow(struct ss_yparse *p)
+{
+	size_t cap = p->capanchors ? p->capanchors * 2 : 64, i;
+	struct ss_yanchor *tab;
+
+	if (cap > SIZE_MAX / sizeof(*tab))
+		return SS_E_NOMEM;
+	tab = calloc(cap, sizeof(*tab));
+	if (tab == NULL)
+		return SS_E_NOMEM;
+	for (i = 0; i < p->capanchors; i++)
+		if (p->anchors[i].name != NULL)
+			*anchor_slot(tab, cap, p->anchors[i].name) = p->anchors[i];
+	free(p->anchors);
+	p->anchors = tab;
+	p->capanchors = cap;
+	return 0;
+}
+
+static int anchor_put(struct ss_yparse *p, const yaml_char_t *anchor, struct ss_ynode *n)
+{
+	struct ss_yanchor *slot;
+	int rc;
+
+	if (anchor == NULL)
+		return 0;
+	if ((p->nanchors + 1) * 2 > p->capanchors && (rc = anchor_grow(p)) != 0)
+		return rc;
+	slot = anchor_slot(p->anchors, p->capanchors, (const char *)anchor);
+	if (slot->name == NULL) {
+		slot->name = strdup((const char *)anchor);
+		if (slot->name == NULL)
+			return SS_E_NOMEM;
+		p->nanchors++;
+	}
+	slot->node = n;
+	return 0;
+}
+
+static struct ss_ynode *anchor_get(const struct ss_yparse *p, const yaml_char_t *name)
+{
+	struct ss_yanchor *slot;
+
+	if (p->capanchors == 0 || name == NULL)
+		return NULL;
+	slot = anchor_slot(p->anchors, p->capanchors, (const char *)name);
+	return slot->node;
+}
+
+static unsigned file_line(const struct ss_yparse *p, const yaml_mark_t *m)
+{
+	return p->c->first_line + (unsigned)m->line;
+}
+
+static int fail(struct ss_yparse *p, int code, unsigned line, const char *what)
+{
+	ss_err_at(p->c->err, p->c->file, line, p->c->doc);
+	return ss_err_set(p->c->err, code, "%s: document %d, line %u: %s", p->c->file, p->c->doc,
+			  line, what);
+}
+
+static int fail_syntax(struct ss_yparse *p)
+{
+	char what[256];
+	const yaml_parser_t *y = &p->parser;
+	unsigned line = p->c->first_line + (unsigned)y->problem_mark.line;
+
+	if (y->error == YAML_MEMORY_ERROR)
+		return SS_E_NOMEM;
+	/* libyaml's problem and context are fixed strings: no input text. */
+	snprintf(what, sizeof(what), "YAML syntax: %s%s%s", y->problem ? y->problem : "error",
+		 y->context ? " " : "", y->context ? y->context : "");
+	return fail(p, SS_E_INVAL, line, what);
+}
+
+static int node_new(struct ss_yparse *p, enum ss_ynode_kind kind, const yaml_event_t *ev,
+		    struct ss_ynode **out)
+{
+	struct ss_ytree *t = p->t;
+	struct ss_ynode *n;
+
+	*out = NULL;
+	if (t->nall >= p->c->lim->max_nodes)
+		return fail(p, SS_E_LIMIT, file_line(p, &ev->start_mark),
+			    "too many YAML nodes (limit max_nodes)");
+	if (t->nall == t->capall) {
+		size_t cap = t->capall ? t->capall * 2 : 64;
+		struct ss_ynode **all = realloc(t->all, cap * sizeof(*all));
+
+		if (all == NULL)
+			return SS_E_NOMEM;
+		t->all = all;
+		t->capall = cap;
+	}
+	n = calloc(1, sizeof(*n));
+	if (n == NULL)
+		return SS_E_NOMEM;
+	t->all[t->nall++] = n;
+	n->kind = kind;
+	n->line = file_line(p, &ev->start_mark);
+	*out = n;
+	return 0;
+}
+
+static int node_tag(struct ss_ynode *n, const yaml_char_t *tag)
+{
+	if (tag == NULL)
+		return 0;
+	n->tag = strdup((const char *)tag);
+	return n->tag == NULL ? SS_E_NOMEM : 0;
+}
+
+static int node_add(struct ss_ynode *parent, struct ss_ynode *kid)
+{
+	if (parent->nkids == parent->capkids) {
+		size_t cap = parent->capkids ? parent->capkids * 2 : 4;
+		struct ss_ynode **k = realloc(parent->kids, cap * sizeof(*k));
+
+		if (k == NULL)
+			return SS_E_NOMEM;
+		parent->kids = k;
+		parent->capkids = cap;
+	}
+	parent->kids[parent->nkids++] = kid;
+	return 0;
+}
+
+static int next_event(struct ss_yparse *p, yaml_event_t *ev)
+{
+	if (!yaml_parser_parse(&p->parser, ev))
+		return fail_syntax(p);
+	return 0;
+}
+
+static int parse_node(struct ss_yparse *p, yaml_event_t *ev, size_t depth, struct ss_ynode **out);
+
+static int parse_scalar(struct ss_yparse *p, yaml_event_t *ev, struct ss_ynode **out)
+{
+	struct ss_ynode *n = NULL;
+	size_t len = ev->data.scalar.length;
+	int rc;
+
+	if (len > p->c->lim->max_scalar)
+		return fail(p, SS_E_LIMIT, file_line(p, &ev->start_mark),
+			    "scalar too large (limit max_scalar)");
+	if ((rc = node_new(p, SS_YN_SCALAR, ev, &n)) != 0)
+		return rc;
+	if ((rc = node_tag(n, ev->data.scalar.tag)) != 0)
+		return rc;
+	n->value = malloc(len + 1);
+	if (n->value == NULL)
+		return SS_E_NOMEM;
+	memcpy(n->value, ev->data.scalar.value, len);
+	n->value[len] = '\0';
+	n->len = len;
+	n->implicit = ev->data.scalar.plain_implicit;
+	if ((rc = anchor_put(p, ev->data.scalar.anchor, n)) != 0)
+		return rc;
+	*out = n;
+	return 0;
+}
+
+static int parse_alias(struct ss_yparse *p, yaml_event_t *ev, struct ss_ynode **out)
+{
+	struct ss_ynode *n = NULL, *target;
+	int rc;
+
+	target = anchor_get(p, ev->data.alias.anchor);
+	if (target == NULL)
+		return fail(p, SS_E_INVAL, file_line(p, &ev->start_mark),
+			    "alias to an unknown anchor");
+	if ((rc = node_new(p, SS_YN_ALIAS, ev, &n)) != 0)
+		return rc;
+	n->target = target;
+	*out = n;
+	return 0;
+}
+
+/* Mapping or sequence: children until the matching end event. */
+static int parse_collection(struct ss_yparse *p, yaml_event_t *ev, size_t depth,
+			    struct ss_ynode **out)
+{
+	int mapping = ev->type == YAML_MAPPING_START_EVENT;
+	yaml_event_type_t end = mapping ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
+	struct ss_ynode *n = NULL, *kid;
+	yaml_event_t e;
+	int rc;
+
+	if (depth > p->c->lim->max_depth)
+		return fail(p, SS_E_LIMIT, file_line(p, &ev->start_mark),
+			    "YAML nested too deeply (limit max_depth)");
+	if ((rc = node_new(p, mapping ? SS_YN_MAPPING : SS_YN_SEQUENCE, ev, &n)) != 0)
+		return rc;
+	if ((rc = node_tag(n, mapping ? ev->data.mapping_start.tag : ev->data.sequence_start.tag)) != 0)
+		return rc;
+	rc = anchor_put(p, mapping ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor, n);
+	if (rc != 0)
+		return rc;
+	for (;;) {
+		if ((rc = next_event(p, &e)) != 0)
+			return rc;
+		if (e.type == end) {
+			yaml_event_delete(&e);
+			break;
+		}
+		kid = NULL;
+		rc = parse_node(p, &e, depth, &kid);
+		yaml_event_delete(&e);
+		if (rc != 0)
+			return rc;
+		if ((rc = node_add(n, kid)) != 0)
+			return rc;
+	}
+	*out = n;
+	return 0;
+}
+
+static int parse_node(struct ss_yparse *p, yaml_event_t *ev, size_t depth, struct ss_ynode **out)
+{
+	*out = NULL;
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		return parse_scalar(p, ev, out);
+	case YAML_ALIAS_EVENT:
+		return parse_alias(p, ev, out);
+	case YAML_MAPPING_START_EVENT:
+	case YAML_SEQUENCE_START_EVENT:
+		return parse_collection(p, ev, depth + 1, out);
+	default:
+		return fail(p, SS_E_INTERNAL, file_line(p, &ev->start_mark), "unexpected YAML event");
+	}
+}
+
+/* Reads the events of the first document: STREAM-START, then DOCUMENT-START
+ * node DOCUMENT-END, or STREAM-END for an empty input. */
+static int parse_document(struct ss_yparse *p)
+{
+	yaml_event_t ev;
+	int rc, type;
+
+	for (;;) {
+		if ((rc = next_event(p, &ev)) != 0)
+			return rc;
+		type = ev.type;
+		yaml_event_delete(&ev);
+		if (type == YAML_STREAM_END_EVENT)
+			return 0;
+		if (type == YAML_DOCUMENT_START_EVENT)
+			break;
+	}
+	if ((rc = next_event(p, &ev)) != 0)
+		return rc;
+	rc = parse_node(p, &ev, 0, &p->t->root);
+	yaml_event_delete(&ev);
+	if (rc != 0)
+		return rc;
+	if ((rc = next_event(p, &ev)) != 0)
+		return rc;
+	type = ev.type;
+	yaml_event_delete(&ev);
+	if (type != YAML_DOCUMENT_END_EVENT)
+		return fail(p, SS_E_INTERNAL, 0, "expected YAML document end");
+	return 0;
+}
+
+int ss_ytree_parse(struct ss_yctx *c, const unsigned char *chunk, size_t len, struct ss_ytree *t)
+{
+	struct ss_yparse p;
+	size_t i;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	p.c = c;
+	p.t = t;
+	if (!yaml_parser_initialize(&p.parser))
+		return SS_E_NOMEM;
+	yaml_parser_set_input_string(&p.parser, chunk, len);
+	rc = parse_document(&p);
+	yaml_parser_delete(&p.parser);
+	for (i = 0; i < p.capanchors; i++)
+		free(p.anchors[i].name);
+	free(p.anchors);
+	if (rc != 0)
+		ss_ytree_release(t);
+	return rc;
+}
+
+void ss_ytree_release(struct ss_ytree *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nall; i++) {
+		struct ss_ynode *n = t->all[i];
+
+		if (n->value != NULL) {
+			/* Scalars can be plaintext (a Secret's stringData). */
+			sodium_memzero(n->value, n->len);
+			free(n->value);
+		}
+		free(n->tag);
+		free(n->kids);
+		free(n);
+	}
+	free(t->all);
+	memset(t, 0, sizeof(*t));
+}
