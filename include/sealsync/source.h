@@ -60,7 +60,9 @@ struct ss_source_opts {
 	const char *ssh_key_file;
 	const char *known_hosts_file;
 
-	const char *ca_file; /* extra CA bundle for https; else the system's */
+	/* CA bundle (PEM) that https servers are verified against, instead of
+	 * the system bundle /etc/ssl/certs/ca-certificates.crt. */
+	const char *ca_file;
 
 	/* git:// and http:// carry no integrity: they are refused unless a
 	 * signature policy is set or insecure is 1 (then warn on every poll). */
