@@ -1,0 +1,101 @@
+/*
+ * sealctl.c: the command-line tool's entry point and verb table.
+ *
+ * Each verb is one row: {name, handler, raw handler, help}. `handler` is the
+ * manifest-level verb (SealedSecret in/out); `raw` handles `--raw`, a single
+ * value. Either may be NULL. To add a verb, add a row and a handler in its
+ * own file; nothing else changes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include "sealctl.h"
+
+struct sealctl_verb {
+	const char *name;
+	sealctl_handler *handler; /* manifest mode; NULL: none */
+	sealctl_handler *raw;     /* with --raw; NULL: none */
+	const char *help;
+};
+
+static const struct sealctl_verb verbs[] = {
+	{"keygen", sealctl_cmd_keygen, NULL, "generate an identity file (age-keygen's format)"},
+	{"rotate", sealctl_cmd_rotate, NULL, "append a new active identity to an identity file"},
+	{"seal", NULL, sealctl_cmd_seal_raw, "seal a value (--raw) to age recipients"},
+	{"recover", NULL, sealctl_cmd_recover_raw, "decrypt a sealed value (--raw) to stdout; loud"},
+	{"inspect", NULL, sealctl_cmd_inspect_raw, "show a sealed value's recipients' hints, scope, sizes (--raw)"},
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: sealctl <verb> [options]\n\nverbs:\n");
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(f, "\n'sealctl <verb> --help' describes a verb. Exit codes: 0 ok, 1 bad input or\n"
+		   "crypto failure, 2 usage.\n");
+}
+
+/* "--raw" or "--help" among the verb's arguments (before a "--"). */
+static int has_flag(int argc, char **argv, const char *a, const char *b)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], a) == 0 || (b != NULL && strcmp(argv[i], b) == 0))
+			return 1;
+	return 0;
+}
+
+static int dispatch(const struct sealctl_verb *v, int argc, char **argv)
+{
+	int raw = has_flag(argc, argv, "--raw", NULL);
+
+	if (v->raw != NULL && (raw || v->handler == NULL)) {
+		if (!raw && !has_flag(argc, argv, "--help", "-h"))
+			return sealctl_usage(v->name, "only --raw is available in this build");
+		return v->raw(argc, argv);
+	}
+	if (v->handler == NULL || raw)
+		return sealctl_usage(v->name, raw ? "--raw is not supported" : "not available");
+	return v->handler(argc, argv);
+}
+
+/* No core dumps: a crash must not write keys or plaintext to disk. */
+static void harden(void)
+{
+	struct rlimit rl = {0, 0};
+
+	(void)setrlimit(RLIMIT_CORE, &rl);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	harden();
+	if (sodium_init() < 0) {
+		fprintf(stderr, "sealctl: cannot initialise libsodium\n");
+		return SEALCTL_EXIT_FAIL;
+	}
+	if (argc < 2) {
+		usage(stderr);
+		return SEALCTL_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return SEALCTL_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			return dispatch(&verbs[i], argc - 1, argv + 1);
+	fprintf(stderr, "sealctl: unknown verb '%s'\n", argv[1]);
+	usage(stderr);
+	return SEALCTL_EXIT_USAGE;
+}
