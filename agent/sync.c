@@ -11,7 +11,9 @@
 #include "sealsync/keys.h"
 #include "sealsync/kube.h"
 #include "sealsync/log.h"
+#include "sealsync/metrics.h"
 #include "sealsync/render.h"
+#include "sealsync/sealed.h"
 #include "sealsync/source.h"
 #include "sealsync/sync.h"
 
@@ -29,6 +31,9 @@ struct ss_agent {
 	char revision[64];
 	struct ss_unit_status units[SS_CONFIG_MAX_UNITS];
 	struct ss_agent_stats stats;
+	/* sealed values of the revision per key hint (sealsync_sealed_values) */
+	struct ss_metrics_hint hints[SS_METRICS_MAX_HINTS];
+	size_t nhints;
 };
 
 static double now_sec(void)
@@ -132,7 +137,9 @@ int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_
 	if (a == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
 	a->cfg = cfg;
-	rc = ss_agent_reload_keys(a, err);
+	/* Managed keys live in a Secret: main loads them with the key store and
+	 * hands them over with ss_agent_set_keyring. */
+	rc = cfg->keys_managed ? 0 : ss_agent_reload_keys(a, err);
 	if (rc == 0)
 		rc = open_source(a, err);
 	if (rc == 0 && cfg->render == NULL && !cfg->check_only) {
@@ -199,6 +206,9 @@ static int stage_index(const char *stage)
 	return 7;
 }
 
+static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
+			const struct ss_bundle *b);
+
 /* load → namespaces → unseal → plan; stage names where it stopped. */
 static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 			const struct ss_tree *tree, struct ss_bundle *b,
@@ -215,6 +225,9 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	if (rc != 0)
 		return rc;
 	*stage = "unseal";
+	if (a->kr == NULL)
+		return ss_err_set(err, SS_E_NOTFOUND, "no identities loaded yet");
+	count_hints(a, u, b);
 	memset(&open, 0, sizeof(open));
 	open.kr = a->kr;
 	open.allow_unscoped = a->cfg->allow_unscoped;
@@ -272,7 +285,10 @@ static void report_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	if (rc == 0) {
 		snprintf(st->revision, sizeof(st->revision), "%s", st->attempted);
 		st->error[0] = '\0';
-		ss_log(SS_LOG_INFO, "sync succeeded", "unit", u->name, "revision", st->attempted,
+		ss_log(SS_LOG_INFO,
+		       a->cfg->render != NULL ? "unit rendered" :
+		       a->cfg->check_only   ? "unit valid" : "sync succeeded",
+		       "unit", u->name, "revision", st->attempted,
 		       "applied", applied, "pruned", pruned, "values", values, "duration", dur,
 		       NULL);
 		return;
@@ -356,4 +372,102 @@ int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
 		snprintf(a->revision, sizeof(a->revision), "%s", commit);
 	a->stats.last_duration_sec = now_sec() - t0;
 	return first;
+}
+
+/* ---- service additions (server, metrics, keystore; see sync.h) ---- */
+
+static void hint_add(struct ss_agent *a, const unsigned char *tag, const unsigned char *ours,
+		     size_t nours)
+{
+	char h[16];
+	size_t i;
+
+	ss_age_hint_format(tag, h, sizeof(h));
+	for (i = 0; i < a->nhints; i++)
+		if (strcmp(a->hints[i].hint, h) == 0)
+			break;
+	if (i == a->nhints) {
+		if (a->nhints >= SS_METRICS_MAX_HINTS)
+			return;
+		memset(&a->hints[i], 0, sizeof(a->hints[i]));
+		snprintf(a->hints[i].hint, sizeof(a->hints[i].hint), "%s", h);
+		for (size_t k = 0; k < nours; k++) {
+			struct ss_recipient r;
+
+			if (memcmp(ours + k * SS_AGE_HINT_LEN, tag, SS_AGE_HINT_LEN) != 0)
+				continue;
+			ss_identity_recipient(ss_keyring_get(a->kr, k), &r);
+			if (ss_recipient_format(&r, a->hints[i].recipient,
+						sizeof(a->hints[i].recipient)) != 0)
+				a->hints[i].recipient[0] = '\0';
+			break;
+		}
+		a->nhints++;
+	}
+	a->hints[i].values++;
+}
+
+static void count_sealed(struct ss_agent *a, const struct ss_sealed *s, const unsigned char *ours,
+			 size_t nours)
+{
+	size_t i, j;
+
+	for (i = 0; i < ss_sealed_count(s); i++) {
+		const struct ss_age_info *info = ss_sealed_info(s, i);
+
+		for (j = 0; info != NULL && j < info->n_hints; j++)
+			hint_add(a, info->hints[j], ours, nours);
+	}
+}
+
+/* Counts the unit's sealed values by hint tag: the header's claim, enough
+ * for an operator to see when an old key no longer seals anything. */
+static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
+			const struct ss_bundle *b)
+{
+	unsigned char *ours;
+	size_t i, n = ss_keyring_count(a->kr);
+
+	if (u == &a->cfg->units[0])
+		a->nhints = 0;
+	ours = calloc(n + 1, SS_AGE_HINT_LEN);
+	if (ours == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		struct ss_recipient r;
+
+		ss_identity_recipient(ss_keyring_get(a->kr, i), &r);
+		if (ss_age_hint_for(&r, ours + i * SS_AGE_HINT_LEN) != 0)
+			memset(ours + i * SS_AGE_HINT_LEN, 0, SS_AGE_HINT_LEN);
+	}
+	for (i = 0; i < b->n; i++) {
+		struct ss_sealed *s = NULL;
+
+		if (!b->items[i].sealed || ss_sealed_parse(b->items[i].obj, &b->items[i].origin,
+							    &s, NULL) != 0)
+			continue;
+		count_sealed(a, s, ours, n);
+		ss_sealed_free(s);
+	}
+	free(ours);
+}
+
+size_t ss_agent_key_hints(const struct ss_agent *a, struct ss_metrics_hint *out, size_t max)
+{
+	size_t n = a->nhints < max ? a->nhints : max;
+
+	if (n > 0)
+		memcpy(out, a->hints, n * sizeof(*out));
+	return n;
+}
+
+void ss_agent_set_keyring(struct ss_agent *a, struct ss_keyring *kr)
+{
+	ss_keyring_free(a->kr);
+	a->kr = kr;
+}
+
+struct ss_kube *ss_agent_kube(struct ss_agent *a)
+{
+	return a->kube;
 }

@@ -1,0 +1,79 @@
+# tests/e2e/lib-agent.sh: helpers for the agent's e2e tests (after lib.sh).
+REQLOG="/usr/bin/python3 $SS_SRC_DIR/tests/e2e/reqlog.py"
+
+# Starts ss-apiserver on a free port; sets KUBECONFIG and API_LOG.
+ss_apiserver_start() {
+	mkdir -p "$TRASH/api"
+	rm -f "$TRASH/api.port"
+	ss_daemon apiserver "$APISERVER" --port 0 --port-file "$TRASH/api.port" \
+		--state-dir "$TRASH/api" --kubeconfig "$TRASH/kubeconfig" "$@"
+	i=0
+	while [ ! -s "$TRASH/api.port" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -s "$TRASH/api.port" ] || { cat "$TRASH/apiserver.log" >&2; return 1; }
+	API_PORT=$(cat "$TRASH/api.port")
+	KUBECONFIG=$TRASH/kubeconfig
+	API_LOG=$TRASH/api/requests.log
+	export KUBECONFIG API_LOG API_PORT
+	kubectl create namespace sealsync-system >/dev/null
+}
+
+# A cluster key pair in $TRASH/keys.txt; PUB holds its recipient.
+ss_keys() {
+	"$SEALCTL" keygen -o "$TRASH/keys.txt" 2>/dev/null &&
+	PUB=$(sed -n 's/^# public key: //p' "$TRASH/keys.txt") &&
+	export PUB
+}
+
+# ss_seal NS NAME KEY=VALUE... : a SealedSecret on stdout.
+ss_seal() {
+	ns=$1 name=$2; shift 2
+	{
+		printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n' "$name"
+		[ -n "$ns" ] && printf '  namespace: %s\n' "$ns"
+		printf 'stringData:\n'
+		for kv in "$@"; do printf '  %s: "%s"\n' "${kv%%=*}" "${kv#*=}"; done
+	} | "$SEALCTL" seal -r "$PUB"
+}
+
+# A Git repo in $TRASH/repo; ss_commit MSG adds everything and commits.
+ss_repo_init() {
+	git init -q -b main "$TRASH/repo"
+}
+ss_commit() {
+	git -C "$TRASH/repo" add -A && git -C "$TRASH/repo" commit -q --allow-empty -m "$1"
+}
+
+# One sync; extra flags follow. Logs to $TRASH/agent.log (appended).
+ss_sync() {
+	"$AGENT" --once --repo "file://$TRASH/repo" --identities "$TRASH/keys.txt" \
+		--cache-dir "$TRASH/cache" --kubeconfig "$KUBECONFIG" --log-level debug \
+		--max-retries 2 "$@" 2>>"$TRASH/agent.log"
+}
+
+ss_writes_mark() { $REQLOG "$API_LOG" mark; }
+ss_writes_since() { $REQLOG "$API_LOG" writes --since "$1"; }
+
+# kubectl get of one data key, decoded.
+ss_secret_value() { # NS NAME KEY
+	kubectl -n "$1" get secret "$2" -o "jsonpath={.data.$3}" | base64 -d
+}
+
+# Talks to the API server's admin endpoints with the kubeconfig's token/CA.
+ss_admin() { # METHOD PATH [JSON]
+	/usr/bin/python3 - "$KUBECONFIG" "$TRASH/admin-ca.crt" >"$TRASH/admin.env" <<-\PY
+	import base64, json, sys
+	try:
+	    import yaml
+	    kc = yaml.safe_load(open(sys.argv[1]))
+	except ImportError:
+	    kc = json.load(open(sys.argv[1]))
+	cl = kc["clusters"][0]["cluster"]
+	open(sys.argv[2], "wb").write(base64.b64decode(cl["certificate-authority-data"]))
+	print(kc["users"][0]["user"]["token"])
+	PY
+	curl -sS --fail --cacert "$TRASH/admin-ca.crt" -H "Authorization: Bearer $(cat "$TRASH/admin.env")" \
+		-X "$1" ${3:+-H "Content-Type: application/json" --data "$3"} \
+		"https://127.0.0.1:$API_PORT$2"
+}
+ss_fault() { ss_admin POST /_admin/faults "$1" >/dev/null; }
+ss_faults_clear() { ss_admin DELETE /_admin/faults >/dev/null; }

@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""Queries ss-apiserver's request log (JSON lines) for the e2e tests.
+
+  reqlog.py LOG writes [--path SUBSTR]      count real writes (not dryRun)
+  reqlog.py LOG dryruns [--path SUBSTR]     count dry-run writes
+  reqlog.py LOG count METHOD [--path S]     count requests by method
+  reqlog.py LOG mark                        print the number of lines so far
+  reqlog.py LOG writes --since N            only lines after mark N
+  reqlog.py LOG dump [--since N]            print method, path, query, status
+"""
+import json
+import sys
+
+WRITES = {"PATCH", "POST", "PUT", "DELETE"}
+
+
+def lines(path, since):
+    with open(path, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i < since or not line.strip():
+                continue
+            yield json.loads(line)
+
+
+def is_dry(e):
+    q = e.get("query") or ""
+    return bool(e.get("dryRun")) or "dryRun=All" in q
+
+
+def main():
+    log, cmd = sys.argv[1], sys.argv[2]
+    args = sys.argv[3:]
+    since, path, method = 0, None, None
+    if cmd == "count":
+        method, args = args[0], args[1:]
+    while args:
+        if args[0] == "--since":
+            since, args = int(args[1]), args[2:]
+        elif args[0] == "--path":
+            path, args = args[1], args[2:]
+        else:
+            sys.exit("reqlog: bad argument " + args[0])
+    if cmd == "mark":
+        print(sum(1 for _ in lines(log, 0)))
+        return
+    n = 0
+    for e in lines(log, since):
+        m = e.get("method") or e.get("verb", "")
+        if path and path not in e.get("path", ""):
+            continue
+        if cmd == "dump":
+            print(m, e.get("path"), e.get("query", ""), e.get("status"))
+            continue
+        if cmd == "writes" and m in WRITES and not is_dry(e):
+            n += 1
+        elif cmd == "dryruns" and m in WRITES and is_dry(e):
+            n += 1
+        elif cmd == "count" and m == method:
+            n += 1
+    if cmd != "dump":
+        print(n)
+
+
+if __name__ == "__main__":
+    main()
