@@ -1,0 +1,62 @@
+/*
+ * store_int.h: what store.c and store_ops.c share. Every function here
+ * runs with the store's lock held.
+ */
+#ifndef SS_APISRV_STORE_INT_H
+#define SS_APISRV_STORE_INT_H
+
+#include <pthread.h>
+
+#include "apisrv.h"
+
+#define STORE_KEY_MAX 1024
+
+struct apisrv_store {
+	pthread_mutex_t mu;
+	struct apisrv_registry *reg;
+	json_t *objs;    /* "group|plural|ns|name" -> object (immutable once stored) */
+	json_t *pending; /* CRD name -> due time (ms, monotonic) for Established */
+	unsigned long long rv;
+	long crd_delay_ms;
+};
+
+long long store_now_ms(void);
+void store_uid(char *buf, size_t len);
+void store_res_name(const struct apisrv_res *res, char *buf, size_t len);
+void store_key(char *buf, size_t len, const struct apisrv_res *res, const char *ns,
+	       const char *name);
+json_t *store_lookup(struct apisrv_store *s, const struct apisrv_res *res, const char *ns,
+		     const char *name);
+int store_ns_exists(struct apisrv_store *s, const char *ns);
+/* Marks CRDs Established once their delay has passed. */
+void store_tick(struct apisrv_store *s);
+
+void store_get(struct apisrv_store *s, const struct apisrv_res *res,
+	       const struct apisrv_req *rq, struct apisrv_reply *rep);
+void store_list(struct apisrv_store *s, const struct apisrv_res *res,
+		const struct apisrv_req *rq, struct apisrv_reply *rep);
+void store_create(struct apisrv_store *s, const struct apisrv_res *res,
+		  const struct apisrv_req *rq, struct apisrv_reply *rep);
+void store_update(struct apisrv_store *s, const struct apisrv_res *res,
+		  const struct apisrv_req *rq, struct apisrv_reply *rep);
+void store_patch(struct apisrv_store *s, const struct apisrv_res *res,
+		 const struct apisrv_req *rq, struct apisrv_reply *rep);
+void store_delete(struct apisrv_store *s, const struct apisrv_res *res,
+		  const struct apisrv_req *rq, struct apisrv_reply *rep);
+void store_delete_collection(struct apisrv_store *s, const struct apisrv_res *res,
+			     const struct apisrv_req *rq, struct apisrv_reply *rep);
+
+/* kinds.c: per-kind rules applied to every write. */
+/* Validates and completes `obj` (a new object value) for kind `res`; on
+ * failure fills rep with a 400/422 Status and returns -1. */
+int kinds_prepare(struct apisrv_store *s, const struct apisrv_res *res, json_t *obj,
+		  const struct apisrv_req *rq, struct apisrv_reply *rep);
+/* With fieldValidation=Strict: unknown top-level or metadata fields in a
+ * request body are a 400, as the real server's strict decoding does. */
+int kinds_check_strict(const struct apisrv_res *res, const json_t *body,
+		       const struct apisrv_req *rq, struct apisrv_reply *rep);
+/* Side effects of a committed write or delete (CRDs: registry). */
+void kinds_committed(struct apisrv_store *s, const struct apisrv_res *res, const json_t *obj,
+		     int deleted);
+
+#endif
