@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "sealsync/file.h"
+#include "sealsync/yaml.h"
 
 #include "kube_int.h"
 
@@ -184,6 +185,7 @@ out:
 
 int kube_conn_load(const struct ss_kube_opts *o, struct kube_conn *c, struct ss_err *err)
 {
+	struct ss_docset *docs = NULL;
 	json_t *root = NULL;
 	char *copy = NULL, *slash;
 	int rc;
@@ -192,7 +194,7 @@ int kube_conn_load(const struct ss_kube_opts *o, struct kube_conn *c, struct ss_
 	if (o->kubeconfig == NULL)
 		return kube_conn_in_cluster(SA_DIR, getenv("KUBERNETES_SERVICE_HOST"),
 					    getenv("KUBERNETES_SERVICE_PORT"), c, err);
-	rc = kube_config_read_tree(o->kubeconfig, &root, err);
+	rc = kube_config_read_tree(o->kubeconfig, &root, &docs, err);
 	if (rc != 0)
 		return rc;
 	copy = strdup(o->kubeconfig);
@@ -209,8 +211,10 @@ int kube_conn_load(const struct ss_kube_opts *o, struct kube_conn *c, struct ss_
 		*slash = '\0';
 	rc = kube_conn_from_tree(root, o->kubeconfig, copy, o->context, o->allow_insecure, c,
 				 err);
+	if (rc != 0)
+		kube_config_err_line(docs, err);
 out:
 	free(copy);
-	json_decref(root);
+	ss_docset_free(docs);
 	return rc;
 }

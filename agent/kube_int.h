@@ -8,7 +8,7 @@
  *   kube_status.c    Kubernetes Status → SS_E_* and a redacted message
  *   kube_redact.c    the set of values stripped from error text
  *   kube_kubeconfig.c the kubeconfig tree → struct kube_conn
- *   kube_yaml.c      kubeconfig YAML → jansson tree
+ *   kube_yaml.c      kubeconfig YAML → jansson tree (sealsync/yaml.h)
  *   kube_discovery.c (apiVersion, kind) → resource, namespaced
  *   kube_url.c       REST paths, name validation, escaping
  *   kube_verbs.c     get, delete, create, update
@@ -87,8 +87,13 @@ int kube_conn_set_server(struct kube_conn *c, const char *url, struct ss_err *er
 /* Re-reads the token file when it is older than KUBE_TOKEN_REREAD_S. */
 int kube_conn_refresh_token(struct kube_conn *c, struct ss_err *err);
 void kube_conn_release(struct kube_conn *c);
-/* Reads a kubeconfig (YAML or JSON) into a tree of strings/objects/arrays. */
-int kube_config_read_tree(const char *path, json_t **out, struct ss_err *err);
+/* kube_yaml.c: reads a kubeconfig (YAML or JSON); *out is borrowed from
+ * *docs, which the caller frees with ss_docset_free. */
+struct ss_docset;
+int kube_config_read_tree(const char *path, json_t **out, struct ss_docset **docs,
+			  struct ss_err *err);
+/* Sets err's line from err->field (or its nearest existing parent). */
+void kube_config_err_line(const struct ss_docset *ds, struct ss_err *err);
 
 /* kube_redact.c */
 int kube_redact_add(struct kube_redact *r, const unsigned char *v, size_t len);

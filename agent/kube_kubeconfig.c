@@ -68,13 +68,16 @@ static const char *kc_str(const json_t *o, const char *key)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
-/* go-yaml v2 reads these plain scalars as true. */
+/* A YAML boolean true; a quoted "true" too, since reading it as false
+ * would be the unsafe direction for insecure-skip-tls-verify. */
 static int kc_true(const json_t *o, const char *key)
 {
 	static const char *const yes[] = {"true", "yes", "on", "y"};
 	const char *s = kc_str(o, key);
 	size_t i;
 
+	if (json_is_true(json_object_get(o, key)))
+		return 1;
 	for (i = 0; s != NULL && i < sizeof(yes) / sizeof(yes[0]); i++)
 		if (strcasecmp(s, yes[i]) == 0)
 			return 1;

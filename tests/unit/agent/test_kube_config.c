@@ -176,6 +176,7 @@ static void test_missing_fields(void **state)
 	assert_int_equal(open_kc("kc6", NULL, 0, &k, &e), SS_E_INVAL);
 	assert_string_equal(e.field, "clusters[0].cluster.server");
 	assert_string_equal(e.file, kpath("kc6"));
+	assert_int_equal(e.line, 4); /* the mapping that lacks it */
 	write_file("kc7", "current-context: x\nclusters:\n- name: c\n  cluster: {server: https://h}\n"
 			  "contexts:\n- name: x\n  context: {cluster: c, user: ghost}\n");
 	assert_int_equal(open_kc("kc7", NULL, 0, &k, &e), SS_E_NOTFOUND);
@@ -198,8 +199,16 @@ static void test_insecure_refused(void **state)
 	assert_int_equal(open_kc("kc9", NULL, 0, &k, &e), SS_E_PERM);
 	assert_null(k);
 	assert_string_equal(e.field, "clusters[0].cluster.insecure-skip-tls-verify");
+	assert_int_equal(e.line, 9);
 	assert_int_equal(open_kc("kc9", NULL, 1, &k, &e), 0);
 	assert_int_equal(ss_kube_insecure(k), 1);
+	ss_kube_free(k);
+	/* YAML 1.1 spellings of true are refused too */
+	write_kc("kc9b", "    insecure-skip-tls-verify: yes\n", "    token: t\n");
+	assert_int_equal(open_kc("kc9b", NULL, 0, &k, &e), SS_E_PERM);
+	write_kc("kc9c", "    insecure-skip-tls-verify: false\n", "    token: t\n");
+	assert_int_equal(open_kc("kc9c", NULL, 0, &k, &e), 0);
+	assert_int_equal(ss_kube_insecure(k), 0);
 	ss_kube_free(k);
 }
 
