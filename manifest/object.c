@@ -12,8 +12,16 @@ void ss_origin_err(struct ss_err *err, const struct ss_origin *o, const char *fi
 
 	if (err == NULL || o == NULL)
 		return;
-	if (o->ds != NULL && field != NULL)
-		line = ss_docset_field_line(o->ds, o->ds_index, field);
+	if (o->ds != NULL && field != NULL) {
+		char path[SS_ERR_NAME_MAX];
+		char *dot;
+
+		/* A missing field is reported at its parent's line. */
+		snprintf(path, sizeof(path), "%s", field);
+		while ((line = ss_docset_field_line(o->ds, o->ds_index, path)) == 0 &&
+		       (dot = strrchr(path, '.')) != NULL)
+			*dot = '\0';
+	}
 	if (line == 0)
 		line = o->line;
 	ss_err_at(err, o->file, line, o->doc);

@@ -46,7 +46,9 @@ struct sp_walk {
 	int depth;
 	struct sp_doc cur;
 	const char *name, *ns;
-	int found;
+	int found;          /* an exact match (name and namespace) */
+	struct sp_doc cand; /* the first match without a namespace */
+	int have_cand;
 };
 
 static int key_is(const struct sp_walk *w, int i, const char *k)
@@ -170,10 +172,30 @@ static void on_end(struct sp_walk *w, const yaml_event_t *ev)
 	node_done(w);
 }
 
+/* 2: name and namespace match; 1: name matches, the doc names no namespace. */
 static int doc_matches(const struct sp_walk *w)
 {
-	return w->cur.have_ed && strcmp(w->cur.name, w->name) == 0 &&
-	       (w->cur.ns[0] == '\0' || strcmp(w->cur.ns, w->ns) == 0);
+	if (!w->cur.have_ed || strcmp(w->cur.name, w->name) != 0)
+		return 0;
+	if (strcmp(w->cur.ns, w->ns) == 0)
+		return 2;
+	return w->cur.ns[0] == '\0';
+}
+
+static int on_doc_end(struct sp_walk *w)
+{
+	int m = doc_matches(w);
+
+	if (m == 2) {
+		w->found = 1;
+		return 1;
+	}
+	if (m == 1 && !w->have_cand) {
+		w->cand = w->cur;
+		w->have_cand = 1;
+		memset(&w->cur, 0, sizeof(w->cur));
+	}
+	return 0;
 }
 
 /* Returns 1 when the stream is done (or the target document is complete). */
@@ -188,8 +210,7 @@ static int on_event(struct sp_walk *w, const yaml_event_t *ev, int *rc)
 		w->depth = 0;
 		return 0;
 	case YAML_DOCUMENT_END_EVENT:
-		w->found = doc_matches(w);
-		return w->found;
+		return on_doc_end(w);
 	case YAML_SCALAR_EVENT:
 		*rc = on_scalar(w, ev);
 		return *rc != 0;
@@ -387,6 +408,12 @@ int ss_sealed_splice(const char *name, const char *text, size_t len, const struc
 	w->name = s->name;
 	w->ns = s->ns;
 	rc = splice_walk(text, len, w, err);
+	if (rc == 0 && !w->found && w->have_cand) {
+		free(w->cur.items);
+		w->cur = w->cand;
+		memset(&w->cand, 0, sizeof(w->cand));
+		w->found = 1;
+	}
 	if (rc == 0 && !w->found)
 		rc = ss_err_set(err, SS_E_NOTFOUND,
 				"no SealedSecret named %s with spec.encryptedData in the file",
@@ -410,6 +437,7 @@ out:
 		ss_err_field(err, "spec.encryptedData", NULL);
 	}
 	free(w->cur.items);
+	free(w->cand.items);
 	free(w);
 	return rc;
 }
