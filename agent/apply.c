@@ -314,8 +314,10 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 		st->stage = "dry-run";
 		rc = apply_ranks(k, b, 0, STAGE0_MAX_RANK, 1, NULL, err);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		st->stage = "apply";
 		rc = record_pending(k, o, &prev, &cur, err);
+	}
 	if (rc == 0) {
 		st->stage = "stage0";
 		rc = stage0(k, o, b, &st->applied, err);

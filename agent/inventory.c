@@ -7,6 +7,7 @@
 
 #include "sealsync/bundle.h"
 #include "sealsync/inventory.h"
+#include "sealsync/jsonalloc.h"
 #include "sealsync/kube.h"
 
 void ss_inventory_init(struct ss_inventory *inv)
@@ -205,6 +206,21 @@ static char *list_dump(const struct ss_inv_list *l)
 	return s;
 }
 
+static int ensure_namespace(struct ss_kube *k, const char *ns, struct ss_err *err)
+{
+	json_t *obj, *res = NULL;
+	int rc;
+
+	obj = json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "Namespace", "metadata",
+			"name", ns);
+	if (obj == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	rc = ss_kube_apply(k, obj, 0, &res, err);
+	json_decref(obj);
+	json_decref(res);
+	return rc;
+}
+
 int ss_inventory_save(struct ss_kube *k, const char *agent_ns, const char *agent,
 		      const char *unit, const struct ss_inventory *inv, struct ss_err *err)
 {
@@ -220,11 +236,18 @@ int ss_inventory_save(struct ss_kube *k, const char *agent_ns, const char *agent
 			       "namespace", agent_ns, "labels", "app.kubernetes.io/managed-by",
 			       "sealsync", "sealsync.dev/inventory", unit, "data", "revision",
 			       inv->revision, "objects", objs, "pending", pend);
-	free(objs);
-	free(pend);
+	ss_json_free(objs);
+	ss_json_free(pend);
 	if (cm == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
 	rc = ss_kube_apply(k, cm, 0, &res, err);
+	if (rc == SS_E_NOTFOUND) {
+		/* A fresh cluster without the agent's namespace: make it once. */
+		ss_err_clear(err);
+		rc = ensure_namespace(k, agent_ns, err);
+		if (rc == 0)
+			rc = ss_kube_apply(k, cm, 0, &res, err);
+	}
 	json_decref(cm);
 	json_decref(res);
 	if (rc != 0)

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "sealsync/jsonalloc.h"
 #include "sealsync/buf.h"
 #include "sealsync/file.h"
 #include "sealsync/log.h"
@@ -142,7 +143,7 @@ static void emit(json_t *o)
 	line[n] = '\n'; /* replaces the NUL; written with its length */
 	if (ss_fd_write_all(STDERR_FILENO, (unsigned char *)line, n + 1) != 0)
 		n = 0; /* dropped: logging has nowhere else to report */
-	free(line);
+	ss_json_free(line);
 }
 
 static json_t *log_begin(enum ss_log_level level, const char *msg)
