@@ -54,6 +54,19 @@ static int set_type(struct apisrv_fault *f, const char *v)
 	return 0;
 }
 
+static int set_dry_run(struct apisrv_fault *f, const char *v)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "1"))
+		f->dry_run = 1;
+	else if (!strcmp(v, "false") || !strcmp(v, "0"))
+		f->dry_run = 0;
+	else if (!strcmp(v, "any"))
+		f->dry_run = -1;
+	else
+		return -1;
+	return 0;
+}
+
 /* One key=value of a rule. */
 static int fault_set(struct apisrv_fault *f, const char *k, const char *v, struct ss_err *err)
 {
@@ -70,8 +83,13 @@ static int fault_set(struct apisrv_fault *f, const char *k, const char *v, struc
 		rc = parse_long(v, 1, 1000000000L, &f->count);
 	else if (!strcmp(k, "ms") || !strcmp(k, "latency"))
 		rc = parse_long(v, 0, 60000, &f->latency_ms);
-	else if (!strcmp(k, "retry-after") || !strcmp(k, "retryAfter"))
+	else if (!strcmp(k, "retry-after") || !strcmp(k, "retryAfter") ||
+		 !strcmp(k, "retry_after"))
 		rc = parse_long(v, 0, 3600, &f->retry_after);
+	else if (!strcmp(k, "dryrun") || !strcmp(k, "dryRun"))
+		rc = set_dry_run(f, v);
+	else if (!strcmp(k, "message"))
+		rc = snprintf(f->message, sizeof(f->message), "%s", v) >= (int)sizeof(f->message);
 	else if (!strcmp(k, "rate")) {
 		f->rate = strtod(v, &end);
 		rc = (!*v || *end || !(f->rate >= 0.0 && f->rate <= 1.0));
@@ -107,6 +125,7 @@ int faults_add_spec(struct apisrv_faults *fs, const char *spec, struct ss_err *e
 	int rc;
 
 	memset(&f, 0, sizeof(f));
+	f.dry_run = -1;
 	if (snprintf(buf, sizeof(buf), "%s", spec) >= (int)sizeof(buf))
 		return ss_err_set(err, SS_E_LIMIT, "fault: spec too long");
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
@@ -130,6 +149,7 @@ static int add_json_one(struct apisrv_faults *fs, const json_t *j, struct ss_err
 	int rc;
 
 	memset(&f, 0, sizeof(f));
+	f.dry_run = -1;
 	if (!json_is_object(j))
 		return ss_err_set(err, SS_E_INVAL, "fault: expected an object");
 	json_object_foreach((json_t *)j, k, v) {
@@ -139,6 +159,8 @@ static int add_json_one(struct apisrv_faults *fs, const json_t *j, struct ss_err
 			snprintf(val, sizeof(val), "%lld", (long long)json_integer_value(v));
 		else if (json_is_real(v))
 			snprintf(val, sizeof(val), "%.17g", json_real_value(v));
+		else if (json_is_boolean(v))
+			snprintf(val, sizeof(val), "%s", json_is_true(v) ? "true" : "false");
 		else
 			return ss_err_set(err, SS_E_INVAL, "fault: bad value for \"%.40s\"", k);
 		rc = fault_set(&f, k, val, err);
@@ -214,8 +236,10 @@ static double rng_next(struct apisrv_faults *fs)
 }
 
 static int fault_fires(struct apisrv_faults *fs, struct apisrv_fault *f, const char *method,
-		       const char *path)
+		       const char *path, int dry_run)
 {
+	if (f->dry_run >= 0 && f->dry_run != dry_run)
+		return 0;
 	if (f->method[0] && strcasecmp(f->method, method) != 0)
 		return 0;
 	if (f->path[0] && strncmp(path, f->path, strlen(f->path)) != 0)
@@ -235,7 +259,7 @@ static int fault_fires(struct apisrv_faults *fs, struct apisrv_fault *f, const c
 }
 
 void faults_pick(struct apisrv_faults *fs, const char *method, const char *path,
-		 struct apisrv_fault *hit, long *latency_ms)
+		 int dry_run, struct apisrv_fault *hit, long *latency_ms)
 {
 	memset(hit, 0, sizeof(*hit));
 	*latency_ms = 0;
@@ -245,9 +269,9 @@ void faults_pick(struct apisrv_faults *fs, const char *method, const char *path,
 		if (f->rate < 0.0)
 			continue;
 		if (f->type == FAULT_LATENCY) {
-			if (fault_fires(fs, f, method, path))
+			if (fault_fires(fs, f, method, path, dry_run))
 				*latency_ms += f->latency_ms;
-		} else if (hit->type == 0 && fault_fires(fs, f, method, path)) {
+		} else if (hit->type == 0 && fault_fires(fs, f, method, path, dry_run)) {
 			*hit = *f;
 		}
 	}

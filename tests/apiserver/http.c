@@ -383,6 +383,14 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct served *sv)
 static const char *fault_reason(int code)
 {
 	switch (code) {
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "NotFound";
+	case 409:
+		return "Conflict";
+	case 422:
+		return "Invalid";
 	case 429:
 		return "TooManyRequests";
 	case 500:
@@ -397,13 +405,14 @@ static const char *fault_reason(int code)
 }
 
 /* Applies the fault rules; returns 1 when the request ends here. */
-static int inject_fault(struct apisrv_http *h, const char *url, const char *method,
-			struct served *sv)
+static int inject_fault(struct apisrv_http *h, struct MHD_Connection *c, const char *url,
+			const char *method, struct served *sv)
 {
+	const char *dr = qarg(c, "dryRun");
 	struct apisrv_fault f;
 	long ms;
 
-	faults_pick(&h->faults, method, url, &f, &ms);
+	faults_pick(&h->faults, method, url, dr && strcmp(dr, "All") == 0, &f, &ms);
 	if (ms > 0) {
 		struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);
@@ -415,8 +424,12 @@ static int inject_fault(struct apisrv_http *h, const char *url, const char *meth
 	snprintf(sv->rep.verb, sizeof(sv->rep.verb), "fault");
 	if (f.type == FAULT_RESET)
 		return 1;
-	apisrv_reply_status(&sv->rep, f.code, fault_reason(f.code), NULL, NULL,
-			    "injected fault: %d", f.code);
+	if (f.message[0])
+		apisrv_reply_status(&sv->rep, f.code, fault_reason(f.code), NULL, NULL, "%s",
+				    f.message);
+	else
+		apisrv_reply_status(&sv->rep, f.code, fault_reason(f.code), NULL, NULL,
+				    "injected fault: %d", f.code);
 	if (f.code == 429)
 		sv->retry_after = f.retry_after;
 	return 1;
@@ -436,7 +449,7 @@ static enum MHD_Result serve(struct apisrv_http *h, struct MHD_Connection *c, co
 		/* answered */
 	} else if (is_admin) {
 		serve_admin(h, url, method, cn, &sv, &tmp);
-	} else if (inject_fault(h, url, method, &sv)) {
+	} else if (inject_fault(h, c, url, method, &sv)) {
 		if (strcmp(sv.fault, "reset") == 0) {
 			log_request(h, c, url, method, &sv);
 			ss_buf_release(&tmp);

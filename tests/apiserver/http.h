@@ -21,6 +21,8 @@ struct apisrv_fault {
 	long count;         /* > 0: the next N matching requests */
 	long latency_ms;    /* FAULT_LATENCY */
 	long retry_after;   /* 429: seconds for Retry-After */
+	int dry_run;        /* -1 any, 0 only real writes, 1 only dryRun=All */
+	char message[512];  /* Status message, "" = "injected fault: CODE" */
 	long hits;
 };
 
@@ -44,7 +46,7 @@ json_t *faults_to_json(struct apisrv_faults *fs);
 /* The first terminal fault that fires (type FAULT_NONE if none) and the
  * sum of the latency rules that fire. */
 void faults_pick(struct apisrv_faults *fs, const char *method, const char *path,
-		 struct apisrv_fault *hit, long *latency_ms);
+		 int dry_run, struct apisrv_fault *hit, long *latency_ms);
 const char *faults_name(const struct apisrv_fault *f, char *buf, size_t len);
 
 struct apisrv_http {

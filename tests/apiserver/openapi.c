@@ -16,7 +16,7 @@
 #include "apisrv.h"
 
 static const char *const query_params[] = {"dryRun", "fieldManager", "fieldValidation",
-					   "force", "pretty", NULL};
+					   "force", NULL};
 
 static void gv_path(const struct apisrv_res *x, char *buf, size_t len)
 {
@@ -41,6 +41,8 @@ static json_t *param(const char *name, const char *in, int v3)
 			 strcmp(in, "path") == 0, "type", "string", "uniqueItems", 1);
 }
 
+/* Path-level parameters; the write options sit on each operation, which
+ * is where kubectl's query-parameter check looks. */
 static json_t *item_params(const struct apisrv_res *x, int v3)
 {
 	json_t *a = json_array();
@@ -48,7 +50,15 @@ static json_t *item_params(const struct apisrv_res *x, int v3)
 	json_array_append_new(a, param("name", "path", v3));
 	if (x->namespaced)
 		json_array_append_new(a, param("namespace", "path", v3));
-	for (int i = 0; query_params[i]; i++)
+	json_array_append_new(a, param("pretty", "query", v3));
+	return a;
+}
+
+static json_t *op_params(int v3)
+{
+	json_t *a = json_array();
+
+	for (int i = 0; a && query_params[i]; i++)
 		json_array_append_new(a, param(query_params[i], "query", v3));
 	return a;
 }
@@ -79,6 +89,8 @@ static json_t *operation(const struct apisrv_res *x, const char *action, int v3)
 	}
 	op = json_pack("{s:s, s:s, s:o, s:o}", "operationId", id, "x-kubernetes-action", action,
 		       "x-kubernetes-group-version-kind", gvk(x), "responses", resp);
+	if (op && strcmp(action, "get") != 0 && strcmp(action, "delete") != 0)
+		json_object_set_new(op, "parameters", op_params(v3));
 	if (op && v3 && strcmp(action, "patch") == 0)
 		json_object_set_new(op, "requestBody",
 				    json_pack("{s:{s:{s:{s:s}}, s:{s:{s:s}}}, s:b}", "content",
