@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 
 #include "sealctl.h"
+#include "cmd_manifest.h"
 
 struct sealctl_verb {
 	const char *name;
@@ -25,9 +26,11 @@ struct sealctl_verb {
 static const struct sealctl_verb verbs[] = {
 	{"keygen", sealctl_cmd_keygen, NULL, "generate an identity file (age-keygen's format)"},
 	{"rotate", sealctl_cmd_rotate, NULL, "append a new active identity to an identity file"},
-	{"seal", NULL, sealctl_cmd_seal_raw, "seal a value (--raw) to age recipients"},
-	{"recover", NULL, sealctl_cmd_recover_raw, "decrypt a sealed value (--raw) to stdout; loud"},
-	{"inspect", NULL, sealctl_cmd_inspect_raw, "show a sealed value's recipients' hints, scope, sizes (--raw)"},
+	{"seal", sealctl_cmd_seal, sealctl_cmd_seal_raw, "seal Secrets into SealedSecrets (--raw: one value)"},
+	{"reseal", sealctl_cmd_reseal, NULL, "re-encrypt SealedSecret files or trees to new recipients"},
+	{"verify", sealctl_cmd_verify, NULL, "check SealedSecrets (and, with -i, that they decrypt)"},
+	{"recover", sealctl_cmd_recover, sealctl_cmd_recover_raw, "decrypt SealedSecrets to Secrets on stdout; loud"},
+	{"inspect", sealctl_cmd_inspect, sealctl_cmd_inspect_raw, "show recipients' hints, scope, sizes; never values"},
 };
 
 static void usage(FILE *f)

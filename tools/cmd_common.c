@@ -1,0 +1,291 @@
+/* cmd_common.c: what the manifest verbs share (see cmd_manifest.h). */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sealsync/file.h"
+#include "sealsync/jsonalloc.h"
+
+#include "cmd_manifest.h"
+
+#define CM_WALK_MAX_FILES 100000
+#define CM_WALK_MAX_DEPTH 64
+
+enum { OPT_SCOPE = 300, OPT_MERGE, OPT_IN_PLACE, OPT_UNSCOPED };
+
+static const struct option cm_long[] = {
+	{"recipient", required_argument, NULL, 'r'},
+	{"recipients-file", required_argument, NULL, 'R'},
+	{"identity", required_argument, NULL, 'i'},
+	{"output", required_argument, NULL, 'o'},
+	{"namespace", required_argument, NULL, 'n'},
+	{"scope", required_argument, NULL, OPT_SCOPE},
+	{"merge-into", required_argument, NULL, OPT_MERGE},
+	{"in-place", no_argument, NULL, OPT_IN_PLACE},
+	{"allow-unscoped", no_argument, NULL, OPT_UNSCOPED},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+static unsigned opt_flag(int c)
+{
+	switch (c) {
+	case 'r': case 'R': return CM_RECIPIENTS;
+	case 'i': return CM_IDENTITIES;
+	case 'o': return CM_FORMAT;
+	case 'n': return CM_NAMESPACE;
+	case OPT_SCOPE: return CM_SCOPE;
+	case OPT_MERGE: return CM_MERGE;
+	case OPT_IN_PLACE: return CM_IN_PLACE;
+	case OPT_UNSCOPED: return CM_UNSCOPED;
+	default: return 0;
+	}
+}
+
+/* One option; 0 or an exit code. */
+static int take_opt(int c, const char *verb, struct cm_opts *o)
+{
+	struct ss_err err;
+	int rc = 0;
+
+	ss_err_clear(&err);
+	switch (c) {
+	case 'r': rc = sealctl_recipients_add(&o->rcpt, optarg, &err); break;
+	case 'R': rc = sealctl_recipients_add_file(&o->rcpt, optarg, &err); break;
+	case 'i':
+		if (o->nids >= CM_MAX_IDS)
+			return sealctl_usage(verb, "too many -i");
+		o->ids[o->nids++] = optarg;
+		break;
+	case 'o':
+		if (ss_emit_parse_format(optarg, &o->fmt) != 0)
+			return sealctl_usage(verb, "-o must be yaml or json");
+		break;
+	case 'n': o->ns = optarg; break;
+	case OPT_SCOPE: o->scope = optarg; break;
+	case OPT_MERGE: o->merge_into = optarg; break;
+	case OPT_IN_PLACE: o->in_place = 1; break;
+	case OPT_UNSCOPED: o->allow_unscoped = 1; break;
+	default: break;
+	}
+	if (rc != 0)
+		return sealctl_fail(&err);
+	return 0;
+}
+
+int cm_parse(int argc, char **argv, unsigned allowed, const char *help, struct cm_opts *o)
+{
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->fmt = SS_EMIT_YAML;
+	/* Plaintext may pass through jansson: make it wipe what it frees. */
+	ss_json_use_zeroing_alloc();
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "r:R:i:o:n:h", cm_long, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(help, stdout);
+			o->help = 1;
+			return 0;
+		}
+		if (c == '?' || c == ':')
+			return sealctl_usage(argv[0], "unknown option or missing argument: %s",
+					     argv[optind - 1]);
+		if ((opt_flag(c) & allowed) == 0)
+			return sealctl_usage(argv[0], "option %s does not apply", argv[optind - 1]);
+		rc = take_opt(c, argv[0], o);
+		if (rc != 0)
+			return rc;
+	}
+	o->paths = argv + optind;
+	o->npaths = argc - optind;
+	return 0;
+}
+
+int cm_file_load(struct cm_file *f, const char *path, int secure, struct ss_err *err)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+	if (secure)
+		ss_buf_init_secure(&f->text, SEALCTL_SEALED_MAX);
+	else
+		ss_buf_init(&f->text, SEALCTL_SEALED_MAX);
+	rc = ss_file_read(path, &f->text, err);
+	if (rc == 0)
+		rc = ss_yaml_load(f->name, f->text.data, f->text.len, NULL, &f->ds, err);
+	if (rc != 0 && err != NULL && err->file[0] == '\0')
+		ss_err_at(err, f->name, 0, -1);
+	return rc;
+}
+
+void cm_file_release(struct cm_file *f)
+{
+	ss_docset_free(f->ds);
+	f->ds = NULL;
+	ss_buf_release(&f->text);
+}
+
+void cm_origin(const struct cm_file *f, size_t i, struct ss_origin *o)
+{
+	o->file = f->name;
+	o->doc = ss_docset_index(f->ds, i);
+	o->line = ss_docset_line(f->ds, i);
+	o->ds = f->ds;
+	o->ds_index = i;
+}
+
+struct cm_list {
+	char **v;
+	size_t n, cap;
+};
+
+static int list_add(struct cm_list *l, const char *path)
+{
+	char *copy;
+
+	if (l->n >= CM_WALK_MAX_FILES)
+		return SS_E_LIMIT;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **v = reallocarray(l->v, cap, sizeof(*v));
+
+		if (v == NULL)
+			return SS_E_NOMEM;
+		l->v = v;
+		l->cap = cap;
+	}
+	copy = strdup(path);
+	if (copy == NULL)
+		return SS_E_NOMEM;
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+static int is_manifest_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+	       (n > 4 && strcmp(name + n - 4, ".yml") == 0) ||
+	       (n > 5 && strcmp(name + n - 5, ".json") == 0);
+}
+
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int walk_dir(const char *dir, unsigned depth, struct cm_list *l, struct ss_err *err)
+{
+	struct dirent **ents = NULL;
+	char path[4096];
+	struct stat st;
+	int n, i, rc = 0;
+
+	if (depth > CM_WALK_MAX_DEPTH)
+		return ss_err_set(err, SS_E_LIMIT, "folders nested deeper than %d", CM_WALK_MAX_DEPTH);
+	n = scandir(dir, &ents, NULL, by_name);
+	if (n < 0) {
+		ss_err_set(err, SS_E_IO, "cannot read folder");
+		ss_err_at(err, dir, 0, -1);
+		return SS_E_IO;
+	}
+	for (i = 0; i < n; i++) {
+		const char *nm = ents[i]->d_name;
+
+		if (rc != 0 || nm[0] == '.')
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", dir, nm) >= (int)sizeof(path))
+			rc = ss_err_set(err, SS_E_LIMIT, "path too long");
+		else if (lstat(path, &st) != 0 || S_ISLNK(st.st_mode))
+			continue;
+		else if (S_ISDIR(st.st_mode))
+			rc = walk_dir(path, depth + 1, l, err);
+		else if (S_ISREG(st.st_mode) && is_manifest_name(nm) &&
+			 (rc = list_add(l, path)) != 0)
+			ss_err_set(err, rc, rc == SS_E_LIMIT ? "too many files" : "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		free(ents[i]);
+	free(ents);
+	return rc;
+}
+
+int cm_walk(char **paths, int npaths, cm_file_fn *fn, void *ctx, struct ss_err *err)
+{
+	struct cm_list l = {NULL, 0, 0};
+	struct stat st;
+	size_t i;
+	int k, rc = 0;
+
+	for (k = 0; rc == 0 && k < npaths; k++) {
+		if (strcmp(paths[k], "-") != 0 && stat(paths[k], &st) == 0 && S_ISDIR(st.st_mode))
+			rc = walk_dir(paths[k], 0, &l, err);
+		else if ((rc = list_add(&l, paths[k])) != 0)
+			ss_err_set(err, rc, rc == SS_E_LIMIT ? "too many files" : "out of memory");
+	}
+	for (i = 0; rc == 0 && i < l.n; i++)
+		rc = fn(l.v[i], i, l.n, ctx);
+	for (i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	return rc;
+}
+
+int cm_keyring(const struct cm_opts *o, struct ss_keyring **out, struct ss_err *err)
+{
+	struct ss_keyring *kr = NULL;
+	int rc;
+
+	*out = NULL;
+	rc = ss_keyring_new(&kr);
+	if (rc != 0)
+		return ss_err_set(err, rc, "out of memory");
+	rc = sealctl_load_identities(kr, (char **)o->ids, o->nids, err);
+	if (rc != 0) {
+		ss_keyring_free(kr);
+		return rc;
+	}
+	*out = kr;
+	return 0;
+}
+
+int cm_write_stdout(const struct ss_buf *b, struct ss_err *err)
+{
+	if (b->len > 0 && ss_fd_write_all(STDOUT_FILENO, b->data, b->len) != 0) {
+		ss_err_set(err, SS_E_IO, "cannot write to stdout");
+		ss_err_at(err, "<stdout>", 0, -1);
+		return SS_E_IO;
+	}
+	return 0;
+}
+
+int cm_check_sealed_text(const char *name, const struct ss_buf *text, struct ss_err *err)
+{
+	struct cm_file f;
+	struct ss_origin o;
+	size_t i;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	f.name = name;
+	rc = ss_yaml_load(name, text->data, text->len, NULL, &f.ds, err);
+	for (i = 0; rc == 0 && i < ss_docset_count(f.ds); i++) {
+		struct ss_sealed *s = NULL;
+
+		if (!ss_sealed_is(ss_docset_get(f.ds, i)))
+			continue;
+		cm_origin(&f, i, &o);
+		rc = ss_sealed_parse(ss_docset_get(f.ds, i), &o, &s, err);
+		ss_sealed_free(s);
+	}
+	ss_docset_free(f.ds);
+	return rc;
+}

@@ -1,0 +1,99 @@
+/*
+ * cmd_manifest.h: sealctl's manifest-level verbs (SealedSecret in or out)
+ * and what their files share: option parsing, loading files and trees.
+ *
+ * Handlers follow sealctl.h: argv[0] is the verb, the return is the exit
+ * code (0 ok, 1 bad input or crypto failure, 2 usage).
+ */
+#ifndef SEALCTL_CMD_MANIFEST_H
+#define SEALCTL_CMD_MANIFEST_H
+
+#include <stddef.h>
+
+#include "sealsync/emit.h"
+#include "sealsync/object.h"
+#include "sealsync/sealed.h"
+#include "sealsync/yaml.h"
+
+#include "sealctl.h"
+
+sealctl_handler sealctl_cmd_seal;
+sealctl_handler sealctl_cmd_reseal;
+sealctl_handler sealctl_cmd_verify;
+sealctl_handler sealctl_cmd_recover;
+sealctl_handler sealctl_cmd_inspect;
+
+/* Which options a verb takes (cm_parse refuses the others). */
+enum {
+	CM_RECIPIENTS = 1 << 0, /* -r, -R */
+	CM_IDENTITIES = 1 << 1, /* -i */
+	CM_FORMAT = 1 << 2,     /* -o yaml|json */
+	CM_SCOPE = 1 << 3,      /* --scope */
+	CM_NAMESPACE = 1 << 4,  /* -n, --namespace */
+	CM_MERGE = 1 << 5,      /* --merge-into FILE */
+	CM_IN_PLACE = 1 << 6,   /* --in-place */
+	CM_UNSCOPED = 1 << 7,   /* --allow-unscoped */
+};
+
+#define CM_MAX_IDS 64
+
+struct cm_opts {
+	struct sealctl_recipients rcpt;
+	char *ids[CM_MAX_IDS];
+	size_t nids;
+	enum ss_emit_format fmt;
+	const char *scope, *ns, *merge_into;
+	int in_place, allow_unscoped, help;
+	char **paths; /* the operands */
+	int npaths;
+};
+
+/*
+ * Parses argv for a verb that takes `allowed` options. Returns 0, or an exit
+ * code: 2 for usage, 1 for a bad recipient or recipients file. With --help
+ * it prints help (to stdout) and sets o->help; the caller returns 0.
+ */
+int cm_parse(int argc, char **argv, unsigned allowed, const char *help, struct cm_opts *o);
+
+/* One loaded file: its text and its documents. */
+struct cm_file {
+	const char *name; /* path, or "<stdin>" */
+	struct ss_buf text;
+	struct ss_docset *ds;
+};
+
+/*
+ * Reads path ("-": stdin; capped at SEALCTL_SEALED_MAX bytes) into f and
+ * loads its documents. secure: keep the text in guarded memory (plaintext
+ * input). cm_file_release frees both; it is safe after a failed load.
+ */
+int cm_file_load(struct cm_file *f, const char *path, int secure, struct ss_err *err);
+void cm_file_release(struct cm_file *f);
+
+/* The origin of document i of f, for errors. */
+void cm_origin(const struct cm_file *f, size_t i, struct ss_origin *o);
+
+/*
+ * Calls fn on every YAML/JSON file (.yaml, .yml, .json) under each path, in
+ * sorted order; a path that is a file is taken whatever its name. Dot
+ * folders (.git) and symlinks in trees are skipped. Stops at the first
+ * nonzero return of fn and returns it. SS_E_LIMIT past 100000 files or depth
+ * 64; *ntotal (when not NULL) receives the file count before fn is called
+ * (for progress lines).
+ */
+typedef int cm_file_fn(const char *path, size_t index, size_t total, void *ctx);
+int cm_walk(char **paths, int npaths, cm_file_fn *fn, void *ctx, struct ss_err *err);
+
+/* Loads every -i into a new keyring (*out NULL on error). */
+int cm_keyring(const struct cm_opts *o, struct ss_keyring **out, struct ss_err *err);
+
+/*
+ * Loads text (a file about to be written) and parses every SealedSecret in
+ * it: what sealctl writes must be what it would accept.
+ */
+int cm_check_sealed_text(const char *name, const struct ss_buf *text, struct ss_err *err);
+
+/* Writes all of b to stdout; SS_E_IO naming stdout. */
+int cm_write_stdout(const struct ss_buf *b, struct ss_err *err);
+
+#endif

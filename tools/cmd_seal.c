@@ -1,0 +1,250 @@
+/*
+ * cmd_seal.c: `sealctl seal`, Secret manifests in, SealedSecrets out
+ * (DESIGN 5). The input Secret is plaintext: it is read into guarded memory
+ * and only ciphertext is ever written, to stdout or atomically into the
+ * --merge-into file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "sealsync/file.h"
+
+#include "cmd_manifest.h"
+
+#define SEAL_MAX_DOCS 1024
+
+static const char seal_help[] =
+	"usage: sealctl seal -r age1... [-r ...] [-R FILE] [--scope MODE] [-n NS]\n"
+	"                    [-o yaml|json] [--merge-into FILE] [SECRET-FILE]\n"
+	"\n"
+	"Seals Kubernetes Secrets (YAML or JSON, several documents or a v1 List;\n"
+	"`data` is base64, `stringData` plain text) from SECRET-FILE or stdin into\n"
+	"SealedSecrets (apiVersion sealsync.dev/v1) on stdout. Every value becomes\n"
+	"an age file for all recipients, bound to its scope. A key given twice (in\n"
+	"data, or in data and stringData) is refused. With --raw, seals one value\n"
+	"(see `sealctl seal --raw --help`).\n"
+	"\n"
+	"  -r, --recipient R          an age1... recipient (repeatable: clusters,\n"
+	"                             a recovery key)\n"
+	"  -R, --recipients-file F    age recipients file (repeatable)\n"
+	"  --scope MODE               strict (default: namespace, name and key),\n"
+	"                             namespace, or cluster\n"
+	"  -n, --namespace NS         namespace to seal for (default: the Secret's)\n"
+	"  -o, --output yaml|json     output format (default yaml)\n"
+	"  --merge-into FILE          update the Secret's keys in the SealedSecret of\n"
+	"                             the same name in FILE, add new ones, and keep\n"
+	"                             every other byte of FILE; nothing on stdout\n";
+
+struct seal_ctx {
+	const struct cm_opts *o;
+	enum ss_scope_mode mode;
+	struct ss_sealed *out[SEAL_MAX_DOCS];
+	size_t n;
+	struct cm_file target; /* --merge-into */
+	int have_target;
+};
+
+/* With --merge-into, the SealedSecret in the target that this Secret updates. */
+static int find_target(struct seal_ctx *c, const char *name, const char *ns,
+		       const struct ss_origin *o, struct ss_sealed **out, struct ss_err *err)
+{
+	struct ss_origin to;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	for (i = 0; i < ss_docset_count(c->target.ds); i++) {
+		const json_t *doc = ss_docset_get(c->target.ds, i);
+		struct ss_sealed *s = NULL;
+
+		if (!ss_sealed_is(doc))
+			continue;
+		cm_origin(&c->target, i, &to);
+		rc = ss_sealed_parse(doc, &to, &s, err);
+		if (rc != 0)
+			return rc;
+		if (strcmp(ss_sealed_name(s), name) == 0 &&
+		    (ns[0] == '\0' || ss_sealed_namespace(s)[0] == '\0' ||
+		     strcmp(ss_sealed_namespace(s), ns) == 0)) {
+			*out = s;
+			return 0;
+		}
+		ss_sealed_free(s);
+	}
+	ss_err_set(err, SS_E_NOTFOUND, "no SealedSecret named %s in %s", name, c->target.name);
+	ss_origin_err(err, o, "metadata.name", NULL);
+	return SS_E_NOTFOUND;
+}
+
+static int seal_secret(struct seal_ctx *c, const json_t *sec, const struct ss_origin *o,
+		       struct ss_err *err)
+{
+	struct ss_sealed_seal_opts so = {c->o->rcpt.v, c->o->rcpt.n, c->mode, c->o->ns};
+	struct ss_sealed *target = NULL;
+	struct ss_objid id;
+	int rc;
+
+	if (c->n >= SEAL_MAX_DOCS)
+		return ss_err_set(err, SS_E_LIMIT, "more than %d Secrets", SEAL_MAX_DOCS);
+	if (c->have_target) {
+		rc = ss_object_identity(sec, o, &id, err);
+		if (rc == 0)
+			rc = find_target(c, id.name, so.ns != NULL ? so.ns : id.ns, o, &target, err);
+		if (rc != 0)
+			return rc;
+		if (c->o->scope == NULL)
+			so.mode = ss_sealed_mode(target);
+		if (so.ns == NULL && id.ns[0] == '\0')
+			so.ns = ss_sealed_namespace(target);
+		rc = ss_sealed_from_secret(sec, o, &so, &c->out[c->n], err);
+		ss_sealed_free(target);
+	} else {
+		rc = ss_sealed_from_secret(sec, o, &so, &c->out[c->n], err);
+	}
+	if (rc == 0)
+		c->n++;
+	return rc;
+}
+
+/* Every document of the input: a Secret, or a v1 List of Secrets. */
+static int seal_input(struct seal_ctx *c, const struct cm_file *in, struct ss_err *err)
+{
+	struct ss_origin o;
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < ss_docset_count(in->ds); i++) {
+		const json_t *doc = ss_docset_get(in->ds, i);
+		const char *kind = json_string_value(json_object_get(doc, "kind"));
+		const json_t *items = json_object_get(doc, "items");
+
+		cm_origin(in, i, &o);
+		if (kind != NULL && strcmp(kind, "List") == 0 && json_is_array(items)) {
+			for (k = 0; rc == 0 && k < json_array_size(items); k++)
+				rc = seal_secret(c, json_array_get(items, k), &o, err);
+		} else {
+			rc = seal_secret(c, doc, &o, err);
+		}
+	}
+	if (rc == 0 && c->n == 0)
+		rc = ss_err_set(err, SS_E_INVAL, "no Secret in the input");
+	if (rc == 0 && c->n == 0)
+		ss_err_at(err, in->name, 0, -1);
+	return rc;
+}
+
+static int emit_all(struct seal_ctx *c, struct ss_err *err)
+{
+	json_t *docs[SEAL_MAX_DOCS];
+	struct ss_buf out;
+	size_t i, n = 0;
+	int rc = 0;
+
+	ss_buf_init(&out, (size_t)SEALCTL_SEALED_MAX * 4);
+	for (i = 0; rc == 0 && i < c->n; i++)
+		if ((rc = ss_sealed_to_json(c->out[i], &docs[i], err)) == 0)
+			n++;
+	if (rc == 0)
+		rc = ss_emit_docs(docs, n, c->o->fmt, &out, err);
+	if (rc == 0)
+		rc = cm_write_stdout(&out, err);
+	for (i = 0; i < n; i++)
+		json_decref(docs[i]);
+	ss_buf_release(&out);
+	return rc;
+}
+
+static int merge_all(struct seal_ctx *c, struct ss_err *err)
+{
+	struct ss_buf cur, next;
+	struct stat st;
+	size_t i;
+	int rc = 0;
+
+	ss_buf_init(&cur, SEALCTL_SEALED_MAX);
+	ss_buf_init(&next, SEALCTL_SEALED_MAX);
+	if (ss_buf_append(&cur, c->target.text.data, c->target.text.len) != 0)
+		rc = ss_err_set(err, SS_E_LIMIT, "file too large");
+	for (i = 0; rc == 0 && i < c->n; i++) {
+		struct ss_buf t;
+
+		ss_buf_reset(&next);
+		rc = ss_sealed_splice(c->target.name, ss_buf_str(&cur), cur.len, c->out[i], NULL, 0,
+				      &next, err);
+		t = cur, cur = next, next = t;
+	}
+	if (rc == 0)
+		rc = cm_check_sealed_text(c->target.name, &cur, err);
+	if (rc != 0)
+		ss_err_prefix(err, "the merged file would not be valid");
+	if (rc == 0 && stat(c->o->merge_into, &st) != 0)
+		st.st_mode = 0644;
+	if (rc == 0)
+		rc = ss_file_write_atomic(c->o->merge_into, cur.data, cur.len, st.st_mode & 0777, err);
+	if (rc == 0)
+		fprintf(stderr, "sealctl: merged %zu SealedSecret(s) into %s\n", c->n,
+			c->o->merge_into);
+	ss_buf_release(&cur);
+	ss_buf_release(&next);
+	return rc;
+}
+
+static int seal_run(struct seal_ctx *c, const char *input, struct ss_err *err)
+{
+	struct cm_file in;
+	int rc;
+
+	if (c->o->merge_into != NULL) {
+		rc = cm_file_load(&c->target, c->o->merge_into, 0, err);
+		c->have_target = 1;
+		if (rc != 0)
+			return rc;
+	}
+	rc = cm_file_load(&in, input, 1, err);
+	if (rc == 0)
+		rc = seal_input(c, &in, err);
+	cm_file_release(&in);
+	if (rc != 0)
+		return rc;
+	return c->o->merge_into != NULL ? merge_all(c, err) : emit_all(c, err);
+}
+
+int sealctl_cmd_seal(int argc, char **argv)
+{
+	struct seal_ctx *c;
+	struct cm_opts o;
+	struct ss_err err;
+	size_t i;
+	int rc;
+
+	rc = cm_parse(argc, argv,
+		      CM_RECIPIENTS | CM_FORMAT | CM_SCOPE | CM_NAMESPACE | CM_MERGE, seal_help, &o);
+	if (rc != 0 || o.help)
+		return rc;
+	if (o.rcpt.n == 0)
+		return sealctl_usage(argv[0], "give at least one recipient (-r or -R)");
+	if (o.npaths > 1)
+		return sealctl_usage(argv[0], "one input file at most");
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return SEALCTL_EXIT_FAIL;
+	c->o = &o;
+	if (o.scope != NULL && ss_scope_parse_mode(o.scope, &c->mode) != 0) {
+		free(c);
+		return sealctl_usage(argv[0], "--scope must be strict, namespace or cluster");
+	}
+	if (o.ns != NULL && ss_object_check_label(o.ns) != 0) {
+		free(c);
+		return sealctl_usage(argv[0], "--namespace is not a DNS label");
+	}
+	ss_err_clear(&err);
+	rc = seal_run(c, o.npaths == 1 ? o.paths[0] : "-", &err);
+	for (i = 0; i < c->n; i++)
+		ss_sealed_free(c->out[i]);
+	if (c->have_target)
+		cm_file_release(&c->target);
+	free(c);
+	return rc != 0 ? sealctl_fail(&err) : SEALCTL_EXIT_OK;
+}
