@@ -267,6 +267,10 @@ static void req_finish(struct ss_kube *k, struct kube_req *r, CURLcode cc)
 	curl_multi_remove_handle(k->multi, r->easy);
 	r->active = 0;
 	r->cc = cc;
+	/* MAXFILESIZE stops a response whose Content-Length is too large
+	 * before it is read; the write callback stops the others. */
+	if (cc == CURLE_FILESIZE_EXCEEDED)
+		r->too_large = 1;
 	if (curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
 		r->status = status;
 	if (!r->too_large && kube_retryable(cc, r->status) &&
