@@ -80,6 +80,13 @@ static int read_object(const struct apisrv_res *res, const struct apisrv_req *rq
 		return -1;
 	}
 	api_version_of(res, av, sizeof(av));
+	/* As the real decoder: a missing apiVersion/kind defaults from the URL. */
+	if (!json_object_get(obj, "apiVersion") && rq->ctype &&
+	    strncmp(rq->ctype, "application/apply-patch", 23) != 0)
+		json_object_set_new(obj, "apiVersion", json_string(av));
+	if (!json_object_get(obj, "kind") && rq->ctype &&
+	    strncmp(rq->ctype, "application/apply-patch", 23) != 0)
+		json_object_set_new(obj, "kind", json_string(res->kind));
 	if (strcmp(jstr(obj, "apiVersion"), av) != 0 || strcmp(jstr(obj, "kind"), res->kind) != 0) {
 		apisrv_reply_status(rep, 400, "BadRequest", res, rq->name,
 				    "the body must be a %s of apiVersion %s", res->kind, av);
