@@ -289,3 +289,27 @@ int cm_check_sealed_text(const char *name, const struct ss_buf *text, struct ss_
 	ss_docset_free(f.ds);
 	return rc;
 }
+
+int cm_each_doc(const struct cm_file *f, cm_doc_fn *fn, void *ctx, struct ss_err *err)
+{
+	struct ss_origin o;
+	size_t i, k;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < ss_docset_count(f->ds); i++) {
+		const json_t *doc = ss_docset_get(f->ds, i);
+		const char *kind = json_string_value(json_object_get(doc, "kind"));
+		const json_t *items = json_object_get(doc, "items");
+
+		cm_origin(f, i, &o);
+		if (kind == NULL || strcmp(kind, "List") != 0 || !json_is_array(items)) {
+			rc = fn(doc, &o, ctx, err);
+			continue;
+		}
+		/* Field lines of the document root do not apply to its items. */
+		o.ds = NULL;
+		for (k = 0; rc == 0 && k < json_array_size(items); k++)
+			rc = fn(json_array_get(items, k), &o, ctx, err);
+	}
+	return rc;
+}

@@ -88,25 +88,36 @@ static json_t *describe(const struct ss_sealed *s, const struct ss_origin *org,
 	return d;
 }
 
+struct inspect_ctx {
+	const struct cm_opts *o;
+	json_t *all;
+};
+
+static int inspect_doc(const json_t *doc, const struct ss_origin *org, void *ctx,
+		       struct ss_err *err)
+{
+	struct inspect_ctx *c = ctx;
+	struct ss_sealed *s = NULL;
+	int rc;
+
+	if (!ss_sealed_is(doc))
+		return 0;
+	rc = ss_sealed_parse(doc, org, &s, err);
+	if (rc == 0 && json_array_append_new(c->all, describe(s, org, c->o)) != 0)
+		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
+	ss_sealed_free(s);
+	return rc;
+}
+
 static int inspect_file(const char *path, json_t *all, const struct cm_opts *o,
 			struct ss_err *err)
 {
+	struct inspect_ctx c = {o, all};
 	struct cm_file f;
-	struct ss_origin org;
-	size_t i;
 	int rc = cm_file_load(&f, path, 0, err);
 
-	for (i = 0; rc == 0 && i < ss_docset_count(f.ds); i++) {
-		struct ss_sealed *s = NULL;
-
-		if (!ss_sealed_is(ss_docset_get(f.ds, i)))
-			continue;
-		cm_origin(&f, i, &org);
-		rc = ss_sealed_parse(ss_docset_get(f.ds, i), &org, &s, err);
-		if (rc == 0 && json_array_append_new(all, describe(s, &org, o)) != 0)
-			rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
-		ss_sealed_free(s);
-	}
+	if (rc == 0)
+		rc = cm_each_doc(&f, inspect_doc, &c, err);
 	cm_file_release(&f);
 	return rc;
 }

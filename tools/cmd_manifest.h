@@ -70,6 +70,14 @@ struct cm_file {
 int cm_file_load(struct cm_file *f, const char *path, int secure, struct ss_err *err);
 void cm_file_release(struct cm_file *f);
 
+/*
+ * Calls fn on every document of f, and on every item of a v1 List
+ * document (as kubectl reads them). Stops at fn's first nonzero return.
+ */
+typedef int cm_doc_fn(const json_t *doc, const struct ss_origin *o, void *ctx,
+		      struct ss_err *err);
+int cm_each_doc(const struct cm_file *f, cm_doc_fn *fn, void *ctx, struct ss_err *err);
+
 /* The origin of document i of f, for errors. */
 void cm_origin(const struct cm_file *f, size_t i, struct ss_origin *o);
 

@@ -35,35 +35,37 @@ struct recover_ctx {
 	size_t n;
 };
 
-static int recover_file(struct recover_ctx *c, const char *path, struct ss_err *err)
+static int recover_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
+		       struct ss_err *err)
 {
+	struct recover_ctx *c = ctx;
 	struct ss_age_open_opts ao;
-	struct cm_file f;
-	struct ss_origin o;
-	size_t i;
+	struct ss_sealed *s = NULL;
 	int rc;
 
+	if (!ss_sealed_is(doc))
+		return 0;
+	if (c->n >= RECOVER_MAX_DOCS)
+		return ss_err_set(err, SS_E_LIMIT, "more than %d SealedSecrets", RECOVER_MAX_DOCS);
 	memset(&ao, 0, sizeof(ao));
 	ao.kr = c->kr;
 	ao.allow_unscoped = c->o->allow_unscoped;
-	rc = cm_file_load(&f, path, 0, err);
-	for (i = 0; rc == 0 && i < ss_docset_count(f.ds); i++) {
-		struct ss_sealed *s = NULL;
+	rc = ss_sealed_parse(doc, o, &s, err);
+	if (rc == 0)
+		rc = ss_sealed_unseal(s, c->o->ns, &ao, &c->docs[c->n], err);
+	if (rc == 0)
+		c->n++;
+	ss_sealed_free(s);
+	return rc;
+}
 
-		if (!ss_sealed_is(ss_docset_get(f.ds, i)))
-			continue;
-		if (c->n >= RECOVER_MAX_DOCS) {
-			rc = ss_err_set(err, SS_E_LIMIT, "more than %d SealedSecrets", RECOVER_MAX_DOCS);
-			break;
-		}
-		cm_origin(&f, i, &o);
-		rc = ss_sealed_parse(ss_docset_get(f.ds, i), &o, &s, err);
-		if (rc == 0)
-			rc = ss_sealed_unseal(s, c->o->ns, &ao, &c->docs[c->n], err);
-		if (rc == 0)
-			c->n++;
-		ss_sealed_free(s);
-	}
+static int recover_file(struct recover_ctx *c, const char *path, struct ss_err *err)
+{
+	struct cm_file f;
+	int rc = cm_file_load(&f, path, 0, err);
+
+	if (rc == 0)
+		rc = cm_each_doc(&f, recover_doc, c, err);
 	cm_file_release(&f);
 	return rc;
 }

@@ -108,30 +108,21 @@ static int seal_secret(struct seal_ctx *c, const json_t *sec, const struct ss_or
 	return rc;
 }
 
+static int seal_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
+		    struct ss_err *err)
+{
+	return seal_secret(ctx, doc, o, err);
+}
+
 /* Every document of the input: a Secret, or a v1 List of Secrets. */
 static int seal_input(struct seal_ctx *c, const struct cm_file *in, struct ss_err *err)
 {
-	struct ss_origin o;
-	size_t i, k;
-	int rc = 0;
+	int rc = cm_each_doc(in, seal_doc, c, err);
 
-	for (i = 0; rc == 0 && i < ss_docset_count(in->ds); i++) {
-		const json_t *doc = ss_docset_get(in->ds, i);
-		const char *kind = json_string_value(json_object_get(doc, "kind"));
-		const json_t *items = json_object_get(doc, "items");
-
-		cm_origin(in, i, &o);
-		if (kind != NULL && strcmp(kind, "List") == 0 && json_is_array(items)) {
-			for (k = 0; rc == 0 && k < json_array_size(items); k++)
-				rc = seal_secret(c, json_array_get(items, k), &o, err);
-		} else {
-			rc = seal_secret(c, doc, &o, err);
-		}
-	}
-	if (rc == 0 && c->n == 0)
+	if (rc == 0 && c->n == 0) {
 		rc = ss_err_set(err, SS_E_INVAL, "no Secret in the input");
-	if (rc == 0 && c->n == 0)
 		ss_err_at(err, in->name, 0, -1);
+	}
 	return rc;
 }
 

@@ -30,22 +30,26 @@ struct verify_ctx {
 	size_t files, sealed, values, failures;
 };
 
-static int verify_doc(struct verify_ctx *c, const struct cm_file *f, size_t i)
+/* Counts and prints a failure; never stops the walk. */
+static int verify_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
+		      struct ss_err *unused)
 {
+	struct verify_ctx *c = ctx;
 	struct ss_age_open_opts ao;
 	struct ss_sealed *s = NULL;
-	struct ss_origin o;
 	struct ss_err err;
 	json_t *sec = NULL;
 	int rc;
 
+	(void)unused;
+	if (!ss_sealed_is(doc))
+		return 0;
 	ss_err_clear(&err);
-	cm_origin(f, i, &o);
-	rc = ss_sealed_parse(ss_docset_get(f->ds, i), &o, &s, &err);
+	rc = ss_sealed_parse(doc, o, &s, &err);
 	if (rc == 0 && !c->o->allow_unscoped && ss_sealed_unscoped(s)) {
 		rc = ss_err_set(&err, SS_E_UNSCOPED,
 				"a value has no scope stanza (the agent refuses it)");
-		ss_origin_err(&err, &o, "spec.encryptedData", NULL);
+		ss_origin_err(&err, o, "spec.encryptedData", NULL);
 	}
 	if (rc == 0 && c->kr != NULL) {
 		memset(&ao, 0, sizeof(ao));
@@ -70,7 +74,6 @@ static int verify_file(const char *path, size_t index, size_t total, void *ctx)
 	struct verify_ctx *c = ctx;
 	struct cm_file f;
 	struct ss_err err;
-	size_t i;
 
 	(void)index;
 	(void)total;
@@ -80,9 +83,7 @@ static int verify_file(const char *path, size_t index, size_t total, void *ctx)
 		c->failures++;
 		sealctl_fail(&err);
 	} else {
-		for (i = 0; i < ss_docset_count(f.ds); i++)
-			if (ss_sealed_is(ss_docset_get(f.ds, i)))
-				verify_doc(c, &f, i);
+		(void)cm_each_doc(&f, verify_doc, c, &err);
 	}
 	cm_file_release(&f);
 	return 0;
