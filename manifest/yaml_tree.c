@@ -19,9 +19,20 @@ struct ss_yanchor {
 	struct ss_ynode *node;
 };
 
+struct ss_yinput {
+	const unsigned char *p;
+	size_t len;
+	size_t pos;
+	int add_newline; /* YAMLReader ends every line, the last one too, with \n */
+};
+
 struct ss_yparse {
 	struct ss_yctx *c;
 	yaml_parser_t parser;
+	struct ss_yinput in;
+	size_t flow;      /* open flow collections */
+	size_t cur_char;  /* a libyaml mark index (characters) ... */
+	size_t cur_byte;  /* ... and its byte offset in the chunk */
 	struct ss_ytree *t;
 	struct ss_yanchor *anchors; /* open addressing, power-of-two size */
 	size_t nanchors;
@@ -182,6 +193,65 @@ static int next_event(struct ss_yparse *p, yaml_event_t *ev)
 
 static int parse_node(struct ss_yparse *p, yaml_event_t *ev, size_t depth, struct ss_ynode **out);
 
+/* Byte offset of libyaml mark index idx, which counts characters. Events
+ * come in input order, so the cursor only moves forward. */
+static size_t byte_offset(struct ss_yparse *p, size_t idx)
+{
+	unsigned char b;
+
+	if (p->cur_char == 0 && p->cur_byte == 0 && p->in.len >= 3 &&
+	    memcmp(p->in.p, "\xEF\xBB\xBF", 3) == 0)
+		p->cur_byte = 3; /* libyaml does not count the BOM */
+	while (p->cur_char < idx && p->cur_byte < p->in.len) {
+		b = p->in.p[p->cur_byte];
+		p->cur_byte += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+		p->cur_char++;
+	}
+	return p->cur_byte < p->in.len ? p->cur_byte : p->in.len;
+}
+
+/* The chunk bytes from the event's start to its end mark (UTF-8 input). */
+static const unsigned char *event_text(struct ss_yparse *p, const yaml_event_t *ev, size_t *len)
+{
+	size_t a = byte_offset(p, ev->start_mark.index);
+	size_t b = byte_offset(p, ev->end_mark.index);
+
+	*len = b - a;
+	return p->in.p + a;
+}
+
+/*
+ * Where libyaml 0.2.5 (Debian 12) accepts what go-yaml v2 refuses, refuse
+ * too, so that we never apply what kubectl would not: "\/" is not an escape
+ * in go-yaml, and "?" ends a plain scalar inside a flow collection there.
+ */
+static int check_go_scanner(struct ss_yparse *p, const yaml_event_t *ev)
+{
+	const unsigned char *t;
+	size_t n, i;
+
+	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && p->flow > 0 &&
+	    memchr(ev->data.scalar.value, '?', ev->data.scalar.length) != NULL)
+		return fail(p, SS_E_INVAL, file_line(p, &ev->start_mark),
+			    "YAML syntax: '?' inside a plain scalar in a flow collection (quote it)");
+	/* An escaped slash leaves a '/' in the value; only then look at the
+	 * source text (UTF-16 input is left alone). */
+	if (ev->data.scalar.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
+	    memchr(ev->data.scalar.value, '/', ev->data.scalar.length) == NULL ||
+	    p->parser.encoding != YAML_UTF8_ENCODING)
+		return 0;
+	t = event_text(p, ev, &n);
+	for (i = 0; i + 1 < n; i++) {
+		if (t[i] != '\\')
+			continue;
+		if (t[i + 1] == '/')
+			return fail(p, SS_E_INVAL, file_line(p, &ev->start_mark),
+				    "YAML syntax: found unknown escape character");
+		i++;
+	}
+	return 0;
+}
+
 static int parse_scalar(struct ss_yparse *p, yaml_event_t *ev, struct ss_ynode **out)
 {
 	struct ss_ynode *n = NULL;
@@ -191,6 +261,8 @@ static int parse_scalar(struct ss_yparse *p, yaml_event_t *ev, struct ss_ynode *
 	if (len > p->c->lim->max_scalar)
 		return fail(p, SS_E_LIMIT, file_line(p, &ev->start_mark),
 			    "scalar too large (limit max_scalar)");
+	if ((rc = check_go_scanner(p, ev)) != 0)
+		return rc;
 	if ((rc = node_new(p, SS_YN_SCALAR, ev, &n)) != 0)
 		return rc;
 	if ((rc = node_tag(n, ev->data.scalar.tag)) != 0)
@@ -229,6 +301,8 @@ static int parse_collection(struct ss_yparse *p, yaml_event_t *ev, size_t depth,
 			    struct ss_ynode **out)
 {
 	int mapping = ev->type == YAML_MAPPING_START_EVENT;
+	int flow = mapping ? ev->data.mapping_start.style == YAML_FLOW_MAPPING_STYLE
+			   : ev->data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE;
 	yaml_event_type_t end = mapping ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
 	struct ss_ynode *n = NULL, *kid;
 	yaml_event_t e;
@@ -244,6 +318,7 @@ static int parse_collection(struct ss_yparse *p, yaml_event_t *ev, size_t depth,
 	rc = anchor_put(p, mapping ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor, n);
 	if (rc != 0)
 		return rc;
+	p->flow += flow;
 	for (;;) {
 		if ((rc = next_event(p, &e)) != 0)
 			return rc;
@@ -259,6 +334,7 @@ static int parse_collection(struct ss_yparse *p, yaml_event_t *ev, size_t depth,
 		if ((rc = node_add(n, kid)) != 0)
 			return rc;
 	}
+	p->flow -= flow;
 	*out = n;
 	return 0;
 }
@@ -311,6 +387,25 @@ static int parse_document(struct ss_yparse *p)
 	return 0;
 }
 
+/* libyaml reads the chunk through this, plus the final newline that
+ * YAMLReader gives a last line that has none. */
+static int read_chunk(void *data, unsigned char *buf, size_t size, size_t *got)
+{
+	struct ss_yparse *p = data;
+	size_t n = p->in.len - p->in.pos;
+
+	if (n > size)
+		n = size;
+	memcpy(buf, p->in.p + p->in.pos, n);
+	p->in.pos += n;
+	if (n < size && p->in.add_newline) {
+		buf[n++] = '\n';
+		p->in.add_newline = 0;
+	}
+	*got = n;
+	return 1;
+}
+
 int ss_ytree_parse(struct ss_yctx *c, const unsigned char *chunk, size_t len, struct ss_ytree *t)
 {
 	struct ss_yparse p;
@@ -322,7 +417,10 @@ int ss_ytree_parse(struct ss_yctx *c, const unsigned char *chunk, size_t len, st
 	p.t = t;
 	if (!yaml_parser_initialize(&p.parser))
 		return SS_E_NOMEM;
-	yaml_parser_set_input_string(&p.parser, chunk, len);
+	p.in.p = chunk;
+	p.in.len = len;
+	p.in.add_newline = len > 0 && chunk[len - 1] != '\n';
+	yaml_parser_set_input(&p.parser, read_chunk, &p);
 	rc = parse_document(&p);
 	yaml_parser_delete(&p.parser);
 	for (i = 0; i < p.capanchors; i++)

@@ -11,6 +11,10 @@
 // "error\t<message>" when the file is refused (kubectl refuses the whole
 // file then). The exit status is 0 in both cases; 2 means it could not run.
 //
+//   yamloracle FILE              output on stdout
+//   yamloracle -o DIR FILE...    output of each FILE in DIR/<base name>.oracle
+//                                (one process for the whole corpus)
+//
 // Built offline from Debian's golang-k8s-sigs-yaml-dev:
 //   GO111MODULE=off GOPATH=/usr/share/gocode go build -o yamloracle main.go
 package main
@@ -19,6 +23,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -87,22 +92,41 @@ func convert(data []byte) ([]string, error) {
 	return out, nil
 }
 
-func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: yamloracle FILE")
-		os.Exit(2)
-	}
-	data, err := os.ReadFile(os.Args[1])
+func report(path string) (string, error) {
+	data, err := os.ReadFile(path)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		return "", err
 	}
 	out, err := convert(data)
 	if err != nil {
-		fmt.Printf("error\t%s\n", strings.ReplaceAll(err.Error(), "\n", " "))
-		return
+		return fmt.Sprintf("error\t%s\n", strings.ReplaceAll(err.Error(), "\n", " ")), nil
 	}
+	var b strings.Builder
 	for _, line := range out {
-		fmt.Println(line)
+		b.WriteString(line + "\n")
+	}
+	return b.String(), nil
+}
+
+func main() {
+	args := os.Args[1:]
+	dir := ""
+	if len(args) >= 2 && args[0] == "-o" {
+		dir, args = args[1], args[2:]
+	} else if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "usage: yamloracle FILE | yamloracle -o DIR FILE...")
+		os.Exit(2)
+	}
+	for _, path := range args {
+		text, err := report(path)
+		if err == nil && dir == "" {
+			_, err = os.Stdout.WriteString(text)
+		} else if err == nil {
+			err = os.WriteFile(filepath.Join(dir, filepath.Base(path)+".oracle"), []byte(text), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
 	}
 }

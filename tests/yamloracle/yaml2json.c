@@ -5,6 +5,10 @@
  *                                    (sorted keys) or "error\t<message>"
  *   yaml2json --compare FILE ORACLE  compares our values with the oracle's
  *                                    output for FILE; exit 1 on a difference
+ *   yaml2json --compare-dir DIR FILE...  the same for each FILE, the oracle's
+ *                                    output being DIR/<base name>.oracle, which
+ *                                    must also equal the recorded FILE.out;
+ *                                    prints a summary line
  *
  * Values are compared, not text: numbers as Kubernetes reads Go's JSON
  * (an integer equals the float with the same value). A case whose name
@@ -202,6 +206,59 @@ static int cmd_compare(const char *file, const char *oracle_path)
 	return bad;
 }
 
+/* 1 when the two files have the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+	struct ss_buf x, y;
+	int same;
+
+	ss_buf_init(&x, 1u << 20);
+	ss_buf_init(&y, 1u << 20);
+	same = ss_file_read(a, &x, NULL) == 0 && ss_file_read(b, &y, NULL) == 0 && x.len == y.len &&
+	       (x.len == 0 || memcmp(x.data, y.data, x.len) == 0);
+	ss_buf_release(&x);
+	ss_buf_release(&y);
+	return same;
+}
+
+/* The oracle's output must be the recorded one: the corpus pins what
+ * Kubernetes makes of each case, so a changed case or a changed oracle
+ * fails here even when our loader changes along with it. */
+static int check_recorded(const char *file, const char *oracle_out)
+{
+	char rec[4096];
+
+	snprintf(rec, sizeof(rec), "%s.out", file);
+	if (same_bytes(rec, oracle_out))
+		return 0;
+	fprintf(stderr, "%s: the oracle's output differs from the recorded %s\n", file, rec);
+	return 1;
+}
+
+static int cmd_compare_dir(const char *dir, int n, char **files)
+{
+	char path[4096], *copy;
+	int i, bad = 0, rc;
+
+	for (i = 0; i < n; i++) {
+		if ((copy = strdup(files[i])) == NULL)
+			return 2;
+		snprintf(path, sizeof(path), "%s/%s.oracle", dir, basename(copy));
+		free(copy);
+		rc = check_recorded(files[i], path);
+		if (rc == 0)
+			rc = cmd_compare(files[i], path);
+		if (rc == 2)
+			return 2;
+		if (rc != 0) {
+			printf("FAIL %s\n", files[i]);
+			bad++;
+		}
+	}
+	printf("yaml corpus: %d cases, %d agree, %d differ\n", n, n - bad, bad);
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	ss_json_use_zeroing_alloc();
@@ -209,6 +266,9 @@ int main(int argc, char **argv)
 		return cmd_print(argv[1]);
 	if (argc == 4 && strcmp(argv[1], "--compare") == 0)
 		return cmd_compare(argv[2], argv[3]);
-	fprintf(stderr, "usage: yaml2json FILE | yaml2json --compare FILE ORACLE_OUTPUT\n");
+	if (argc >= 3 && strcmp(argv[1], "--compare-dir") == 0)
+		return cmd_compare_dir(argv[2], argc - 3, argv + 3);
+	fprintf(stderr, "usage: yaml2json FILE | yaml2json --compare FILE ORACLE_OUTPUT\n"
+			"       yaml2json --compare-dir ORACLE_DIR FILE...\n");
 	return 2;
 }
