@@ -156,7 +156,9 @@ static int parse_stanzas(struct cursor *c, struct ss_age_header *h, struct ss_er
 		if (h->n >= SS_AGE_MAX_STANZAS)
 			return ss_err_set(err, SS_E_LIMIT, "header: more than %d stanzas", SS_AGE_MAX_STANZAS);
 		s = &h->st[h->n];
-		if (next_line(c, &line, &len) != 0 || split_args(line, len, s) != 0)
+		if (next_line(c, &line, &len) != 0)
+			return ss_err_set(err, SS_E_AGE_HEADER, "header: stanza %zu: truncated", h->n + 1);
+		if (split_args(line, len, s) != 0)
 			return ss_err_set(err, SS_E_AGE_HEADER, "header: stanza %zu: malformed opening line", h->n + 1);
 		s->body = h->arena + c->arena_used;
 		rc = read_body(c, s, h->n, err);

@@ -77,6 +77,8 @@ static int next_chunk(const unsigned char *key, const unsigned char *in, size_t 
 	*last = rem < ENC_CHUNK;
 	if (rem == 0)
 		return ss_err_set(err, SS_E_AGE_PAYLOAD, "payload: truncated (no final chunk)");
+	if (rem < TAG)
+		return ss_err_set(err, SS_E_AGE_PAYLOAD, "payload: truncated (final chunk shorter than its tag)");
 	if (*last && ctr != 0 && rem == TAG)
 		return ss_err_set(err, SS_E_AGE_PAYLOAD, "payload: final chunk is empty");
 	if (open_chunk(key, in + *pos, clen, ctr, *last, chunk, n) != 0) {

@@ -220,8 +220,8 @@ static int recover_run(const struct raw_opts *o, struct ss_err *err)
 	oo.kr = kr;
 	if (rc == 0)
 		rc = read_value(o, &bin, err);
-	if (rc == 0)
-		rc = ss_age_open(&oo, bin.data, bin.len, &pt, &info, err);
+	if (rc == 0 && (rc = ss_age_open(&oo, bin.data, bin.len, &pt, &info, err)) != 0)
+		ss_err_at(err, o->from != NULL ? o->from : "<stdin>", 0, -1);
 	if (rc == 0 && (rc = write_out(&pt, 0)) != 0)
 		ss_err_set(err, rc, "cannot write to stdout");
 	if (rc == 0 && info.has_scope)
@@ -322,8 +322,8 @@ int sealctl_cmd_inspect_raw(int argc, char **argv)
 	ss_err_clear(&err);
 	ss_buf_init(&bin, SEALCTL_SEALED_MAX);
 	rc = read_value(&o, &bin, &err);
-	if (rc == 0)
-		rc = ss_age_inspect(bin.data, bin.len, &info, &err);
+	if (rc == 0 && (rc = ss_age_inspect(bin.data, bin.len, &info, &err)) != 0)
+		ss_err_at(&err, o.from != NULL ? o.from : "<stdin>", 0, -1);
 	if (rc == 0)
 		print_info(&info, &o.rcpt);
 	ss_buf_release(&bin);
