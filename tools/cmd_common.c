@@ -280,7 +280,7 @@ int cm_check_sealed_text(const char *name, const struct ss_buf *text, struct ss_
 	for (i = 0; rc == 0 && i < ss_docset_count(f.ds); i++) {
 		struct ss_sealed *s = NULL;
 
-		if (!ss_sealed_is(ss_docset_get(f.ds, i)))
+		if (!cm_is_sealed_like(ss_docset_get(f.ds, i)))
 			continue;
 		cm_origin(&f, i, &o);
 		rc = ss_sealed_parse(ss_docset_get(f.ds, i), &o, &s, err);
@@ -312,4 +312,13 @@ int cm_each_doc(const struct cm_file *f, cm_doc_fn *fn, void *ctx, struct ss_err
 			rc = fn(json_array_get(items, k), &o, ctx, err);
 	}
 	return rc;
+}
+
+int cm_is_sealed_like(const json_t *doc)
+{
+	const char *av = json_string_value(json_object_get(doc, "apiVersion"));
+	const char *kind = json_string_value(json_object_get(doc, "kind"));
+
+	return (av != NULL && strncmp(av, "sealsync.dev/", 13) == 0) ||
+	       (kind != NULL && strcmp(kind, SS_SEALED_KIND) == 0);
 }

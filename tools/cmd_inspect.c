@@ -100,7 +100,7 @@ static int inspect_doc(const json_t *doc, const struct ss_origin *org, void *ctx
 	struct ss_sealed *s = NULL;
 	int rc;
 
-	if (!ss_sealed_is(doc))
+	if (!cm_is_sealed_like(doc))
 		return 0;
 	rc = ss_sealed_parse(doc, org, &s, err);
 	if (rc == 0 && json_array_append_new(c->all, describe(s, org, c->o)) != 0)

@@ -78,6 +78,13 @@ typedef int cm_doc_fn(const json_t *doc, const struct ss_origin *o, void *ctx,
 		      struct ss_err *err);
 int cm_each_doc(const struct cm_file *f, cm_doc_fn *fn, void *ctx, struct ss_err *err);
 
+/*
+ * 1 when doc means to be one of ours: apiVersion sealsync.dev/... or kind
+ * SealedSecret. Such documents are parsed (and refused when wrong: another
+ * kind, a Bitnami SealedSecret); others are left alone.
+ */
+int cm_is_sealed_like(const json_t *doc);
+
 /* The origin of document i of f, for errors. */
 void cm_origin(const struct cm_file *f, size_t i, struct ss_origin *o);
 

@@ -43,7 +43,7 @@ static int recover_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
 	struct ss_sealed *s = NULL;
 	int rc;
 
-	if (!ss_sealed_is(doc))
+	if (!cm_is_sealed_like(doc))
 		return 0;
 	if (c->n >= RECOVER_MAX_DOCS)
 		return ss_err_set(err, SS_E_LIMIT, "more than %d SealedSecrets", RECOVER_MAX_DOCS);

@@ -130,7 +130,7 @@ static int reseal_one(struct reseal_ctx *c, const char *path, size_t index, size
 	if (rc == 0 && ss_buf_append(&cur, f.text.data, f.text.len) != 0)
 		rc = ss_err_set(err, SS_E_LIMIT, "file too large");
 	for (d = 0; rc == 0 && d < ss_docset_count(f.ds); d++)
-		if (ss_sealed_is(ss_docset_get(f.ds, d)))
+		if (cm_is_sealed_like(ss_docset_get(f.ds, d)))
 			rc = reseal_doc(c, &f, d, &cur, &next, &nvalues, err);
 	if (rc == 0)
 		rc = reseal_write(c, &f, path, &cur, nvalues > 0, err);

@@ -42,7 +42,7 @@ static int verify_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
 	int rc;
 
 	(void)unused;
-	if (!ss_sealed_is(doc))
+	if (!cm_is_sealed_like(doc))
 		return 0;
 	ss_err_clear(&err);
 	rc = ss_sealed_parse(doc, o, &s, &err);
