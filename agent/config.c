@@ -45,6 +45,9 @@ int ss_config_init(struct ss_config *c)
 	c->concurrency = 8;
 	c->prune = 1;
 	c->max_retries = 5;
+	c->http_max_body_kib = 4096;
+	c->http_posts_per_minute = 60;
+	c->leader_election = 1;
 	return rc != 0 ? SS_E_NOMEM : 0;
 }
 
@@ -64,7 +67,8 @@ void ss_config_release(struct ss_config *c)
 			 &c->known_hosts_file, &c->ca_file, &c->allowed_signers_file,
 			 &c->identities_file, &c->identities_dir, &c->kubeconfig, &c->context,
 			 &c->render, &c->field_manager, &c->listen, &c->webhook_secret_file,
-			 &c->log_level, &c->log_format};
+			 &c->log_level, &c->log_format, &c->tls_cert_file, &c->tls_key_file,
+			 &c->retired_keys};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -161,6 +165,17 @@ static const struct field fields[] = {
 	{NULL, "render", F_STR, OFF(render), "render manifests to DIR or - and exit"},
 	{NULL, "show-secrets", F_BOOL, OFF(show_secrets), "with --render -: print Secret values"},
 	{NULL, "once", F_BOOL, OFF(once), "run one sync and exit with its result"},
+	{"http.tlsCert", "tls-cert", F_STR, OFF(tls_cert_file), "PEM certificate for HTTPS"},
+	{"http.tlsKey", "tls-key", F_STR, OFF(tls_key_file), "PEM private key for HTTPS"},
+	{"http.maxBodyKiB", "http-max-body-kib", F_UINT, OFF(http_max_body_kib),
+	 "request body cap in KiB (4096)"},
+	{"http.postsPerMinute", "http-post-rate", F_UINT, OFF(http_posts_per_minute),
+	 "POST requests per minute before 429 (60)"},
+	{"leaderElection", "leader-election", F_BOOL, OFF(leader_election),
+	 "hold a Lease so that one replica syncs (default true)"},
+	{NULL, "no-leader-election", F_BOOL, OFF(no_leader_election), "single replica: no Lease"},
+	{"keys.retired", "retired-keys", F_STR, OFF(retired_keys),
+	 "comma-separated age1 keys kept but no longer used or advertised"},
 };
 #undef OFF
 

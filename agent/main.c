@@ -2,11 +2,18 @@
  * sealsync-agent: pulls a Git repo, unseals SealedSecrets in memory and
  * applies every unit all or nothing. See docs/ARCHITECTURE.md.
  *
+ * Threads: the main thread owns struct ss_agent (source, sync, Events, key
+ * rotation); the HTTP server has one thread that reads struct ss_metrics
+ * and struct ss_keystore through their mutexes; leader election has one
+ * thread with its own cluster client. Signals only set flags.
+ *
  * Exit codes: 0 ok, 1 a failed sync (--once, -n) or bad configuration,
  * 2 usage.
  */
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -16,12 +23,38 @@
 #include <sodium.h>
 
 #include "sealsync/config.h"
+#include "sealsync/events.h"
 #include "sealsync/jsonalloc.h"
+#include "sealsync/keys.h"
+#include "sealsync/keystore.h"
+#include "sealsync/leader.h"
 #include "sealsync/log.h"
+#include "sealsync/metrics.h"
+#include "sealsync/server.h"
 #include "sealsync/sync.h"
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
+static atomic_int sync_requested; /* set by the HTTP thread (webhook) */
+
+/* Last Event posted per unit, so a steady state does not repeat them. */
+struct unit_event {
+	int posted, ok;
+	char revision[64];
+	unsigned char err_hash[16];
+};
+
+struct service {
+	struct ss_config *cfg;
+	const char *config_path;  /* for SIGHUP: suspend is re-read */
+	int suspend_flag;         /* --suspend on the command line wins */
+	struct ss_agent *agent;
+	struct ss_keystore *keys;
+	struct ss_metrics *metrics;
+	struct ss_leader *leader;
+	struct ss_server *server;
+	struct unit_event events[SS_CONFIG_MAX_UNITS];
+};
 
 static void on_signal(int sig)
 {
@@ -29,6 +62,12 @@ static void on_signal(int sig)
 		reload_requested = 1;
 	else
 		stop_requested = 1;
+}
+
+static void on_webhook(void *ctx)
+{
+	(void)ctx;
+	atomic_store(&sync_requested, 1);
 }
 
 /* No core dumps and no ptrace by other users: the process holds keys. */
@@ -56,15 +95,6 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static void sleep_interval(unsigned sec)
-{
-	struct timespec ts = {0, 100 * 1000 * 1000};
-	unsigned long ticks = (unsigned long)sec * 10;
-
-	while (ticks-- > 0 && !stop_requested && !reload_requested)
-		nanosleep(&ts, NULL);
-}
-
 static int fail(const char *what, const struct ss_err *err, int code)
 {
 	char msg[2048];
@@ -87,42 +117,320 @@ static int setup_logs(const struct ss_config *cfg, struct ss_err *err)
 	return 0;
 }
 
-static void handle_reload(struct ss_agent *agent)
+static int one_shot(const struct ss_config *cfg)
 {
+	return cfg->once || cfg->check_only || cfg->render != NULL;
+}
+
+static int elect(const struct ss_config *cfg)
+{
+	return cfg->leader_election && !cfg->no_leader_election && !one_shot(cfg);
+}
+
+/* Hands the store's usable keys to the agent and updates the key metrics. */
+static int push_keys(struct service *sv, struct ss_err *err)
+{
+	struct ss_keyring *kr = NULL;
+	struct ss_recipient *rs;
+	size_t n, retired = 0;
+	time_t created = 0;
+	int rc;
+
+	rc = ss_keystore_keyring(sv->keys, &kr, err);
+	if (rc != 0)
+		return rc;
+	ss_agent_set_keyring(sv->agent, kr);
+	rs = calloc(SS_KEYRING_MAX, sizeof(*rs));
+	if (rs == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	n = ss_keystore_recipients(sv->keys, rs, SS_KEYRING_MAX, &retired, &created);
+	free(rs);
+	if (sv->metrics != NULL)
+		ss_metrics_set_keys(sv->metrics, n, retired, created);
+	return 0;
+}
+
+static int load_keys(struct service *sv, int create, struct ss_err *err)
+{
+	int rc = ss_keystore_load(sv->keys, create, err);
+
+	return rc != 0 ? rc : push_keys(sv, err);
+}
+
+/* SIGHUP: keys from their source, and `suspend` from the config file. */
+static void handle_reload(struct service *sv)
+{
+	struct ss_config fresh;
 	struct ss_err err;
 
 	reload_requested = 0;
 	ss_err_clear(&err);
-	if (ss_agent_reload_keys(agent, &err) != 0)
+	if (load_keys(sv, 0, &err) != 0)
 		ss_log_err(SS_LOG_ERROR, "key reload failed; keeping the old keys", &err, NULL);
 	else
 		ss_log(SS_LOG_INFO, "keys reloaded", NULL);
+	if (sv->config_path == NULL || sv->suspend_flag || ss_config_init(&fresh) != 0)
+		return;
+	ss_err_clear(&err);
+	if (ss_config_load_file(&fresh, sv->config_path, &err) != 0)
+		ss_log_err(SS_LOG_ERROR, "config reload failed; keeping suspend as it was", &err,
+			   NULL);
+	else if (fresh.suspend != sv->cfg->suspend) {
+		sv->cfg->suspend = fresh.suspend;
+		ss_log(SS_LOG_INFO, fresh.suspend ? "suspended by configuration" : "resumed", NULL);
+	}
+	ss_config_release(&fresh);
 }
 
-static int run_loop(struct ss_agent *agent, const struct ss_config *cfg)
+static int event_changed(struct unit_event *ue, const struct ss_unit_status *st)
+{
+	unsigned char h[16];
+	int changed;
+
+	crypto_generichash(h, sizeof(h), (const unsigned char *)st->error, strlen(st->error), NULL,
+			   0);
+	changed = !ue->posted || ue->ok != st->ok || strcmp(ue->revision, st->attempted) != 0 ||
+		  (!st->ok && sodium_memcmp(h, ue->err_hash, sizeof(h)) != 0);
+	ue->posted = 1;
+	ue->ok = st->ok;
+	snprintf(ue->revision, sizeof(ue->revision), "%s", st->attempted);
+	memcpy(ue->err_hash, h, sizeof(h));
+	return changed;
+}
+
+/* One Event per unit whose result changed (best effort). */
+static void post_events(struct service *sv)
+{
+	struct ss_kube *k = ss_agent_kube(sv->agent);
+	struct ss_event ev;
+	struct ss_err err;
+	size_t i;
+
+	for (i = 0; k != NULL && i < sv->cfg->nunits; i++) {
+		const struct ss_unit_status *st = ss_agent_unit_status(sv->agent, i);
+
+		if (st == NULL || st->attempted[0] == '\0' || !event_changed(&sv->events[i], st))
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		ev.agent_name = sv->cfg->name;
+		ev.agent_ns = sv->cfg->namespace_;
+		ev.unit = sv->cfg->units[i].name;
+		ev.ok = st->ok;
+		ev.revision = st->attempted;
+		ev.message = st->error;
+		ss_err_clear(&err);
+		if (ss_event_post(k, &ev, &err) != 0)
+			ss_log_err(SS_LOG_WARN, "cannot post an Event", &err, "unit", ev.unit, NULL);
+	}
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int sync_once(struct service *sv)
 {
 	struct ss_err err;
-	int rc = 0;
+	double t0 = mono_now();
+	int rc;
+
+	ss_err_clear(&err);
+	rc = ss_agent_sync(sv->agent, &err);
+	if (sv->metrics != NULL)
+		ss_metrics_record_sync(sv->metrics, sv->agent, sv->cfg, rc, mono_now() - t0);
+	post_events(sv);
+	return rc;
+}
+
+/* -n, --once, --render: one pass, exit code from its result. */
+static int run_one_shot(struct service *sv)
+{
+	if (sv->cfg->suspend) {
+		ss_log(SS_LOG_INFO, "suspended: not syncing", NULL);
+		return 0;
+	}
+	return sync_once(sv) == 0 ? 0 : 1;
+}
+
+/* Managed keys: the key store, every tick; file keys: change polling. */
+static void maintain_keys(struct service *sv, int leader, double *next_poll)
+{
+	struct ss_err err;
+	int changed = 0;
+
+	if (mono_now() < *next_poll)
+		return;
+	*next_poll = mono_now() + 1.0;
+	ss_err_clear(&err);
+	if (sv->cfg->keys_managed) {
+		if (ss_keystore_maintain(sv->keys, leader, &changed, &err) != 0)
+			ss_log_err(SS_LOG_WARN, "key Secret maintenance failed; will retry", &err,
+				   NULL);
+	} else if (ss_keystore_changed(sv->keys)) {
+		ss_log(SS_LOG_INFO, "key files changed; reloading", NULL);
+		if (ss_keystore_load(sv->keys, 0, &err) != 0)
+			ss_log_err(SS_LOG_ERROR, "key reload failed; keeping the old keys", &err, NULL);
+		else
+			changed = 1;
+	}
+	ss_err_clear(&err);
+	if (changed && push_keys(sv, &err) != 0)
+		ss_log_err(SS_LOG_ERROR, "cannot use the new keys", &err, NULL);
+}
+
+static int is_leader(struct service *sv)
+{
+	return sv->leader == NULL || ss_leader_is_leader(sv->leader);
+}
+
+static void run_service(struct service *sv)
+{
+	struct timespec tick = {0, 100 * 1000 * 1000};
+	double next_sync = 0, next_keys = 0;
+	int leader, was_suspended = -1;
 
 	while (!stop_requested) {
 		if (reload_requested)
-			handle_reload(agent);
-		ss_err_clear(&err);
-		if (cfg->suspend)
+			handle_reload(sv);
+		leader = is_leader(sv);
+		maintain_keys(sv, leader, &next_keys);
+		ss_metrics_set_leader(sv->metrics, leader);
+		ss_metrics_set_suspended(sv->metrics, sv->cfg->suspend);
+		if (sv->cfg->suspend != was_suspended && sv->cfg->suspend)
 			ss_log(SS_LOG_INFO, "suspended: not syncing", NULL);
-		else
-			rc = ss_agent_sync(agent, &err);
-		if (cfg->once || cfg->check_only || cfg->render != NULL)
-			return rc == 0 ? 0 : 1;
-		sleep_interval(cfg->interval_sec);
+		was_suspended = sv->cfg->suspend;
+		if (leader && !sv->cfg->suspend &&
+		    (mono_now() >= next_sync || atomic_exchange(&sync_requested, 0))) {
+			(void)sync_once(sv);
+			next_sync = mono_now() + sv->cfg->interval_sec;
+		}
+		nanosleep(&tick, NULL);
 	}
 	ss_log(SS_LOG_INFO, "stopping", NULL);
-	return 0;
+}
+
+static int start_server(struct service *sv, struct ss_err *err)
+{
+	struct ss_recipient extra[SS_SERVER_MAX_EXTRA];
+	struct ss_server_opts o;
+	size_t i;
+
+	if (sv->cfg->listen == NULL || sv->cfg->listen[0] == '\0')
+		return 0;
+	if (sv->cfg->nextra_recipients > SS_SERVER_MAX_EXTRA)
+		return ss_err_set(err, SS_E_LIMIT, "too many extra recipients");
+	for (i = 0; i < sv->cfg->nextra_recipients; i++)
+		if (ss_recipient_parse(sv->cfg->extra_recipients[i], &extra[i], err) != 0) {
+			ss_err_prefix(err, "extra recipient %zu", i + 1);
+			return SS_E_INVAL;
+		}
+	memset(&o, 0, sizeof(o));
+	o.listen = sv->cfg->listen;
+	o.tls_cert_file = sv->cfg->tls_cert_file;
+	o.tls_key_file = sv->cfg->tls_key_file;
+	o.webhook_secret_file = sv->cfg->webhook_secret_file;
+	o.max_body = (size_t)sv->cfg->http_max_body_kib * 1024;
+	o.posts_per_minute = sv->cfg->http_posts_per_minute;
+	o.allow_unscoped = sv->cfg->allow_unscoped;
+	o.extra = extra;
+	o.nextra = sv->cfg->nextra_recipients;
+	o.keys = sv->keys;
+	o.metrics = sv->metrics;
+	o.trigger = on_webhook;
+	return ss_server_start(&o, &sv->server, err);
+}
+
+/* Managed keys may need the cluster to come up, or a Secret another
+ * replica is creating: retry until stopped. */
+static int first_keys(struct service *sv, struct ss_err *err)
+{
+	int create = !sv->cfg->check_only && sv->cfg->render == NULL;
+	struct timespec tick = {0, 100 * 1000 * 1000};
+	int rc, i;
+
+	for (;;) {
+		ss_err_clear(err);
+		rc = load_keys(sv, create, err);
+		if (rc == 0 || !sv->cfg->keys_managed || one_shot(sv->cfg) || stop_requested)
+			return rc;
+		ss_log_err(SS_LOG_WARN, "cannot load the managed keys yet; retrying", err, NULL);
+		for (i = 0; i < 20 && !stop_requested; i++)
+			nanosleep(&tick, NULL);
+	}
+}
+
+static int service_start(struct service *sv, struct ss_err *err)
+{
+	int rc;
+
+	rc = ss_agent_open(sv->cfg, &sv->agent, err);
+	if (rc == 0)
+		rc = ss_keystore_open(sv->cfg, &sv->keys, err);
+	if (rc == 0 && !one_shot(sv->cfg))
+		rc = ss_metrics_new(&sv->metrics) != 0 ? ss_err_set(err, SS_E_NOMEM, "out of memory") : 0;
+	if (rc == 0 && elect(sv->cfg))
+		rc = ss_leader_start(sv->cfg, &sv->leader, err);
+	if (rc == 0 && !one_shot(sv->cfg))
+		rc = start_server(sv, err);
+	if (rc == 0)
+		rc = first_keys(sv, err);
+	return rc;
+}
+
+static void service_stop(struct service *sv)
+{
+	ss_server_stop(sv->server);
+	ss_leader_stop(sv->leader); /* releases the Lease */
+	ss_agent_free(sv->agent);
+	ss_keystore_free(sv->keys); /* wipes the identities */
+	ss_metrics_free(sv->metrics);
+}
+
+/* The --config path and whether --suspend was given, for SIGHUP. */
+static void scan_args(struct service *sv, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			sv->config_path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			sv->config_path = argv[i] + 9;
+		else if (strncmp(argv[i], "--suspend", 9) == 0)
+			sv->suspend_flag = 1;
+	}
+}
+
+static int configure(struct ss_config *cfg, int argc, char **argv)
+{
+	struct ss_err err;
+	char msg[2048];
+	int rc;
+
+	ss_err_clear(&err);
+	rc = ss_config_parse_args(cfg, argc, argv, &err);
+	if (rc == 1) {
+		ss_config_usage();
+		return 1;
+	}
+	if (rc == 0)
+		rc = ss_config_validate(cfg, &err);
+	if (rc == 0)
+		rc = setup_logs(cfg, &err);
+	if (rc == 0)
+		return 0;
+	ss_err_format(&err, msg, sizeof(msg));
+	fprintf(stderr, "sealsync-agent: %s\n", msg);
+	return rc == SS_E_USAGE ? 2 : -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct ss_agent *agent = NULL;
+	struct service sv;
 	struct ss_config cfg;
 	struct ss_err err;
 	int rc;
@@ -132,38 +440,33 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ss_json_use_zeroing_alloc();
-	ss_err_clear(&err);
 	if (ss_config_init(&cfg) != 0)
 		return 1;
-	rc = ss_config_parse_args(&cfg, argc, argv, &err);
-	if (rc == 1) {
-		ss_config_usage();
-		rc = 0;
-		goto out;
-	}
-	if (rc == 0)
-		rc = ss_config_validate(&cfg, &err);
-	if (rc == 0)
-		rc = setup_logs(&cfg, &err);
+	memset(&sv, 0, sizeof(sv));
+	sv.cfg = &cfg;
+	rc = configure(&cfg, argc, argv);
 	if (rc != 0) {
-		char msg[2048];
-
-		ss_err_format(&err, msg, sizeof(msg));
-		fprintf(stderr, "sealsync-agent: %s\n", msg);
-		rc = rc == SS_E_USAGE ? 2 : 1;
+		rc = rc == 1 ? 0 : rc == 2 ? 2 : 1;
 		goto out;
 	}
+	scan_args(&sv, argc, argv);
 	install_signals();
-	rc = ss_agent_open(&cfg, &agent, &err);
+	ss_err_clear(&err);
+	rc = service_start(&sv, &err);
 	if (rc != 0) {
 		rc = fail("cannot start", &err, 1);
 		goto out;
 	}
-	rc = run_loop(agent, &cfg);
-	if (cfg.check_only && rc == 0)
-		ss_log(SS_LOG_INFO, "configuration, identities and repository are valid", NULL);
+	if (one_shot(&cfg)) {
+		rc = run_one_shot(&sv);
+		if (cfg.check_only && rc == 0)
+			ss_log(SS_LOG_INFO, "configuration, identities and repository are valid", NULL);
+	} else {
+		run_service(&sv);
+		rc = 0;
+	}
 out:
-	ss_agent_free(agent);
+	service_stop(&sv);
 	ss_config_release(&cfg);
 	return rc;
 }

@@ -70,6 +70,14 @@ struct ss_config {
 	/* run mode */
 	int check_only;               /* -n */
 	int once;                     /* --once */
+
+	/* service (server.h, keystore.h, leader.h) */
+	char *tls_cert_file, *tls_key_file; /* HTTPS for the agent's endpoints */
+	unsigned http_max_body_kib;   /* request body cap (413 past it) */
+	unsigned http_posts_per_minute; /* POST rate limit (429 past it) */
+	int leader_election;          /* default 1; leaderElection: false for one replica */
+	int no_leader_election;       /* --no-leader-election */
+	char *retired_keys;           /* comma-separated age1... kept but no longer used */
 };
 
 /* Fills defaults (no strings are NULL afterwards except optional ones). */

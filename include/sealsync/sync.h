@@ -56,4 +56,22 @@ const struct ss_unit_status *ss_agent_unit_status(const struct ss_agent *a, size
 const struct ss_agent_stats *ss_agent_stats(const struct ss_agent *a);
 const char *ss_agent_revision(const struct ss_agent *a);
 
+/*
+ * Service additions. All are for the thread that runs ss_agent_sync (the
+ * HTTP thread reads copies in struct ss_metrics, never the agent).
+ */
+struct ss_keyring;
+struct ss_kube;
+struct ss_metrics_hint;
+
+/* Sealed values of the last sync per key hint tag; copies at most max. */
+size_t ss_agent_key_hints(const struct ss_agent *a, struct ss_metrics_hint *out, size_t max);
+
+/* Replaces the keyring (takes ownership of kr; the old one is wiped).
+ * With managed keys ss_agent_open loads none: call this before a sync. */
+void ss_agent_set_keyring(struct ss_agent *a, struct ss_keyring *kr);
+
+/* The cluster client (NULL when rendering or checking), e.g. for Events. */
+struct ss_kube *ss_agent_kube(struct ss_agent *a);
+
 #endif

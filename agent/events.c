@@ -1,0 +1,56 @@
+/* events.c: Kubernetes Events for sync results (see events.h). */
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "sealsync/events.h"
+#include "sealsync/kube.h"
+
+/* Kubernetes caps an Event message at 1 KiB (Flux truncates the same way). */
+#define EVENT_MESSAGE_MAX 1024
+
+static json_t *event_json(const struct ss_event *ev)
+{
+	char name[512], cm[300], stamp[32], msg[EVENT_MESSAGE_MAX];
+	struct timeval tv;
+	struct tm tm;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(cm, sizeof(cm), "%s-inv-%s", ev->agent_name, ev->unit);
+	/* Unique like kubectl's: object name plus a nanosecond-ish suffix. */
+	snprintf(name, sizeof(name), "%s.%lx%05lx", cm, (unsigned long)tv.tv_sec,
+		 (unsigned long)tv.tv_usec);
+	if (ev->ok)
+		snprintf(msg, sizeof(msg), "unit %s applied revision %s", ev->unit,
+			 ev->revision != NULL ? ev->revision : "");
+	else
+		snprintf(msg, sizeof(msg), "unit %s revision %s: %s", ev->unit,
+			 ev->revision != NULL ? ev->revision : "",
+			 ev->message != NULL ? ev->message : "sync failed");
+	return json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s},s:s,s:s,s:s,s:{s:s},"
+			 "s:s,s:s,s:i,s:s}",
+			 "apiVersion", "v1", "kind", "Event", "metadata", "name", name,
+			 "namespace", ev->agent_ns, "involvedObject", "apiVersion", "v1", "kind",
+			 "ConfigMap", "name", cm, "namespace", ev->agent_ns, "reason",
+			 ev->ok ? "SyncSucceeded" : "SyncFailed", "message", msg, "type",
+			 ev->ok ? "Normal" : "Warning", "source", "component", "sealsync-agent",
+			 "firstTimestamp", stamp, "lastTimestamp", stamp, "count", 1,
+			 "reportingComponent", "sealsync-agent");
+}
+
+int ss_event_post(struct ss_kube *k, const struct ss_event *ev, struct ss_err *err)
+{
+	json_t *o = event_json(ev);
+	int rc;
+
+	if (o == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	rc = ss_kube_create(k, o, NULL, err);
+	json_decref(o);
+	return rc;
+}

@@ -1,0 +1,435 @@
+/* server.c: libmicrohttpd glue, routing and limits (see server.h). */
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "server_int.h"
+#include "sealsync/file.h"
+#include "sealsync/keys.h"
+#include "sealsync/keystore.h"
+#include "sealsync/log.h"
+#include "sealsync/metrics.h"
+
+#define TLS_FILE_MAX (256u * 1024)
+#define HOOK_SECRET_MAX 4096
+#define REPLY_MAX (64u * 1024 * 1024)
+
+enum route_kind { R_HEALTHZ, R_READYZ, R_METRICS, R_RECIPIENTS, R_RESEAL, R_VERIFY, R_HOOK };
+
+struct route {
+	const char *path;
+	const char *method;
+	enum route_kind kind;
+};
+
+static const struct route routes[] = {
+	{"/healthz", "GET", R_HEALTHZ},       {"/readyz", "GET", R_READYZ},
+	{"/metrics", "GET", R_METRICS},       {"/v1/recipients", "GET", R_RECIPIENTS},
+	{"/v1/reseal", "POST", R_RESEAL},     {"/v1/verify", "POST", R_VERIFY},
+	{"/hook", "POST", R_HOOK},
+};
+
+static const struct route *route_find(const char *url)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (strcmp(routes[i].path, url) == 0)
+			return &routes[i];
+	return NULL;
+}
+
+int srv_json(struct srv_reply *r, unsigned status, json_t *o)
+{
+	char *text;
+	int rc;
+
+	if (o == NULL)
+		return SS_E_NOMEM;
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (text == NULL)
+		return SS_E_NOMEM;
+	r->status = status;
+	r->ctype = "application/json";
+	ss_buf_reset(&r->body);
+	rc = ss_buf_puts(&r->body, text);
+	if (rc == 0)
+		rc = ss_buf_putc(&r->body, '\n');
+	free(text);
+	return rc;
+}
+
+int srv_json_error(struct srv_reply *r, unsigned status, const char *msg)
+{
+	return srv_json(r, status, json_pack("{s:s}", "error", msg));
+}
+
+const char *srv_header(const struct srv_req *q, const char *name)
+{
+	return MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, name);
+}
+
+int srv_keyring(struct ss_server *s, struct ss_err *err)
+{
+	unsigned long gen = ss_keystore_generation(s->o.keys);
+	struct ss_keyring *kr = NULL;
+	int rc;
+
+	if (s->kr != NULL && gen == s->kr_gen)
+		return 0;
+	rc = ss_keystore_keyring(s->o.keys, &kr, err);
+	if (rc != 0)
+		return rc;
+	ss_keyring_free(s->kr);
+	s->kr = kr;
+	s->kr_gen = gen;
+	return 0;
+}
+
+/* Token bucket: posts_per_minute of burst, refilled continuously. */
+static unsigned rate_take(struct ss_server *s)
+{
+	double rate = s->o.posts_per_minute / 60.0, now;
+	struct timespec ts;
+
+	if (s->o.posts_per_minute == 0)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	s->tokens += (now - s->last_refill) * rate;
+	if (s->tokens > s->o.posts_per_minute)
+		s->tokens = s->o.posts_per_minute;
+	s->last_refill = now;
+	if (s->tokens >= 1.0) {
+		s->tokens -= 1.0;
+		return 0;
+	}
+	return (unsigned)((1.0 - s->tokens) / rate) + 1;
+}
+
+static int handle_get(struct ss_server *s, const struct route *rt, struct srv_req *q,
+		      struct srv_reply *r)
+{
+	char detail[256];
+	int ready;
+
+	switch (rt->kind) {
+	case R_HEALTHZ:
+		r->status = MHD_HTTP_OK;
+		r->ctype = "text/plain; charset=utf-8";
+		return ss_buf_puts(&r->body, "ok\n");
+	case R_READYZ:
+		ready = ss_metrics_ready(s->o.metrics, detail, sizeof(detail));
+		return srv_json(r, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
+				json_pack("{s:b,s:s}", "ready", ready, "detail", detail));
+	case R_METRICS:
+		r->status = MHD_HTTP_OK;
+		r->ctype = "text/plain; version=0.0.4; charset=utf-8";
+		return ss_metrics_render(s->o.metrics, &r->body);
+	case R_RECIPIENTS:
+		return srv_recipients(s, q, r);
+	default:
+		return SS_E_INTERNAL;
+	}
+}
+
+/* Checks made before any body is read: route, method, rate, size. 1 when
+ * r holds the final answer already. */
+static int precheck(struct ss_server *s, struct srv_req *q, const struct route *rt,
+		    struct srv_reply *r)
+{
+	const char *cl;
+	unsigned wait;
+
+	if (rt == NULL)
+		return srv_json_error(r, MHD_HTTP_NOT_FOUND, "no such endpoint") == 0;
+	if (strcmp(q->method, rt->method) != 0 &&
+	    !(strcmp(q->method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
+		r->allow = rt->method;
+		return srv_json_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed") == 0;
+	}
+	if (strcmp(rt->method, "POST") != 0)
+		return 0;
+	if ((wait = rate_take(s)) != 0) {
+		r->retry_after = wait;
+		return srv_json_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "too many requests") == 0;
+	}
+	cl = srv_header(q, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && strtoull(cl, NULL, 10) > s->o.max_body)
+		return srv_json_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large") == 0;
+	return 0;
+}
+
+static int dispatch(struct ss_server *s, const struct route *rt, struct srv_req *q,
+		    struct srv_reply *r)
+{
+	if (q->too_big)
+		return srv_json_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	switch (rt->kind) {
+	case R_RESEAL:
+		return srv_reseal(s, q, r);
+	case R_VERIFY:
+		return srv_verify(s, q, r);
+	case R_HOOK:
+		return srv_hook(s, q, r);
+	default:
+		return handle_get(s, rt, q, r);
+	}
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct srv_req *q, struct srv_reply *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	char num[32];
+
+	resp = MHD_create_response_from_buffer(r->body.len, r->body.data,
+					       MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				r->ctype != NULL ? r->ctype : "text/plain");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->allow != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (r->retry_after != 0) {
+		snprintf(num, sizeof(num), "%u", r->retry_after);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
+	}
+	ret = MHD_queue_response(c, r->status, resp);
+	MHD_destroy_response(resp);
+	if (ss_log_enabled(SS_LOG_DEBUG)) {
+		snprintf(num, sizeof(num), "%u", r->status);
+		ss_log(SS_LOG_DEBUG, "http request", "method", q->method, "path", q->url, "status",
+		       num, NULL);
+	}
+	return ret;
+}
+
+static enum MHD_Result answer(struct ss_server *s, struct srv_req *q, const struct route *rt)
+{
+	struct srv_reply r;
+	enum MHD_Result ret;
+
+	memset(&r, 0, sizeof(r));
+	ss_buf_init(&r.body, REPLY_MAX);
+	if (dispatch(s, rt, q, &r) != 0) {
+		ss_buf_reset(&r.body);
+		r.allow = NULL;
+		r.retry_after = 0;
+		if (srv_json_error(&r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal error") != 0)
+			r.status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+	ret = send_reply(q->conn, q, &r);
+	ss_buf_release(&r.body);
+	return ret;
+}
+
+/* First call for a request: only headers are known. Answers at once (no
+ * body read) when a check fails. */
+static enum MHD_Result first_call(struct ss_server *s, struct srv_req *q, const struct route *rt)
+{
+	enum MHD_Result ret = MHD_YES;
+	struct srv_reply r;
+
+	memset(&r, 0, sizeof(r));
+	ss_buf_init(&r.body, 4096);
+	if (precheck(s, q, rt, &r))
+		ret = send_reply(q->conn, q, &r);
+	ss_buf_release(&r.body);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct ss_server *s = cls;
+	const struct route *rt = route_find(url);
+	struct srv_req *q = *con_cls;
+
+	(void)version;
+	if (q == NULL) {
+		q = calloc(1, sizeof(*q));
+		if (q == NULL)
+			return MHD_NO;
+		q->conn = c;
+		q->method = method;
+		q->url = url;
+		ss_buf_init(&q->body, s->o.max_body);
+		*con_cls = q;
+		return first_call(s, q, rt);
+	}
+	if (*upload_size > 0) {
+		if (!q->too_big && ss_buf_append(&q->body, upload, *upload_size) != 0) {
+			q->too_big = 1;
+			ss_buf_release(&q->body);
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return answer(s, q, rt);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct srv_req *q = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (q == NULL)
+		return;
+	ss_buf_release(&q->body);
+	free(q);
+	*con_cls = NULL;
+}
+
+static int read_file_to(const char *path, struct ss_buf *b, struct ss_err *err)
+{
+	int rc = ss_file_read(path, b, err);
+
+	if (rc == 0 && b->len == 0)
+		rc = ss_err_set(err, SS_E_INVAL, "%s is empty", path);
+	return rc;
+}
+
+static int load_secrets(struct ss_server *s, struct ss_err *err)
+{
+	const struct ss_server_opts *o = &s->o;
+	int rc = 0;
+
+	if ((o->tls_cert_file == NULL) != (o->tls_key_file == NULL))
+		return ss_err_set(err, SS_E_USAGE, "--tls-cert and --tls-key go together");
+	if (o->tls_cert_file != NULL) {
+		if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+			return ss_err_set(err, SS_E_UNSUPPORTED, "libmicrohttpd was built without TLS");
+		rc = read_file_to(o->tls_cert_file, &s->tls_cert, err);
+		if (rc == 0)
+			rc = ss_keyfile_check_perms(o->tls_key_file, err);
+		if (rc == 0)
+			rc = read_file_to(o->tls_key_file, &s->tls_key, err);
+	}
+	if (rc == 0 && o->webhook_secret_file != NULL) {
+		rc = ss_keyfile_check_perms(o->webhook_secret_file, err);
+		if (rc == 0)
+			rc = read_file_to(o->webhook_secret_file, &s->hook_secret, err);
+		/* A trailing newline (echo > file) is not part of the secret. */
+		s->hook_len = rc == 0 ? s->hook_secret.len : 0;
+		while (s->hook_len > 0 && (s->hook_secret.data[s->hook_len - 1] == '\n' ||
+					   s->hook_secret.data[s->hook_len - 1] == '\r'))
+			s->hook_len--;
+		if (rc == 0 && s->hook_len == 0)
+			rc = ss_err_set(err, SS_E_INVAL, "%s: the webhook secret is empty",
+					o->webhook_secret_file);
+	}
+	return rc;
+}
+
+static int resolve(const char *listen, struct addrinfo **ai, struct ss_err *err)
+{
+	char host[256], *colon;
+	struct addrinfo hints;
+	const char *h;
+
+	*ai = NULL;
+	if (snprintf(host, sizeof(host), "%s", listen) >= (int)sizeof(host) ||
+	    (colon = strrchr(host, ':')) == NULL)
+		return ss_err_set(err, SS_E_USAGE, "listen address %s: want host:port", listen);
+	*colon = '\0';
+	h = host;
+	if (h[0] == '[' && colon > host && colon[-1] == ']') {
+		colon[-1] = '\0';
+		h++;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	if (getaddrinfo(*h != '\0' ? h : NULL, colon + 1, &hints, ai) != 0)
+		return ss_err_set(err, SS_E_USAGE, "listen address %s: cannot resolve", listen);
+	return 0;
+}
+
+static int start_mhd(struct ss_server *s, struct ss_err *err)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct addrinfo *ai = NULL;
+	int rc;
+
+	rc = resolve(s->o.listen, &ai, err);
+	if (rc != 0)
+		return rc;
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (s->tls_cert.len > 0)
+		flags |= MHD_USE_TLS;
+	s->mhd = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+		s->tls_cert.len > 0 ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+		(const char *)s->tls_cert.data, MHD_OPTION_HTTPS_MEM_KEY,
+		(const char *)s->tls_key.data, MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (s->mhd == NULL)
+		return ss_err_set(err, SS_E_IO, "cannot listen on %s (in use, or bad TLS files?)",
+				  s->o.listen);
+	return 0;
+}
+
+int ss_server_start(const struct ss_server_opts *o, struct ss_server **out, struct ss_err *err)
+{
+	struct ss_server *s;
+	int rc;
+
+	*out = NULL;
+	if (o->nextra > SS_SERVER_MAX_EXTRA)
+		return ss_err_set(err, SS_E_LIMIT, "too many extra recipients");
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	s->o = *o;
+	if (o->nextra > 0)
+		memcpy(s->extra, o->extra, o->nextra * sizeof(*o->extra));
+	s->o.extra = s->extra;
+	s->tokens = o->posts_per_minute;
+	s->last_refill = 0;
+	ss_buf_init(&s->tls_cert, TLS_FILE_MAX);
+	ss_buf_init_secure(&s->tls_key, TLS_FILE_MAX);
+	ss_buf_init_secure(&s->hook_secret, HOOK_SECRET_MAX);
+	rc = load_secrets(s, err);
+	if (rc == 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		s->last_refill = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+		rc = start_mhd(s, err);
+	}
+	if (rc != 0) {
+		ss_server_stop(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void ss_server_stop(struct ss_server *s)
+{
+	if (s == NULL)
+		return;
+	if (s->mhd != NULL)
+		MHD_stop_daemon(s->mhd);
+	ss_keyring_free(s->kr);
+	ss_buf_release(&s->tls_cert);
+	ss_buf_release(&s->tls_key);
+	ss_buf_release(&s->hook_secret);
+	free(s);
+}

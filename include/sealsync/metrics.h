@@ -1,0 +1,68 @@
+/*
+ * metrics.h: what the agent reports (Prometheus /metrics, /readyz), kept
+ * apart from the sync state so that the HTTP thread never reads struct
+ * ss_agent.
+ *
+ * The main thread copies the agent's results in after every sync
+ * (ss_metrics_record_sync) and sets the flags it owns (keys, leader,
+ * suspended); the HTTP thread renders from the copy. Every function takes
+ * the object's own mutex, so any thread may call any of them.
+ *
+ * Nothing in here is secret: unit names, revisions, counts and public key
+ * hints only.
+ */
+#ifndef SEALSYNC_METRICS_H
+#define SEALSYNC_METRICS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "sealsync/buf.h"
+#include "sealsync/err.h"
+
+struct ss_agent;
+struct ss_config;
+struct ss_metrics;
+
+/* Upper bounds of the sync duration histogram, in seconds (+Inf implied). */
+#define SS_METRICS_NBUCKETS 11
+extern const double ss_metrics_buckets[SS_METRICS_NBUCKETS];
+
+/* Per key hint counts of sealed values (sealsync_sealed_values). */
+#define SS_METRICS_MAX_HINTS 64
+struct ss_metrics_hint {
+	char hint[16];       /* the 6-character hint tag */
+	char recipient[128]; /* "age1..." when it is one of our keys, else "" */
+	unsigned long values;
+};
+
+int ss_metrics_new(struct ss_metrics **out) SS_MUST_CHECK;
+void ss_metrics_free(struct ss_metrics *m); /* NULL accepted */
+
+/*
+ * Copies the agent's counters and unit statuses after a sync that took
+ * duration seconds and returned rc (0: every unit in sync). Must be called
+ * from the thread that runs ss_agent_sync.
+ */
+void ss_metrics_record_sync(struct ss_metrics *m, const struct ss_agent *a,
+			    const struct ss_config *cfg, int rc, double duration);
+
+/* Key store state: usable keys (active + retained), retired ones, and when
+ * the active key was created (0: unknown). */
+void ss_metrics_set_keys(struct ss_metrics *m, size_t usable, size_t retired, time_t active_created);
+void ss_metrics_set_hints(struct ss_metrics *m, const struct ss_metrics_hint *h, size_t n);
+void ss_metrics_set_leader(struct ss_metrics *m, int leader);
+void ss_metrics_set_suspended(struct ss_metrics *m, int suspended);
+
+/* Appends the exposition (text format 0.0.4, HELP and TYPE on each family). */
+int ss_metrics_render(struct ss_metrics *m, struct ss_buf *out) SS_MUST_CHECK;
+
+/*
+ * Readiness: 1 when ready. A leader (or a replica without election) is
+ * ready after its first successful sync; a follower once its keys are
+ * loaded. detail gets a short reason either way ("suspended: ..." when
+ * suspended, which is never ready).
+ */
+int ss_metrics_ready(struct ss_metrics *m, char *detail, size_t len);
+
+#endif

@@ -1,0 +1,76 @@
+/*
+ * server.h: the agent's HTTP endpoints (libmicrohttpd, one internal thread).
+ *
+ *   GET  /healthz         200 "ok" while the process runs
+ *   GET  /readyz          200 / 503, JSON {"ready":bool,"detail":"..."}
+ *   GET  /metrics         Prometheus text format 0.0.4 (metrics.h)
+ *   GET  /v1/recipients   JSON {"active","recipients":[...],"extra":[...]};
+ *                         with Accept: text/plain, age's recipients-file
+ *                         format: the active key and the extra recipients
+ *                         as lines (what `sealctl seal --agent` seals to),
+ *                         retained keys as comments
+ *   POST /v1/reseal       SealedSecret (YAML or JSON) in, the same resealed to
+ *                         the active key + extra recipients out (scope stanza
+ *                         kept verbatim); 400 bad input, 422 a value that
+ *                         does not open (JSON naming the key)
+ *   POST /v1/verify       200 every value opens in its scope; 409 JSON naming
+ *                         each failing key; ?namespace=NS when the manifest
+ *                         names none
+ *   POST /hook            GitHub-style X-Hub-Signature-256: sha256=<hex HMAC>
+ *                         of the body with the webhook secret, compared in
+ *                         constant time; 401 and nothing else on a bad or
+ *                         missing signature; 202 and a sync trigger if good
+ *
+ * Limits: bodies over max_body get 413 (Content-Length checked before
+ * reading); POSTs beyond posts_per_minute (a token bucket with that burst)
+ * get 429 with Retry-After; a known path with another method gets 405 with
+ * Allow; anything else 404. Each reseal/verify request may spend at most
+ * SS_SERVER_X25519_BUDGET X25519 operations.
+ *
+ * Secrets: plaintext exists only inside ss_age_reseal / ss_age_open (guarded
+ * memory) and is never put in a response or a log line; requests are logged
+ * at debug level by method, path and status only.
+ *
+ * Threads: handlers run on MHD's single internal thread. They read the key
+ * store and metrics through their mutexes and call trigger() for a webhook;
+ * they never touch struct ss_agent.
+ */
+#ifndef SEALSYNC_SERVER_H
+#define SEALSYNC_SERVER_H
+
+#include <stddef.h>
+
+#include "sealsync/err.h"
+#include "sealsync/keys.h"
+
+struct ss_keystore;
+struct ss_metrics;
+struct ss_server;
+
+#define SS_SERVER_X25519_BUDGET 4096u
+#define SS_SERVER_MAX_EXTRA 16
+
+struct ss_server_opts {
+	const char *listen;              /* "host:port" (IPv4/IPv6 literal or name) */
+	const char *tls_cert_file;       /* PEM; with tls_key_file: HTTPS */
+	const char *tls_key_file;        /* must pass ss_keyfile_check_perms */
+	const char *webhook_secret_file; /* NULL: /hook answers 404 */
+	size_t max_body;                 /* bytes */
+	unsigned posts_per_minute;       /* 0: no limit */
+	int allow_unscoped;
+	const struct ss_recipient *extra; /* copied; at most SS_SERVER_MAX_EXTRA */
+	size_t nextra;
+	struct ss_keystore *keys;        /* borrowed, must outlive the server */
+	struct ss_metrics *metrics;      /* borrowed, must outlive the server */
+	void (*trigger)(void *ctx);      /* on a good webhook (HTTP thread) */
+	void *trigger_ctx;
+};
+
+/* Binds and starts serving. Errors name the address or the file. */
+int ss_server_start(const struct ss_server_opts *o, struct ss_server **out,
+		    struct ss_err *err) SS_MUST_CHECK;
+
+/* Stops the thread, wipes the webhook secret, TLS key and keyring copy. */
+void ss_server_stop(struct ss_server *s); /* NULL accepted */
+
+#endif
