@@ -196,10 +196,11 @@ void faults_clear(struct apisrv_faults *fs)
 static const char *type_name(const struct apisrv_fault *f, char *buf, size_t len)
 {
 	if (f->type == FAULT_RESET)
-		return "reset";
-	if (f->type == FAULT_LATENCY)
-		return "latency";
-	snprintf(buf, len, "%d", f->code);
+		snprintf(buf, len, "reset");
+	else if (f->type == FAULT_LATENCY)
+		snprintf(buf, len, "latency");
+	else
+		snprintf(buf, len, "%d", f->code);
 	return buf;
 }
 
