@@ -44,24 +44,26 @@ static const struct route *route_find(const char *url)
 	return NULL;
 }
 
+static int dump_cb(const char *buffer, size_t size, void *data)
+{
+	return ss_buf_append(data, buffer, size) == 0 ? 0 : -1;
+}
+
+/* json_dumps would allocate with jansson's (zeroing) allocator, which a
+ * plain free() must not release: dump straight into the reply buffer. */
 int srv_json(struct srv_reply *r, unsigned status, json_t *o)
 {
-	char *text;
 	int rc;
 
 	if (o == NULL)
 		return SS_E_NOMEM;
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (text == NULL)
-		return SS_E_NOMEM;
 	r->status = status;
 	r->ctype = "application/json";
 	ss_buf_reset(&r->body);
-	rc = ss_buf_puts(&r->body, text);
+	rc = json_dump_callback(o, dump_cb, &r->body, JSON_COMPACT) == 0 ? 0 : SS_E_LIMIT;
+	json_decref(o);
 	if (rc == 0)
 		rc = ss_buf_putc(&r->body, '\n');
-	free(text);
 	return rc;
 }
 

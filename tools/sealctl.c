@@ -15,6 +15,7 @@
 
 #include "sealctl.h"
 #include "cmd_manifest.h"
+#include "cmd_agent.h"
 
 struct sealctl_verb {
 	const char *name;
@@ -31,6 +32,7 @@ static const struct sealctl_verb verbs[] = {
 	{"verify", sealctl_cmd_verify, NULL, "check SealedSecrets (and, with -i, that they decrypt)"},
 	{"recover", sealctl_cmd_recover, sealctl_cmd_recover_raw, "decrypt SealedSecrets to Secrets on stdout; loud"},
 	{"inspect", sealctl_cmd_inspect, sealctl_cmd_inspect_raw, "show recipients' hints, scope, sizes; never values"},
+	{"recipients", sealctl_cmd_recipients, NULL, "print an agent's recipients (--agent https://...)"},
 };
 
 static void usage(FILE *f)

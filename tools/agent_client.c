@@ -1,0 +1,130 @@
+/* agent_client.c: https client for the agent's endpoints (see agent_client.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "agent_client.h"
+
+#define RESPONSE_MAX (8u << 20)
+
+static size_t on_data(char *p, size_t size, size_t n, void *ctx)
+{
+	/* Over the cap: returning less than given aborts the transfer. */
+	if (ss_buf_append(ctx, p, size * n) != 0)
+		return 0;
+	return size * n;
+}
+
+static int transfer(const struct sealctl_agent *a, const char *path, const void *body, size_t len,
+		    long *status, struct ss_buf *resp, struct ss_err *err)
+{
+	struct curl_slist *hdrs = NULL;
+	char url[2048], cerr[CURL_ERROR_SIZE] = "";
+	CURLcode cc;
+	CURL *c;
+
+	*status = 0;
+	if (a->url == NULL || strncmp(a->url, "https://", 8) != 0)
+		return ss_err_set(err, SS_E_USAGE, "--agent must be an https:// URL");
+	snprintf(url, sizeof(url), "%s%s", a->url, path);
+	if ((c = curl_easy_init()) == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "cannot start libcurl");
+	hdrs = curl_slist_append(hdrs, body != NULL ? "Content-Type: application/yaml"
+						    : "Accept: text/plain");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (a->ca_file != NULL)
+		curl_easy_setopt(c, CURLOPT_CAINFO, a->ca_file);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+		return ss_err_set(err, SS_E_PERM, "%s: TLS verification failed: %s", a->url, cerr);
+	if (cc == CURLE_WRITE_ERROR)
+		return ss_err_set(err, SS_E_LIMIT, "%s: response too large", a->url);
+	if (cc != CURLE_OK)
+		return ss_err_set(err, SS_E_NET, "%s: %s", a->url, cerr[0] ? cerr : curl_easy_strerror(cc));
+	return 0;
+}
+
+int sealctl_agent_post(const struct sealctl_agent *a, const char *path, const void *body,
+		       size_t len, long *status, struct ss_buf *resp, struct ss_err *err)
+{
+	return transfer(a, path, body != NULL ? body : "", len, status, resp, err);
+}
+
+static int pinned(const struct sealctl_agent *a, const struct ss_recipient *r)
+{
+	struct ss_recipient p;
+	size_t i;
+
+	for (i = 0; i < a->npins; i++)
+		if (ss_recipient_parse(a->pins[i], &p, NULL) == 0 && ss_recipient_equal(&p, r))
+			return 1;
+	return 0;
+}
+
+/* One line of the recipients file: '#' comments and blanks are skipped. */
+static int take_line(const struct sealctl_agent *a, const char *line, size_t n, size_t lineno,
+		     struct sealctl_recipients *out, struct ss_err *err)
+{
+	char s[SS_RECIPIENT_STR_MAX];
+	struct ss_recipient r;
+
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' '))
+		n--;
+	if (n == 0 || line[0] == '#')
+		return 0;
+	if (n >= sizeof(s))
+		return ss_err_set(err, SS_E_INVAL, "agent answer line %zu: not a recipient", lineno);
+	memcpy(s, line, n);
+	s[n] = '\0';
+	if (ss_recipient_parse(s, &r, err) != 0) {
+		ss_err_prefix(err, "agent answer line %zu", lineno);
+		return SS_E_INVAL;
+	}
+	if (a->npins > 0 && !pinned(a, &r))
+		return ss_err_set(err, SS_E_SIG, "the agent advertises %s, which is not pinned (--pin)", s);
+	return sealctl_recipients_add(out, s, err);
+}
+
+int sealctl_agent_recipients(const struct sealctl_agent *a, struct sealctl_recipients *out,
+			     struct ss_buf *text, struct ss_err *err)
+{
+	struct ss_buf resp;
+	const char *p, *nl;
+	size_t lineno = 0, before = out->n;
+	long status;
+	int rc;
+
+	ss_buf_init(&resp, RESPONSE_MAX);
+	rc = transfer(a, "/v1/recipients", NULL, 0, &status, &resp, err);
+	if (rc == 0 && status != 200)
+		rc = ss_err_set(err, SS_E_NET, "%s/v1/recipients answered HTTP %ld", a->url, status);
+	for (p = ss_buf_str(&resp); rc == 0 && *p != '\0'; p = *nl ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		rc = take_line(a, p, (size_t)(nl - p), ++lineno, out, err);
+	}
+	if (rc == 0 && out->n == before)
+		rc = ss_err_set(err, SS_E_INVAL, "the agent advertised no recipient");
+	if (rc == 0 && text != NULL)
+		rc = ss_buf_append(text, resp.data, resp.len);
+	ss_buf_release(&resp);
+	return rc;
+}
