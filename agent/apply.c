@@ -27,12 +27,9 @@ static void api_version_of(const struct ss_item *it, char *buf, size_t len)
 static int item_fail(struct ss_err *err, const struct ss_item *it, const char *what,
 		     const struct ss_kube_result *r)
 {
-	char desc[600];
-
-	ss_objid_describe(&it->id, desc, sizeof(desc));
+	/* kube's message already names the object. */
 	ss_origin_err(err, &it->origin, NULL, NULL);
-	return ss_err_set(err, r->code != 0 ? r->code : SS_E_NET, "%s %s: %s", what, desc,
-			  r->message);
+	return ss_err_set(err, r->code != 0 ? r->code : SS_E_NET, "%s: %s", what, r->message);
 }
 
 /* Applies (or dry-runs) items [from, to) in one concurrent batch. */
@@ -302,6 +299,7 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 	ss_inventory_init(&prev);
 	st->stage = "inventory";
 	rc = ss_inventory_load(k, o->agent_ns, o->agent_name, o->unit_name, &prev, err);
+	snprintf(st->kept, sizeof(st->kept), "%s", prev.revision);
 	if (rc == 0 && (rc = ss_inv_list_from_bundle(&cur, b)) != 0)
 		rc = ss_err_set(err, rc, "inventory too large");
 	if (rc == 0) {

@@ -265,6 +265,8 @@ static int deliver_unit(struct ss_agent *a, const struct ss_unit_config *u, stru
 	ao.establish_timeout_sec = 60;
 	rc = ss_apply_unit(a->kube, &ao, b, commit, &as, err);
 	*stage = strcmp(as.stage, "stage0") == 0 ? "apply" : as.stage;
+	if (as.kept[0] != '\0')
+		snprintf(st->revision, sizeof(st->revision), "%s", as.kept);
 	st->applied = as.applied;
 	st->pruned = as.pruned;
 	a->stats.objects_applied += as.applied;

@@ -64,7 +64,6 @@ i=0; while [ ! -s api.port ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 export KUBECONFIG=$work/kubeconfig
 echo "API server on port $(cat api.port), pid $api_pid"
 run kubectl version 2>/dev/null | sed -n '1,2p' || true
-run kubectl create namespace sealsync-system
 
 step "5. The agent syncs the repo once: pull, unseal in memory, apply, record inventory"
 run "$AGENT" --once --log-format text --repo "file://$work/repo" --ref main --path apps \

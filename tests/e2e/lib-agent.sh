@@ -14,7 +14,15 @@ ss_apiserver_start() {
 	KUBECONFIG=$TRASH/kubeconfig
 	API_LOG=$TRASH/api/requests.log
 	export KUBECONFIG API_LOG API_PORT
-	kubectl create namespace sealsync-system >/dev/null
+	ss_ns sealsync-system
+}
+
+# Creates namespaces by server-side apply (field manager "hand").
+ss_ns() {
+	for n in "$@"; do
+		printf "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: %s\n" "$n" |
+			kubectl apply --server-side --field-manager hand -f - >/dev/null || return 1
+	done
 }
 
 # A cluster key pair in $TRASH/keys.txt; PUB holds its recipient.
@@ -32,7 +40,7 @@ ss_seal() {
 		[ -n "$ns" ] && printf '  namespace: %s\n' "$ns"
 		printf 'stringData:\n'
 		for kv in "$@"; do printf '  %s: "%s"\n' "${kv%%=*}" "${kv#*=}"; done
-	} | "$SEALCTL" seal -r "$PUB"
+	} | "$SEALCTL" seal -r "$PUB" --namespace "${ns:-default}"
 }
 
 # A Git repo in $TRASH/repo; ss_commit MSG adds everything and commits.

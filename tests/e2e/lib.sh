@@ -52,8 +52,13 @@ test_expect_success() {
 	test_count=$((test_count + 1))
 	test_cleanup_cmds=""
 	say "--- $1"
-	( set +u; eval "$2" ) >"$TRASH/.out.$test_count" 2>&1
+	# Evaluated in this shell, as git's test library does, so that a
+	# setup test can set variables for the tests after it.
+	set +u
+	eval "$2" >"$TRASH/.out.$test_count" 2>&1
 	rc=$?
+	set -u
+	cd "$TRASH" || exit 1
 	sed 's/^/#   /' "$TRASH/.out.$test_count" | tail -n 60
 	if [ -n "$test_cleanup_cmds" ]; then eval "$test_cleanup_cmds" >/dev/null 2>&1; fi
 	if [ $rc -eq 0 ]; then

@@ -2,7 +2,7 @@
 # The agent's sync: plain manifests and SealedSecrets from a real Git repo
 # end up in the API server, decrypted; no SealedSecret is ever sent.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-agent.sh"
+. "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl
 
 test_expect_success 'setup: keys, API server, repo with manifests and a SealedSecret' '

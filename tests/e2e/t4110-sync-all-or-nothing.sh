@@ -3,7 +3,7 @@
 # keeps its previous revision in the cluster, and does not block another
 # unit. Each failure names the place and never the value.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-agent.sh"
+. "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl age
 
 UNITS="--unit team-a=a:team-a --unit team-b=b:team-b"
@@ -11,7 +11,7 @@ UNITS="--unit team-a=a:team-a --unit team-b=b:team-b"
 test_expect_success 'setup: two units, both applied' '
 	ss_keys &&
 	ss_apiserver_start &&
-	kubectl create namespace team-a && kubectl create namespace team-b &&
+	ss_ns team-a team-b &&
 	ss_repo_init &&
 	mkdir -p repo/a repo/b &&
 	ss_seal team-a db password=good-secret-a >repo/a/db.sealed.yaml &&
@@ -25,8 +25,8 @@ test_expect_success 'setup: two units, both applied' '
 # bad_case NAME COMMANDS: COMMANDS break unit a; unit b gets a new value.
 bad_case() {
 	test_expect_success "$1: unit a writes nothing, keeps its revision; unit b applies" '
-		git -C repo checkout -q good -- a &&
-		'"$2"' &&
+		rm -rf repo/a && git -C repo checkout -q good -- a &&
+		{ '"$2"' } &&
 		printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\ndata:\n  v: \"'"$1"'\"\n" >repo/b/cfg.yaml &&
 		ss_commit "'"$1"'" &&
 		mark=$(ss_writes_mark) &&
@@ -95,7 +95,7 @@ bad_case kustomization '
 '
 
 test_expect_success 'the errors name file and field' '
-	git -C repo checkout -q good -- a &&
+	rm -rf repo/a && git -C repo checkout -q good -- a &&
 	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twice\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twice\n" >repo/a/dup.yaml &&
 	ss_commit dup-again &&
 	: >agent.log &&
@@ -106,7 +106,7 @@ test_expect_success 'the errors name file and field' '
 '
 
 test_expect_success 'a dry-run rejection writes nothing beyond stage 0' '
-	git -C repo checkout -q good -- a &&
+	rm -rf repo/a && git -C repo checkout -q good -- a &&
 	printf "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fresh-ns\n" >repo/a/ns.yaml &&
 	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: lost\n  namespace: no-such-ns\n" >repo/a/lost.yaml &&
 	ss_commit dry-run-reject &&

@@ -4,7 +4,7 @@
 # same revision; objects of a half-applied revision that then left Git are
 # pruned later (pending inventory).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-agent.sh"
+. "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl
 
 cm() { printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\ndata:\n  k: \"%s\"\n" "$1" "${2:-v}"; }

@@ -3,7 +3,7 @@
 # object made by hand; no take-over without the managed annotation;
 # prune: disabled honoured; deleting everything needs allowEmpty.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-agent.sh"
+. "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl
 
 cm() { # cm NAME [ANNOTATION_LINE]
@@ -17,7 +17,7 @@ test_expect_success 'setup: three ConfigMaps and a Secret from Git, one ConfigMa
 	cm keep "  annotations:\n    sealsync.dev/prune: disabled" >repo/apps/keep.yaml &&
 	ss_seal "" creds pw=prune-secret >repo/apps/creds.sealed.yaml &&
 	ss_commit first &&
-	kubectl create configmap by-hand --from-literal=k=v &&
+	cm by-hand | kubectl apply --server-side --field-manager hand -f - &&
 	ss_sync --path apps &&
 	kubectl get configmap one two keep && kubectl get secret creds
 '

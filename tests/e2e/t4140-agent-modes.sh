@@ -2,7 +2,7 @@
 # -n, --once and --render: checks without a cluster, one-shot syncs, and
 # rendering for review with Secret values redacted.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-agent.sh"
+. "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl
 
 test_expect_success 'setup: keys and a repo' '

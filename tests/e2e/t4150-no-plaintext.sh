@@ -3,7 +3,7 @@
 # /tmp) and none in logs at debug level, even when the API server's error
 # text echoes a value (as an admission webhook's message can).
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-agent.sh"
+. "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl
 
 VALUE=plain-$(openssl rand -hex 12)
