@@ -76,13 +76,14 @@ static int next_line(struct cursor *c, const char **line, size_t *len)
 /* Splits "-> a b c" at single spaces; every argument 1*VCHAR. */
 static int split_args(const char *line, size_t len, struct ss_age_stanza *s)
 {
-	size_t i = 3, start;
+	size_t i = 3;
 
 	if (len < 3 || memcmp(line, "-> ", 3) != 0)
 		return -1;
 	s->nargs = 0;
 	for (;;) {
-		start = i;
+		size_t start = i;
+
 		while (i < len && line[i] != ' ') {
 			if (line[i] < 33 || line[i] > 126)
 				return -1;
@@ -145,12 +146,15 @@ static int parse_stanzas(struct cursor *c, struct ss_age_header *h, struct ss_er
 {
 	const char *line;
 	size_t len;
-	struct ss_age_stanza *s;
-	int rc;
 
 	for (;;) {
-		if (c->len - c->pos < 3 && (c->hit_end = 1))
+		struct ss_age_stanza *s;
+		int rc;
+
+		if (c->len - c->pos < 3) {
+			c->hit_end = 1;
 			return ss_err_set(err, SS_E_AGE_HEADER, "header: truncated before the MAC line");
+		}
 		if (memcmp(c->p + c->pos, "---", 3) == 0)
 			return read_footer(c, h, err);
 		if (h->n >= SS_AGE_MAX_STANZAS)

@@ -138,11 +138,11 @@ int ss_age_armor_decode(const unsigned char *in, size_t len, struct ss_buf *out,
 int ss_age_armor_encode(const unsigned char *in, size_t len, struct ss_buf *out)
 {
 	char line[COLUMNS + 1];
-	size_t pos = 0, n;
+	size_t pos = 0;
 	int rc = ss_buf_puts(out, BEGIN "\n");
 
 	while (rc == 0 && pos < len) {
-		n = len - pos < BYTES_PER_LINE ? len - pos : BYTES_PER_LINE;
+		size_t n = len - pos < BYTES_PER_LINE ? len - pos : BYTES_PER_LINE;
 		sodium_bin2base64(line, sizeof(line), in + pos, n, sodium_base64_VARIANT_ORIGINAL);
 		rc = ss_buf_puts(out, line);
 		if (rc == 0)
@@ -156,9 +156,9 @@ int ss_age_armor_encode(const unsigned char *in, size_t len, struct ss_buf *out)
 
 int ss_age_is_armored(const unsigned char *in, size_t len)
 {
-	size_t i = 0, b = strlen(BEGIN);
+	const unsigned char *p = in, *end = in + len;
 
-	while (i < len && is_space(in[i]))
-		i++;
-	return len - i >= b && memcmp(in + i, BEGIN, b) == 0;
+	while (p < end && is_space(*p))
+		p++;
+	return (size_t)(end - p) >= sizeof(BEGIN) - 1 && memcmp(p, BEGIN, sizeof(BEGIN) - 1) == 0;
 }

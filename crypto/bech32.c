@@ -110,10 +110,10 @@ int ss_bech32_encode(const char *hrp, const unsigned char *data, size_t len, int
 static int decode_chars(const char *s, size_t slen, unsigned char *v, int *lower, int *upper)
 {
 	size_t i;
-	const char *p;
 
 	for (i = 0; i < slen; i++) {
 		unsigned char c = (unsigned char)s[i];
+		const char *p;
 
 		if (c < 33 || c > 126)
 			return -1;

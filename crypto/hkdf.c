@@ -25,7 +25,7 @@ int ss_hkdf_sha256(const unsigned char *salt, size_t saltlen, const unsigned cha
 	unsigned char prk[SS_SHA256_LEN], t[SS_SHA256_LEN];
 	crypto_auth_hmacsha256_state st;
 	unsigned char ctr;
-	size_t done = 0, n;
+	size_t done = 0;
 
 	if (outlen > 255 * SS_SHA256_LEN)
 		return SS_E_INVAL;
@@ -41,7 +41,8 @@ int ss_hkdf_sha256(const unsigned char *salt, size_t saltlen, const unsigned cha
 		crypto_auth_hmacsha256_update(&st, info, infolen);
 		crypto_auth_hmacsha256_update(&st, &ctr, 1);
 		crypto_auth_hmacsha256_final(&st, t);
-		n = outlen - done < sizeof(t) ? outlen - done : sizeof(t);
+		size_t n = outlen - done < sizeof(t) ? outlen - done : sizeof(t);
+
 		memcpy(out + done, t, n);
 		done += n;
 	}

@@ -155,10 +155,10 @@ static int load_dir_entries(struct ss_keyring *tmp, const char *dir, char **name
 	char path[4096];
 	struct stat st;
 	size_t i;
-	int rc, w;
+	int rc;
 
 	for (i = 0; i < n; i++) {
-		w = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		int w = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (w < 0 || (size_t)w >= sizeof(path))
 			return ss_err_set(err, SS_E_LIMIT, "path too long");
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))

@@ -237,15 +237,15 @@ const struct ss_identity *ss_keyring_active(const struct ss_keyring *kr)
 
 int ss_text_lines(const char *text, size_t len, ss_line_fn fn, void *ctx)
 {
-	size_t start = 0, end, n;
+	size_t start = 0;
 	unsigned lineno = 0;
-	int rc;
 
 	while (start < len) {
 		const char *nl = memchr(text + start, '\n', len - start);
+		size_t end = nl != NULL ? (size_t)(nl - text) : len;
+		size_t n = end - start;
+		int rc;
 
-		end = nl != NULL ? (size_t)(nl - text) : len;
-		n = end - start;
 		if (n > 0 && text[start + n - 1] == '\r')
 			n--;
 		rc = fn(ctx, text + start, n, ++lineno);

@@ -35,13 +35,13 @@ int ss_age_stream_seal(const unsigned char *key, const unsigned char *pt, size_t
 {
 	unsigned char nonce[12], *chunk = ss_secmem_alloc(ENC_CHUNK);
 	unsigned long long ctr = 0;
-	size_t pos = 0, n;
+	size_t pos = 0;
 	int last, rc = 0;
 
 	if (chunk == NULL)
 		return SS_E_NOMEM;
 	do {
-		n = ptlen - pos > SS_AGE_CHUNK ? SS_AGE_CHUNK : ptlen - pos;
+		size_t n = ptlen - pos > SS_AGE_CHUNK ? SS_AGE_CHUNK : ptlen - pos;
 		last = pos + n == ptlen;
 		set_nonce(nonce, ctr++, last);
 		crypto_aead_chacha20poly1305_ietf_encrypt(chunk, NULL, pt + pos, n, NULL, 0, NULL, nonce, key);

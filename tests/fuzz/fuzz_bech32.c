@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char hrp[SS_BECH32_MAX], s[SS_BECH32_MAX + 1], again[SS_BECH32_MAX + 1];
+	char hrp[SS_BECH32_MAX], s[SS_BECH32_MAX + 1];
 	unsigned char bin[SS_BECH32_MAX];
 	struct ss_recipient r;
 	size_t n = 0;
@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	if (ss_bech32_decode(s, size, hrp, sizeof(hrp), bin, sizeof(bin), &n, NULL) == 0) {
 		int upper = hrp[0] >= 'A' && hrp[0] <= 'Z';
+		char again[SS_BECH32_MAX + 1];
 		size_t i;
 
 		for (i = 0; hrp[i] != '\0'; i++)

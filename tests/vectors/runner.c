@@ -238,7 +238,6 @@ int main(int argc, char **argv)
 	size_t n = 0, i, ran = 0, passed = 0;
 	struct dirent *e;
 	DIR *d;
-	int r;
 
 	if (argc != 2 || sodium_init() < 0) {
 		fprintf(stderr, "usage: ss-vectors DIR\n");
@@ -256,7 +255,7 @@ int main(int argc, char **argv)
 	qsort(names, n, sizeof(*names), cmp_names);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", argv[1], names[i]);
-		r = names[i] != NULL ? run_vector(path, names[i]) : 0;
+		int r = names[i] != NULL ? run_vector(path, names[i]) : 0;
 		ran += r >= 0;
 		passed += r == 1;
 		free(names[i]);

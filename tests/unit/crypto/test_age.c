@@ -187,7 +187,6 @@ static void test_truncation(void **state)
 	struct ss_age_info info;
 	struct ss_buf cut;
 	size_t n;
-	int rc;
 
 	(void)state;
 	rcpt(kr, 0, &r);
@@ -196,7 +195,8 @@ static void test_truncation(void **state)
 	for (n = 0; n < file.len; n++) {
 		ss_buf_init(&cut, file.len);
 		assert_int_equal(ss_buf_append(&cut, file.data, n), 0);
-		rc = open_with(kr, NULL, 1, &cut, &pt, NULL, &err);
+		int rc = open_with(kr, NULL, 1, &cut, &pt, NULL, &err);
+
 		/* the header (or nonce) is cut: header failure; else the payload */
 		assert_int_equal(rc, n < info.header_len + 16 ? SS_E_AGE_HEADER : SS_E_AGE_PAYLOAD);
 		assert_int_equal(pt.len, 0);
