@@ -1,0 +1,231 @@
+#!/bin/bash
+# The agent as a service: every HTTP endpoint over HTTPS with curl (status,
+# content type, body), /metrics through promtool, the webhook's signature,
+# body cap, methods, rate limit, reseal and verify (no plaintext out), Events.
+. "$(dirname "$0")/lib.sh"
+. "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
+test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl openssl promtool age age-keygen
+
+# A test CA and a server certificate for 127.0.0.1 in $TRASH/tls.
+make_tls() {
+	mkdir -p "$TRASH/tls" && (
+		cd "$TRASH/tls" &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout ca.key -out ca.crt -days 2 -subj /CN=sealsync-test-ca &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout agent.key -out agent.csr -subj /CN=127.0.0.1 &&
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >ext &&
+		openssl x509 -req -in agent.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+			-out agent.crt -days 2 -extfile ext &&
+		chmod 600 agent.key
+	) >/dev/null 2>&1
+}
+
+# st URL-PATH [curl args]: prints the status; body in $TRASH/body, headers in $TRASH/hdrs.
+st() {
+	p=$1; shift
+	curl -sS --cacert "$TRASH/tls/ca.crt" -o "$TRASH/body" -D "$TRASH/hdrs" \
+		-w '%{http_code}' "$@" "$URL$p"
+}
+header() { tr -d '\r' <"$TRASH/hdrs" | sed -n "s/^$1: //Ip" | head -n 1; }
+metric() { curl -sS --cacert "$TRASH/tls/ca.crt" "$URL/metrics" | sed -n "s/^$1 //p"; }
+sign() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$(cat "$TRASH/hook.txt")" | sed 's/.*= //'; }
+# Waits (bounded) until "$@" succeeds.
+poll() {
+	i=0
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
+	done
+}
+
+ss_keys
+ss_apiserver_start
+age-keygen -o "$TRASH/escrow.txt" 2>/dev/null
+ESCROW=$(sed -n 's/^# public key: //p' "$TRASH/escrow.txt")
+make_tls
+printf 'hook-secret-for-tests\n' >"$TRASH/hook.txt" && chmod 600 "$TRASH/hook.txt"
+ss_repo_init
+mkdir -p repo/apps
+printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n' >repo/apps/ns.yaml
+ss_seal shop db password=hunter2-plain user=app-user >repo/apps/db.sealed.yaml
+ss_commit first
+PORT=$(ss_free_port)
+URL=https://127.0.0.1:$PORT
+ss_daemon agent "$AGENT" --repo "file://$TRASH/repo" --identities "$TRASH/keys.txt" \
+	--cache-dir "$TRASH/cache" --kubeconfig "$KUBECONFIG" --path apps --interval 1h \
+	--listen "127.0.0.1:$PORT" --tls-cert "$TRASH/tls/agent.crt" --tls-key "$TRASH/tls/agent.key" \
+	--webhook-secret "$TRASH/hook.txt" --extra-recipient "$ESCROW" --http-max-body-kib 64 \
+	--http-post-rate 30 --no-leader-election --log-level debug
+ss_wait_port "$PORT"
+
+test_expect_success 'TLS is verified: with the test CA /healthz is 200 ok, without it curl fails' '
+	test "$(st /healthz)" = 200 &&
+	test "$(cat body)" = ok &&
+	header Content-Type | grep -q "^text/plain" &&
+	test_must_fail curl -sS -o /dev/null "$URL/healthz"
+'
+
+test_expect_success '/readyz turns 200 after the first sync, with a JSON detail' '
+	poll test "$(st /readyz)" = 200 &&
+	header Content-Type | grep -q "^application/json" &&
+	$PYTHON -c "import json; j=json.load(open(\"body\")); assert j[\"ready\"] is True, j; assert j[\"detail\"]" &&
+	test "$(ss_secret_value shop db password)" = hunter2-plain
+'
+
+test_expect_success '/metrics is Prometheus text 0.0.4 that promtool accepts, with the values of this sync' '
+	test "$(st /metrics)" = 200 &&
+	header Content-Type | grep -q "^text/plain; version=0.0.4" &&
+	promtool check metrics <body &&
+	rev=$(git -C repo rev-parse HEAD) &&
+	grep -qx "sealsync_last_applied_revision_info{unit=\"default\",revision=\"$rev\"} 1" body &&
+	grep -qx "sealsync_objects_applied_total 2" body &&
+	grep -qx "sealsync_keys{state=\"usable\"} 1" body &&
+	grep -qx "sealsync_leader 1" body &&
+	grep -qx "sealsync_suspended 0" body &&
+	grep -q "^sealsync_sync_duration_seconds_bucket{le=\"+Inf\"} [1-9]" body &&
+	grep -q "^sealsync_sealed_values{key_hint=\"[A-Za-z0-9+/]*\",recipient=\"$PUB\"} 2$" body &&
+	grep -q "^# TYPE sealsync_sync_failures_total counter" body &&
+	grep -q "^sealsync_active_key_age_seconds [0-9]" body
+'
+
+test_expect_success '/v1/recipients: JSON with the active key and extras; text/plain is a recipients file' '
+	test "$(st /v1/recipients)" = 200 &&
+	header Content-Type | grep -q "^application/json" &&
+	$PYTHON -c "import json,sys; j=json.load(open(\"body\")); assert j[\"active\"]==sys.argv[1], j; assert j[\"extra\"]==[sys.argv[2]], j; assert j[\"recipients\"]==[sys.argv[1]], j" "$PUB" "$ESCROW" &&
+	test "$(st /v1/recipients -H "Accept: text/plain")" = 200 &&
+	header Content-Type | grep -q "^text/plain" &&
+	grep -v "^#" body >lines &&
+	printf "%s\n%s\n" "$PUB" "$ESCROW" >expect &&
+	test_cmp expect lines &&
+	echo secret-for-age | age -R body | age -d -i escrow.txt >decrypted &&
+	test "$(cat decrypted)" = secret-for-age
+'
+
+test_expect_success 'sealctl recipients --agent verifies TLS, honours pins, wants https' '
+	"$SEALCTL" recipients --agent "$URL" --agent-ca tls/ca.crt >out &&
+	grep -qx "$PUB" out && grep -qx "$ESCROW" out &&
+	"$SEALCTL" recipients --agent "$URL" --agent-ca tls/ca.crt --pin "$PUB" --pin "$ESCROW" >out2 &&
+	test_cmp out out2 &&
+	test_expect_code 1 "$SEALCTL" recipients --agent "$URL" --agent-ca tls/ca.crt --pin "$PUB" >out3 2>err &&
+	grep -q "not pinned" err && ! test -s out3 &&
+	test_expect_code 1 "$SEALCTL" recipients --agent "$URL" 2>err &&
+	grep -qi "tls\|certificate" err &&
+	test_expect_code 2 "$SEALCTL" recipients --agent "http://127.0.0.1:$PORT" 2>err &&
+	grep -q https err
+'
+
+test_expect_success 'POST /v1/reseal: active key + escrow, scope kept, no plaintext in response or logs' '
+	test "$(st /v1/reseal --data-binary @repo/apps/db.sealed.yaml)" = 200 &&
+	header Content-Type | grep -q "^application/yaml" &&
+	cp body resealed.yaml &&
+	sed -n "s/^ *password: //p" resealed.yaml >pw.b64 && test -s pw.b64 &&
+	! cmp -s pw.b64 <(sed -n "s/^ *password: //p" repo/apps/db.sealed.yaml) &&
+	base64 -d pw.b64 >pw.age &&
+	test "$(age -d -i keys.txt pw.age)" = hunter2-plain &&
+	test "$(age -d -i escrow.txt pw.age)" = hunter2-plain &&
+	grep -a -q "^-> sealsync/scope strict shop db password$" pw.age &&
+	test_not_contains hunter2-plain resealed.yaml &&
+	test_not_contains "$(printf hunter2-plain | base64)" resealed.yaml &&
+	test_not_contains hunter2-plain agent.log &&
+	test_not_contains "$(printf hunter2-plain | base64)" agent.log &&
+	grep -q "\"path\":\"/v1/reseal\",\"status\":\"200\"" agent.log
+'
+
+test_expect_success 'POST /v1/reseal with JSON gives JSON, and the result still verifies' '
+	$PYTHON -c "import json,sys; print(json.dumps({\"apiVersion\":\"sealsync.dev/v1\",\"kind\":\"SealedSecret\",\"metadata\":{\"name\":\"db\",\"namespace\":\"shop\"},\"spec\":{\"scope\":\"strict\",\"encryptedData\":{\"password\":open(\"pw.b64\").read().strip()}}}))" >in.json &&
+	test "$(st /v1/reseal -H "Content-Type: application/json" --data-binary @in.json)" = 200 &&
+	header Content-Type | grep -q "^application/json" &&
+	$PYTHON -c "import json; j=json.load(open(\"body\")); assert j[\"kind\"]==\"SealedSecret\"" &&
+	test "$(st /v1/verify --data-binary @body)" = 200
+'
+
+test_expect_success 'POST /v1/verify: 200 when all open, 409 naming the tampered key, no plaintext' '
+	test "$(st /v1/verify --data-binary @repo/apps/db.sealed.yaml)" = 200 &&
+	$PYTHON -c "import json; j=json.load(open(\"body\")); assert j[\"ok\"] and sorted(j[\"verified\"])==[\"password\",\"user\"], j" &&
+	$PYTHON - repo/apps/db.sealed.yaml >tampered.yaml <<-\PY &&
+	import base64, re, sys
+	out = []
+	for line in open(sys.argv[1]):
+	    m = re.match(r"^(\s*user: )(\S+)$", line.rstrip("\n"))
+	    if m:
+	        b = bytearray(base64.b64decode(m.group(2)))
+	        b[-1] ^= 1
+	        line = m.group(1) + base64.b64encode(bytes(b)).decode() + "\n"
+	    out.append(line)
+	sys.stdout.write("".join(out))
+	PY
+	test "$(st /v1/verify --data-binary @tampered.yaml)" = 409 &&
+	$PYTHON -c "import json; j=json.load(open(\"body\")); assert not j[\"ok\"] and [f[\"key\"] for f in j[\"failed\"]]==[\"user\"] and j[\"verified\"]==[\"password\"], j" &&
+	test_not_contains app-user body &&
+	test_not_contains hunter2-plain body
+'
+
+test_expect_success 'bad bodies are 400 with the place, never a crash' '
+	test "$(st /v1/verify --data-binary "a: [unclosed")" = 400 &&
+	grep -q "request body" body &&
+	test "$(st /v1/reseal --data-binary "{\"apiVersion\":\"v1\",\"kind\":\"Secret\"}")" = 400 &&
+	grep -q SealedSecret body &&
+	test "$(st /healthz)" = 200
+'
+
+test_expect_success 'webhook: bad or missing signature is 401 and syncs nothing' '
+	before=$(metric sealsync_syncs_total) &&
+	mark=$(ss_writes_mark) &&
+	test "$(st /hook -H "X-Hub-Signature-256: sha256=$(sign other-body)" --data-binary "{\"ref\":\"main\"}")" = 401 &&
+	test "$(st /hook --data-binary "{\"ref\":\"main\"}")" = 401 &&
+	test "$(st /hook -H "X-Hub-Signature-256: sha256=zz" --data-binary "{}")" = 401 &&
+	sleep 1 &&
+	test "$(metric sealsync_syncs_total)" = "$before" &&
+	test "$(ss_writes_since "$mark")" = 0 &&
+	grep -q "webhook refused" agent.log
+'
+
+test_expect_success 'webhook: a good signature is 202 and a sync follows' '
+	before=$(metric sealsync_syncs_total) &&
+	mark=$(ss_writes_mark) &&
+	body="{\"ref\":\"refs/heads/main\"}" &&
+	test "$(st /hook -H "X-Hub-Signature-256: sha256=$(sign "$body")" --data-binary "$body")" = 202 &&
+	poll test "$(metric sealsync_syncs_total)" -gt "$before" &&
+	poll test "$(ss_writes_since "$mark")" -gt 0
+'
+
+test_expect_success 'a body over the cap is 413, with or without Content-Length' '
+	head -c 70000 /dev/zero | tr "\0" a >big &&
+	test "$(st /v1/reseal --data-binary @big)" = 413 &&
+	test "$(st /v1/verify -H "Transfer-Encoding: chunked" --data-binary @big)" = 413 &&
+	test "$(st /healthz)" = 200
+'
+
+test_expect_success 'wrong methods are 405 with Allow, unknown paths 404' '
+	test "$(st /healthz -X DELETE)" = 405 &&
+	test "$(header Allow)" = GET &&
+	test "$(st /v1/reseal)" = 405 &&
+	test "$(header Allow)" = POST &&
+	test "$(st /nothing-here)" = 404 &&
+	test "$(st /v1/recipients/x)" = 404
+'
+
+test_expect_success 'sync results are Kubernetes Events on the inventory ConfigMap' '
+	kubectl -n sealsync-system get events -o json >events.json &&
+	$PYTHON -c "import json; j=json.load(open(\"events.json\")); e=[i for i in j[\"items\"] if i[\"reason\"]==\"SyncSucceeded\"]; assert e, j; assert e[0][\"involvedObject\"][\"name\"]==\"sealsync-inv-default\" and e[0][\"type\"]==\"Normal\", e" &&
+	test_not_contains hunter2-plain events.json
+'
+
+test_expect_success 'POSTs past the rate limit get 429 with Retry-After' '
+	got=0 &&
+	for i in $(seq 1 40); do
+		s=$(st /v1/verify --data-binary "x") &&
+		if [ "$s" = 429 ]; then got=1; ra=$(header Retry-After); break; fi
+	done &&
+	test $got = 1 &&
+	test "$ra" -ge 1 &&
+	test "$(st /healthz)" = 200
+'
+
+test_expect_success 'SIGTERM stops the agent cleanly' '
+	kill "$agent_pid" &&
+	poll test ! -d "/proc/$agent_pid" -o "$(cut -d" " -f3 /proc/$agent_pid/stat 2>/dev/null)" = Z &&
+	grep -q "\"stopping\"" agent.log
+'
+
+test_done
