@@ -11,7 +11,7 @@ APISERVER=$build/tests/apiserver/ss-apiserver
 api_pid=""
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+run() { printf '$ %s\n' "$*" >&2; "$@"; }
 cleanup() {
 	if [ -n "$api_pid" ]; then kill "$api_pid" 2>/dev/null || true; wait "$api_pid" 2>/dev/null || true; fi
 }
