@@ -10,9 +10,10 @@
  *
  * Error codes of ss_age_open (each a different outcome class):
  *   SS_E_AGE_ARMOR    the ASCII armor is malformed
- *   SS_E_AGE_HEADER   the header is malformed (any MUST of the spec), an X25519
- *                     stanza is malformed or yields the all-zero shared
- *                     secret, too many X25519 stanzas, payload nonce missing
+ *   SS_E_AGE_HEADER   the header is malformed (any MUST of the spec, or a
+ *                     malformed sealsync stanza), an X25519 stanza is
+ *                     malformed or yields the all-zero shared secret, the
+ *                     payload nonce is missing
  *   SS_E_NOMATCH      well-formed, but no identity in the keyring unwraps it
  *   SS_E_AGE_MAC      a file key unwrapped but the header MAC is wrong
  *   SS_E_AGE_PAYLOAD  the STREAM payload does not decrypt (tampered,
@@ -20,7 +21,8 @@
  *                     that authenticated before the failure: DISCARD them
  *   SS_E_UNSCOPED     no sealsync/scope stanza and !allow_unscoped
  *   SS_E_SCOPE        scope stanza differs from expect (message names both)
- *   SS_E_LIMIT        X25519 budget exhausted, or pt->max too small
+ *   SS_E_LIMIT        more than SS_AGE_MAX_X25519 X25519 stanzas (or another
+ *                     header bound), X25519 budget exhausted, pt->max too small
  * Error messages never contain key material or plaintext.
  */
 #ifndef SEALSYNC_AGE_H
