@@ -17,7 +17,9 @@ test_expect_success 'the demo runs to the end and exits 0' '
 '
 
 test_expect_success 'the demo stopped its API server' '
-	! pgrep -f "$SS_BUILD_DIR/demo/api" >/dev/null
+	pid=$(sed -n "s/.*, pid \([0-9]*\)$/\1/p" demo.out) &&
+	test -n "$pid" &&
+	! kill -0 "$pid" 2>/dev/null
 '
 
 test_expect_success 'the demo left no plaintext or private key in Git' '
