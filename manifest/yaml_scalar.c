@@ -619,7 +619,7 @@ int ss_yscalar_key(struct ss_yctx *c, const struct ss_ynode *n, char **out)
 	char num[64];
 	const char *text = NULL;
 	json_t *j = NULL;
-	int rc;
+	int rc = 0;
 
 	*out = NULL;
 	memset(&r, 0, sizeof(r));
