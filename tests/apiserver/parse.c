@@ -222,7 +222,7 @@ static int yload_event(struct yload *y, const yaml_event_t *ev, int *done, struc
 			return ss_err_set(err, SS_E_INVAL, "more than one document");
 		return 0;
 	case YAML_ALIAS_EVENT:
-		return ss_err_set(err, SS_E_UNSUPPORTED, "YAML aliases are not supported");
+		return ss_err_set(err, SS_E_INVAL, "YAML aliases are not supported");
 	case YAML_SCALAR_EVENT:
 		v = scalar_value(ev, &bad);
 		if (bad)
