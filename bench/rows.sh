@@ -1,0 +1,164 @@
+# bench/rows.sh: the benches of bench/run.sh (sourced; uses its helpers).
+# Each bench_* records facts; bench/report.py turns them into rows.
+
+bench_machine() {
+	fact scale "$scale"
+	fact nproc "$(nproc)"
+	fact cpu_model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)"
+	fact mem_total_kib "$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
+	fact kernel "$(uname -r)"
+	fact load_start "$(cut -d' ' -f1-3 /proc/loadavg)"
+	fact date "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	fact commit "$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	fact openssl_version "$(openssl version 2>/dev/null | cut -d' ' -f1-2)"
+	fact age_version "$(age --version 2>/dev/null)"
+	fact git_version "$(git --version | cut -d' ' -f3)"
+	fact kubectl_version "$(kubectl version --client 2>/dev/null | sed -n 's/^Client Version: //p')"
+}
+
+# openssl speed divides by CPU time (not wall) unless -elapsed; the crypto
+# rows compare CPU time with it for that reason, and because the machine is
+# shared.
+bench_openssl() {
+	openssl speed -seconds 1 ecdhx25519 rsa4096 >"$work/openssl.txt" 2>"$work/openssl.err" ||
+		{ bench_fail "openssl speed"; return; }
+	fact openssl.x25519_ops_per_s "$(awk '/ecdh \(X25519\)/ {print $NF}' "$work/openssl.txt")"
+	fact openssl.rsa4096_sign_per_s "$(awk '/^rsa 4096 bits/ {print $6}' "$work/openssl.txt")"
+}
+
+# keys1.txt: the sealing key alone. keys50.txt: the same key first (oldest)
+# and 49 newer ones, so only the hint avoids 50 X25519 operations per value.
+bench_keys() {
+	"$SEALCTL" keygen -o "$work/keys1.txt" 2>/dev/null || return 1
+	PUB=$(sed -n 's/^# public key: //p' "$work/keys1.txt")
+	cp -p "$work/keys1.txt" "$work/keys50.txt" || return 1
+	i=1
+	while [ $i -lt "$n_ids" ]; do
+		"$SEALCTL" rotate -i "$work/keys50.txt" 2>/dev/null || return 1
+		i=$((i + 1))
+	done
+	fact identities "$(grep -c '^AGE-SECRET-KEY-' "$work/keys50.txt")"
+	[ -n "$PUB" ]
+}
+
+bench_seal() {
+	say "1 seal: $n_values values"
+	fact seal.values "$n_values"
+	$PY "$top/bench/gen.py" secret "$n_values" "$work/secret.yaml" "$work/values" ||
+		{ bench_fail "gen secret"; return; }
+	measure seal.cli "$SEALCTL" seal -r "$PUB" "$work/secret.yaml" >"$work/sealed.yaml" 2>"$work/seal.err"
+	fact seal.cli.values "$(grep -c '^    key[0-9]*: ' "$work/sealed.yaml")"
+	"$BENCH" crypto --values "$n_values" --identities 1 >"$work/crypto1.txt" ||
+		bench_fail "ss-bench crypto 1"
+	facts_from crypto1 <"$work/crypto1.txt"
+	mkdir -p "$work/age-out"
+	measure seal.age sh -c 'for f in "$1"/*; do age -r "$2" -o "$3/${f##*/}.age" "$f" || exit 1; done' \
+		sh "$work/values" "$PUB" "$work/age-out"
+	fact seal.age.values "$(ls "$work/age-out" | wc -l | tr -d ' ')"
+}
+
+bench_unseal() {
+	say "2 unseal: $n_values values, 1 and $n_ids identities"
+	"$BENCH" crypto --values "$n_values" --identities "$n_ids" >"$work/crypto50.txt" ||
+		bench_fail "ss-bench crypto $n_ids"
+	facts_from crypto50 <"$work/crypto50.txt"
+	measure unseal.cli1 "$SEALCTL" verify -i "$work/keys1.txt" "$work/sealed.yaml" \
+		>/dev/null 2>"$work/verify1.err"
+	measure unseal.cli50 "$SEALCTL" verify -i "$work/keys50.txt" "$work/sealed.yaml" \
+		>/dev/null 2>"$work/verify50.err"
+}
+
+bench_apply() {
+	say "3 apply: $n_apply ConfigMaps, agent vs kubectl --server-side"
+	mkdir -p "$work/apply-repo/apps"
+	$PY "$top/bench/gen.py" configmaps "$n_apply" "$work/apply-repo/apps" &&
+		repo_commit "$work/apply-repo" >/dev/null || { bench_fail "apply repo"; return; }
+	fact apply.objects "$((n_apply + 1))"
+	if api_start api_agent; then
+		agent_once apply.agent "file://$work/apply-repo" api_agent "$work/apply-cache" "$work/keys1.txt"
+		fact apply.agent.requests "$(api_requests api_agent)"
+		fact apply.agent.applied "$(objects_in api_agent configmaps bench)"
+		api_stop api_agent
+	fi
+	command -v kubectl >/dev/null || { bench_fail "no kubectl on PATH"; return; }
+	if api_start api_kubectl; then
+		measure apply.kubectl kubectl --kubeconfig "$work/api_kubectl/kubeconfig" apply \
+			--server-side -f "$work/apply-repo/apps" >"$work/kubectl-apply.out" 2>&1
+		fact apply.kubectl.requests "$(api_requests api_kubectl)"
+		fact apply.kubectl.applied "$(objects_in api_kubectl configmaps bench)"
+		api_stop api_kubectl
+	fi
+}
+
+# flux_repo DIR APPS PREFIX: the Flux-benchmark shape with sealed Secrets.
+flux_repo() {
+	$PY "$top/bench/gen.py" flux "$2" "$1/apps" "$work/$3-secrets.yaml" &&
+		measure "$3.seal" "$SEALCTL" seal -r "$PUB" "$work/$3-secrets.yaml" \
+			>"$work/$3-sealed.yaml" 2>"$work/$3-seal.err" &&
+		$PY "$top/bench/gen.py" split "$work/$3-sealed.yaml" "$1/apps" >/dev/null &&
+		repo_commit "$1"
+}
+
+# api_counts PREFIX API MARK: requests, dry-runs and real writes after MARK.
+api_counts() {
+	tail -n +$(($3 + 1)) "$work/$2/state/requests.log" >"$work/$1.requests.log"
+	fact "$1.requests" "$(wc -l <"$work/$1.requests.log" | tr -d ' ')"
+	fact "$1.dryruns" "$(grep -c '"dryRun":true' "$work/$1.requests.log")"
+	fact "$1.writes" "$(grep -E '"method":"(PATCH|POST|PUT|DELETE)"' "$work/$1.requests.log" |
+		grep -c '"dryRun":false')"
+}
+
+# Counts git daemon's upload-pack sessions and pack-objects runs (fetches).
+git_counts() { # PREFIX
+	fact "$1.upload_pack" "$(grep -c 'Request upload-pack' "$work/gitd.log")"
+	fact "$1.pack_objects" "$(wc -l <"$work/packs.log" | tr -d ' ')"
+}
+
+gitd_start() {
+	printf '#!/bin/sh\necho pack >>"%s/packs.log"\nexec "$@"\n' "$work" >"$work/count-pack" &&
+		chmod +x "$work/count-pack" && : >"$work/packs.log" &&
+		git config --global uploadpack.packObjectsHook "$work/count-pack" || return 1
+	gitd_port=$(free_port)
+	git daemon --verbose --reuseaddr --base-path="$work/srv" --export-all \
+		--port="$gitd_port" --listen=127.0.0.1 >"$work/gitd.log" 2>&1 &
+	pids="$pids $!"
+	wait_port "$gitd_port"
+}
+
+bench_flux_and_poll() {
+	say "4 flux: $n_flux apps ($((n_flux * 4)) objects) from git daemon"
+	fact flux.objects "$((n_flux * 4 + 1))"
+	commit=$(flux_repo "$work/srv/flux" "$n_flux" flux) || { bench_fail "flux repo"; return; }
+	gitd_start || { bench_fail "git daemon did not start"; return; }
+	api_start api_flux || return
+	url="git://127.0.0.1:$gitd_port/flux"
+	agent_once flux.agent "$url" api_flux "$work/flux-cache" "$work/keys1.txt" --insecure
+	fact flux.agent.requests "$(api_requests api_flux)"
+	fact flux.agent.applied "$(objects_in api_flux deployments,serviceaccounts,services,secrets apps)"
+	git_counts flux.before_poll
+
+	say "5 poll: no new commit; agent, its source alone, and git fetch"
+	mark=$(api_requests api_flux)
+	agent_once poll.agent "$url" api_flux "$work/flux-cache" "$work/keys1.txt" --insecure
+	api_counts poll.agent api_flux "$mark"
+	git_counts poll.after_agent
+	measure poll.source "$TOOL" source-poll --url "$url" --cache "$work/flux-cache" --insecure \
+		--last "$commit" >"$work/poll-source.out" 2>"$work/poll-source.err"
+	fact poll.source.result "$(cut -d' ' -f2- "$work/poll-source.out" | tr ' ' _)"
+	git_counts poll.after_source
+	git clone -q "$url" "$work/flux-clone" 2>>"$work/git.err" || bench_fail "git clone"
+	git_counts poll.after_clone
+	measure poll.git git -C "$work/flux-clone" fetch -q origin 2>>"$work/git.err"
+	git_counts poll.after_fetch
+	api_stop api_flux
+}
+
+bench_big() {
+	say "6 rss: the agent at $((n_big * 4)) objects"
+	fact big.objects "$((n_big * 4 + 1))"
+	flux_repo "$work/big" "$n_big" big >/dev/null || { bench_fail "big repo"; return; }
+	api_start api_big || return
+	agent_once big.agent "file://$work/big" api_big "$work/big-cache" "$work/keys1.txt"
+	fact big.agent.applied "$(objects_in api_big deployments,serviceaccounts,services,secrets apps)"
+	api_stop api_big
+}
