@@ -16,6 +16,7 @@
 #   SS_BENCH_SCALE    full (default) or tiny (the smoke test: seconds)
 #   SS_BUILD_DIR      build folder with the binaries (default: build/)
 #   SS_BENCH_RESULTS  where the JSON goes (default: bench/results/)
+#   SS_BENCH_WORK     scratch folder, emptied first (default: BUILD/bench-work/SCALE)
 #
 # Every figure is measured, never judged here: bench/report.py prints the
 # table and writes the JSON. Exit 1 when a bench failed or left a figure out.
@@ -42,7 +43,7 @@ for prog in "$SEALCTL" "$AGENT" "$APISERVER" "$BENCH" "$TOOL"; do
 	[ -x "$prog" ] || { echo "bench: missing $prog (make build)" >&2; exit 1; }
 done
 
-work=$B/bench-work/$scale
+work=${SS_BENCH_WORK:-$B/bench-work/$scale}
 rm -rf "$work"
 mkdir -p "$work/home" "$results" || exit 1
 facts=$work/facts.txt
