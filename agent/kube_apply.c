@@ -7,10 +7,13 @@
  * force=true: sealsync owns what Git says, as Flux does; a conflict with
  * another manager's field is taken over rather than failing the revision.
  *
- * A batch prepares every request first (an object that cannot even be
- * addressed, such as an unknown kind, gets its result and is skipped), then
- * runs them all concurrently through kube_http_run, each retried on its
- * own. The bodies stay alive until every transfer ended and are wiped then.
+ * A batch goes in chunks of KUBE_BATCH_CHUNK_PER_CONN x concurrency
+ * objects: each chunk prepares its requests (an object that cannot even be
+ * addressed, such as an unknown kind, gets its result and is skipped), runs
+ * them concurrently through kube_http_run, each retried on its own, and
+ * wipes its bodies before the next chunk. Chunks bound the memory of a
+ * stage of thousands of objects; the cost is that a chunk waits for its
+ * slowest retry.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,41 +118,62 @@ static void batch_prepare(struct ss_kube *k, json_t *const *objs, size_t n, int 
 	}
 }
 
-int ss_kube_apply_batch(struct ss_kube *k, json_t *const *objs, size_t n, int dry_run,
-			struct ss_kube_result *res, struct ss_err *err)
+/* Applies objs[0..n) (one chunk): prepare, run, collect, release. */
+static int batch_chunk(struct ss_kube *k, json_t *const *objs, size_t n, int dry_run,
+		       struct ss_kube_result *res, struct ss_err *err)
 {
-	struct apply_op *ops = calloc(n ? n : 1, sizeof(*ops));
-	struct kube_req *reqs = calloc(n ? n : 1, sizeof(*reqs));
+	struct apply_op *ops = calloc(n, sizeof(*ops));
+	struct kube_req *reqs = calloc(n, sizeof(*reqs));
 	char msg[SS_ERR_MSG_MAX];
 	size_t i;
-	int rc, first = 0;
+	int rc;
 
 	if (ops == NULL || reqs == NULL) {
 		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	memset(res, 0, n * sizeof(*res));
 	batch_prepare(k, objs, n, dry_run, ops, reqs, res);
 	rc = kube_http_run(k, reqs, n, err);
-	if (rc != 0)
-		goto out;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && rc == 0; i++) {
 		if (reqs[i].url != NULL && res[i].code == 0) {
-			rc = kube_req_outcome(k, &reqs[i], ops[i].what, msg, sizeof(msg));
-			result_set(&res[i], rc, reqs[i].status, msg);
-		}
-		if (res[i].code != 0 && first == 0) {
-			first = res[i].code;
-			ss_err_set(err, first, "%s", res[i].message);
+			int code = kube_req_outcome(k, &reqs[i], ops[i].what, msg, sizeof(msg));
+
+			result_set(&res[i], code, reqs[i].status, msg);
 		}
 	}
-	rc = first;
 out:
 	for (i = 0; i < n && ops != NULL && reqs != NULL; i++) {
 		kube_req_release(&reqs[i]);
-		ss_buf_release(&ops[i].body);
+		ss_buf_release(&ops[i].body); /* wipes */
 	}
 	free(ops);
 	free(reqs);
 	return rc;
+}
+
+int ss_kube_apply_batch(struct ss_kube *k, json_t *const *objs, size_t n, int dry_run,
+			struct ss_kube_result *res, struct ss_err *err)
+{
+	/* Chunks bound what is alive at once (bodies of Secrets in guarded
+	 * memory, responses, curl handles) for stages of thousands of objects,
+	 * while keeping every connection busy. */
+	size_t chunk = (size_t)k->opts.concurrency * KUBE_BATCH_CHUNK_PER_CONN, i, m;
+	int rc = 0, first = 0;
+
+	if (n > 0)
+		memset(res, 0, n * sizeof(*res));
+	for (i = 0; i < n && rc == 0; i += m) {
+		m = n - i < chunk ? n - i : chunk;
+		rc = batch_chunk(k, objs + i, m, dry_run, res + i, err);
+	}
+	if (rc != 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (res[i].code != 0) {
+			first = res[i].code;
+			ss_err_set(err, first, "%s", res[i].message);
+			break;
+		}
+	}
+	return first;
 }

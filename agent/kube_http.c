@@ -280,6 +280,12 @@ static void req_finish(struct ss_kube *k, struct kube_req *r, CURLcode cc)
 		return;
 	}
 	r->done = 1;
+	/* The connection stays in the multi handle's cache; the easy handle
+	 * (and its buffers) is not needed any more. */
+	curl_easy_cleanup(r->easy);
+	r->easy = NULL;
+	curl_slist_free_all(r->hdrs);
+	r->hdrs = NULL;
 }
 
 /* How long the loop may sleep: until the next retry is due, at most 1 s. */

@@ -34,6 +34,7 @@
 #define KUBE_FILE_MAX (1u << 20) /* kubeconfig, CA, cert, key, token files */
 #define KUBE_LIST_PAGE 500
 #define KUBE_LIST_MAX_PAGES 10000
+#define KUBE_BATCH_CHUNK_PER_CONN 4 /* batch objects in flight per connection */
 
 /* Credentials and endpoint, from a kubeconfig or the in-cluster files. */
 struct kube_conn {

@@ -165,6 +165,22 @@ test_expect_success '429 with Retry-After is retried' '
 	test "$(log_count method=GET path=/api/v1/namespaces/$NS/configmaps/one status=429)" = 1
 '
 
+test_expect_success 'a batch retries each object on its own (500s, resets)' '
+	{
+		echo "[" &&
+		for i in $(seq 1 40); do
+			cm "fb$i" k "v$i" && { [ $i = 40 ] || echo ","; }
+		done &&
+		echo "]"
+	} >fb.json &&
+	admin POST /_admin/faults "[{\"type\":\"500\",\"method\":\"PATCH\",\"path\":\"/api/v1/namespaces/$NS/configmaps/fb\",\"count\":5},{\"type\":\"reset\",\"method\":\"PATCH\",\"path\":\"/api/v1/namespaces/$NS/configmaps/fb\",\"count\":3}]" >/dev/null &&
+	kt --concurrency 3 --retries 4 batch fb.json >res.txt &&
+	test "$(grep -c " ok 201 " res.txt)" = 40 &&
+	test "$(log_count method=PATCH status=500 fault=500)" -ge 5 &&
+	kt list v1 ConfigMap $NS >all.json &&
+	test "$(jget all.json "len([i for i in o[\"items\"] if i[\"metadata\"][\"name\"].startswith(\"fb\")])")" = 40
+'
+
 test_expect_success 'a 4xx is never retried' '
 	test_must_fail kt get v1 ConfigMap $NS nothing-here 2>err &&
 	test "$(log_count method=GET path=/api/v1/namespaces/$NS/configmaps/nothing-here)" = 1
