@@ -48,6 +48,11 @@ test_when_finished() {
 $test_cleanup_cmds"
 }
 
+# A body may "return 1" early: it returns from here, not from the caller.
+test_eval_() {
+	eval "$1"
+}
+
 test_expect_success() {
 	test_count=$((test_count + 1))
 	test_cleanup_cmds=""
@@ -55,7 +60,7 @@ test_expect_success() {
 	# Evaluated in this shell, as git's test library does, so that a
 	# setup test can set variables for the tests after it.
 	set +u
-	eval "$2" >"$TRASH/.out.$test_count" 2>&1
+	test_eval_ "$2" >"$TRASH/.out.$test_count" 2>&1
 	rc=$?
 	set -u
 	cd "$TRASH" || exit 1
