@@ -37,6 +37,25 @@ poll() {
 		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
 	done
 }
+# poll_eq WANT CMD...: until CMD prints WANT (bounded wait, never a timing assertion).
+poll_eq() {
+	want=$1; shift; i=0
+	while got=$("$@" 2>/dev/null); [ "$got" != "$want" ]; do
+		i=$((i + 1)); sleep 0.1
+		[ $i -lt 300 ] || { echo "poll_eq: want '$want', got '$got': $*" >&2; return 1; }
+	done
+}
+# poll_gt MIN CMD...: until CMD prints a number above MIN.
+poll_gt() {
+	min=$1; shift; i=0
+	while got=$("$@" 2>/dev/null); ! [ "${got:-0}" -gt "$min" ] 2>/dev/null; do
+		i=$((i + 1)); sleep 0.1
+		[ $i -lt 300 ] || { echo "poll_gt: want > $min, got '$got': $*" >&2; return 1; }
+	done
+}
+gone() { # PID: exited (or a zombie not yet reaped by this shell)
+	! test -d "/proc/$1" || test "$(cut -d" " -f3 "/proc/$1/stat")" = Z
+}
 
 ss_keys
 ss_apiserver_start
@@ -66,7 +85,7 @@ test_expect_success 'TLS is verified: with the test CA /healthz is 200 ok, witho
 '
 
 test_expect_success '/readyz turns 200 after the first sync, with a JSON detail' '
-	poll test "$(st /readyz)" = 200 &&
+	poll_eq 200 st /readyz &&
 	header Content-Type | grep -q "^application/json" &&
 	$PYTHON -c "import json; j=json.load(open(\"body\")); assert j[\"ready\"] is True, j; assert j[\"detail\"]" &&
 	test "$(ss_secret_value shop db password)" = hunter2-plain
@@ -185,8 +204,8 @@ test_expect_success 'webhook: a good signature is 202 and a sync follows' '
 	mark=$(ss_writes_mark) &&
 	body="{\"ref\":\"refs/heads/main\"}" &&
 	test "$(st /hook -H "X-Hub-Signature-256: sha256=$(sign "$body")" --data-binary "$body")" = 202 &&
-	poll test "$(metric sealsync_syncs_total)" -gt "$before" &&
-	poll test "$(ss_writes_since "$mark")" -gt 0
+	poll_gt "$before" metric sealsync_syncs_total &&
+	poll_gt 0 ss_writes_since "$mark"
 '
 
 test_expect_success 'a body over the cap is 413, with or without Content-Length' '
@@ -224,7 +243,7 @@ test_expect_success 'POSTs past the rate limit get 429 with Retry-After' '
 
 test_expect_success 'SIGTERM stops the agent cleanly' '
 	kill "$agent_pid" &&
-	poll test ! -d "/proc/$agent_pid" -o "$(cut -d" " -f3 /proc/$agent_pid/stat 2>/dev/null)" = Z &&
+	poll gone "$agent_pid" &&
 	grep -q "\"stopping\"" agent.log
 '
 

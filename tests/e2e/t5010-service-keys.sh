@@ -18,6 +18,22 @@ poll() {
 		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
 	done
 }
+# poll_eq WANT CMD...: until CMD prints WANT (bounded wait, never a timing assertion).
+poll_eq() {
+	want=$1; shift; i=0
+	while got=$("$@" 2>/dev/null); [ "$got" != "$want" ]; do
+		i=$((i + 1)); sleep 0.1
+		[ $i -lt 300 ] || { echo "poll_eq: want '$want', got '$got': $*" >&2; return 1; }
+	done
+}
+# poll_gt MIN CMD...: until CMD prints a number above MIN.
+poll_gt() {
+	min=$1; shift; i=0
+	while got=$("$@" 2>/dev/null); ! [ "${got:-0}" -gt "$min" ] 2>/dev/null; do
+		i=$((i + 1)); sleep 0.1
+		[ $i -lt 300 ] || { echo "poll_gt: want > $min, got '$got': $*" >&2; return 1; }
+	done
+}
 active() { curl -sS "$URL/v1/recipients" | $PYTHON -c "import json,sys; print(json.load(sys.stdin)[\"active\"])"; }
 # seal_to RECIPIENT NS NAME KEY=VALUE
 seal_to() {
@@ -67,7 +83,7 @@ ss_daemon agent "$AGENT" --config agent.yaml --log-level debug
 ss_wait_port "$PORT"
 
 test_expect_success 'the agent starts with key A and applies a value sealed to it' '
-	poll test "$(st /readyz)" = 200 &&
+	poll_eq 200 st /readyz &&
 	test "$(active)" = "$KEY_A" &&
 	test "$(ss_secret_value shop db-a password)" = value-for-key-a
 '
@@ -76,7 +92,7 @@ test_expect_success 'a key file added to the folder is picked up after SIGHUP, n
 	"$SEALCTL" keygen -o keys.d/20-b.txt 2>/dev/null &&
 	KEY_B=$(sed -n "s/^# public key: //p" keys.d/20-b.txt) &&
 	kill -HUP "$agent_pid" &&
-	poll test "$(active)" = "$KEY_B" &&
+	poll_eq "$KEY_B" active &&
 	kill -0 "$agent_pid" &&
 	grep -q "\"keys reloaded\"" agent.log &&
 	curl -sS "$URL/v1/recipients" >r.json &&
@@ -94,7 +110,7 @@ test_expect_success 'new seals use the new key; old values still unseal in the s
 	test_must_fail age -d -i keys.d/10-a.txt b.age &&
 	ss_commit "value for key B" &&
 	test "$(hook)" = 202 &&
-	poll test "$(applied_rev)" = "$(git -C repo rev-parse HEAD)" &&
+	poll_eq "$(git -C repo rev-parse HEAD)" applied_rev &&
 	test "$(ss_secret_value shop db-b password)" = value-for-key-b &&
 	test "$(ss_secret_value shop db-a password)" = value-for-key-a &&
 	test "$(st /v1/verify --data-binary @repo/apps/a.sealed.yaml)" = 200 &&
@@ -119,7 +135,7 @@ test_expect_success 'metrics count both keys and the values sealed to each' '
 test_expect_success 'a changed key file is noticed without a signal' '
 	"$SEALCTL" keygen -o keys.d/30-c.txt 2>/dev/null &&
 	KEY_C=$(sed -n "s/^# public key: //p" keys.d/30-c.txt) &&
-	poll test "$(active)" = "$KEY_C" &&
+	poll_eq "$KEY_C" active &&
 	grep -q "key files changed" agent.log
 '
 
@@ -136,7 +152,7 @@ test_expect_success 'a key file others can read is refused on reload; the old ke
 test_expect_success 'suspend from the config file on SIGHUP: /readyz 503 says so, metrics too' '
 	sed -i "s/^suspend: false/suspend: true/" agent.yaml &&
 	kill -HUP "$agent_pid" &&
-	poll test "$(st /readyz)" = 503 &&
+	poll_eq 503 st /readyz &&
 	grep -q suspended body &&
 	test "$(metric sealsync_suspended)" = 1 &&
 	before=$(metric sealsync_syncs_total) &&
@@ -146,14 +162,14 @@ test_expect_success 'suspend from the config file on SIGHUP: /readyz 503 says so
 	test "$(ss_writes_since "$mark")" = 0 &&
 	sed -i "s/^suspend: true/suspend: false/" agent.yaml &&
 	kill -HUP "$agent_pid" &&
-	poll test "$(st /readyz)" = 200 &&
+	poll_eq 200 st /readyz &&
 	test "$(metric sealsync_suspended)" = 0
 '
 
 test_expect_success 'after resuming, a webhook sync works again' '
 	mark=$(ss_writes_mark) &&
 	test "$(hook)" = 202 &&
-	poll test "$(ss_writes_since "$mark")" -gt 0
+	poll_gt 0 ss_writes_since "$mark"
 '
 
 test_expect_success 'a retired key is kept but used for nothing: its values no longer unseal' '
