@@ -311,7 +311,7 @@ json_t *apisrv_discovery_resources(const struct apisrv_registry *r, const char *
 static json_t *group_entry(const struct apisrv_registry *r, const char *group)
 {
 	json_t *vers = json_array(), *g;
-	char gv[200], first[200] = "";
+	char gv[400], first[200] = "";
 
 	for (size_t i = 0; vers && i < r->n; i++) {
 		const struct apisrv_res *x = &r->res[i];
