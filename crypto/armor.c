@@ -156,8 +156,12 @@ int ss_age_armor_encode(const unsigned char *in, size_t len, struct ss_buf *out)
 
 int ss_age_is_armored(const unsigned char *in, size_t len)
 {
-	const unsigned char *p = in, *end = in + len;
+	const unsigned char *p, *end;
 
+	if (in == NULL || len == 0)
+		return 0;
+	p = in;
+	end = in + len;
 	while (p < end && is_space(*p))
 		p++;
 	return (size_t)(end - p) >= sizeof(BEGIN) - 1 && memcmp(p, BEGIN, sizeof(BEGIN) - 1) == 0;
