@@ -106,9 +106,10 @@ static void batch_prepare(struct ss_kube *k, json_t *const *objs, size_t n, int 
 {
 	struct ss_err e;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < n; i++) {
+		int rc;
+
 		ss_err_clear(&e);
 		rc = apply_prepare(k, objs[i], dry_run, &ops[i], &reqs[i], &e);
 		if (rc != 0) {

@@ -153,20 +153,20 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 
 static int req_headers(struct kube_req *r)
 {
-	char ct[128];
-	struct curl_slist *h;
-
-	h = curl_slist_append(NULL, "Accept: application/json");
-	/* No "Expect: 100-continue" round trip before a body. */
-	if (h != NULL)
-		h = curl_slist_append(r->hdrs = h, "Expect:");
-	if (h != NULL && r->content_type != NULL) {
-		snprintf(ct, sizeof(ct), "Content-Type: %s", r->content_type);
-		h = curl_slist_append(r->hdrs = h, ct);
-	}
-	if (h == NULL)
+	r->hdrs = curl_slist_append(NULL, "Accept: application/json");
+	if (r->hdrs == NULL)
 		return SS_E_NOMEM;
-	r->hdrs = h;
+	/* No "Expect: 100-continue" round trip before a body. Appending to a
+	 * list returns its head, or NULL (the list is then unchanged). */
+	if (curl_slist_append(r->hdrs, "Expect:") == NULL)
+		return SS_E_NOMEM;
+	if (r->content_type != NULL) {
+		char ct[128];
+
+		snprintf(ct, sizeof(ct), "Content-Type: %s", r->content_type);
+		if (curl_slist_append(r->hdrs, ct) == NULL)
+			return SS_E_NOMEM;
+	}
 	return 0;
 }
 
@@ -237,10 +237,9 @@ static int easy_setup(struct ss_kube *k, struct kube_req *r)
 
 static int req_start(struct ss_kube *k, struct kube_req *r)
 {
-	int rc;
-
 	if (r->easy == NULL) {
-		rc = easy_setup(k, r);
+		int rc = easy_setup(k, r);
+
 		if (rc != 0)
 			return rc;
 	}

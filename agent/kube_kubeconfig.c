@@ -258,11 +258,12 @@ int kube_conn_from_tree(const json_t *root, const char *path, const char *dir,
 		rc = kc_user(&kc, u, c);
 	if (rc == 0 && c->token_file != NULL) {
 		struct ss_err sub;
-		char msg[SS_ERR_MSG_MAX + 300];
 
 		ss_err_clear(&sub);
 		rc = kube_conn_refresh_token(c, &sub);
 		if (rc != 0) {
+			char msg[SS_ERR_MSG_MAX + 300];
+
 			snprintf(msg, sizeof(msg), "%.250s: %s", c->token_file, sub.msg);
 			rc = kc_fail(&kc, rc, "tokenFile", msg);
 		}

@@ -109,12 +109,12 @@ void kube_redact_clear(struct kube_redact *r)
 static void redact_mark(const struct kube_redact *r, const char *text, size_t len,
 			unsigned char *mark)
 {
-	const char *p, *hit;
-	size_t i, left;
+	size_t i;
 
 	for (i = 0; i < r->n; i++) {
-		p = text;
-		left = len;
+		const char *p = text, *hit;
+		size_t left = len;
+
 		while (left >= r->lens[i]) {
 			hit = memmem(p, left, r->vals[i], r->lens[i]);
 			if (hit == NULL)

@@ -71,10 +71,11 @@ static void status_causes(const json_t *st, struct ss_buf *w)
 {
 	const json_t *causes = json_object_get(json_object_get(st, "details"), "causes");
 	const json_t *c;
-	const char *field, *msg;
 	size_t i;
 
 	json_array_foreach (causes, i, c) {
+		const char *field, *msg;
+
 		if (i >= STATUS_MAX_CAUSES) {
 			w_printf(w, "; ...");
 			break;

@@ -59,12 +59,13 @@ void kube_config_err_line(const struct ss_docset *ds, struct ss_err *err)
 {
 	char path[SS_ERR_NAME_MAX];
 	unsigned line = 0;
-	char *cut;
 
 	if (err == NULL || ds == NULL || err->field[0] == '\0')
 		return;
 	memcpy(path, err->field, sizeof(path));
 	while (path[0] != '\0') {
+		char *cut;
+
 		line = ss_docset_field_line(ds, 0, path);
 		if (line > 0)
 			break;
