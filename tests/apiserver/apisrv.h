@@ -159,6 +159,8 @@ struct apisrv_req {
 	const char *user_agent;
 	const char *label_selector;
 	const char *field_selector;
+	const char *limit;        /* list page size, NULL = all */
+	const char *continue_tok; /* from the previous page's metadata.continue */
 	const char *ctype;
 	int dry_run;
 	int force;

@@ -287,6 +287,8 @@ static void serve_api(struct apisrv_http *h, struct MHD_Connection *c, const cha
 	rq.user_agent = header(c, MHD_HTTP_HEADER_USER_AGENT);
 	rq.label_selector = qarg(c, "labelSelector");
 	rq.field_selector = qarg(c, "fieldSelector");
+	rq.limit = qarg(c, "limit");
+	rq.continue_tok = qarg(c, "continue");
 	rq.ctype = header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
 	v = qarg(c, "dryRun");
 	rq.dry_run = v && strcmp(v, "All") == 0;

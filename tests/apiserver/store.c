@@ -8,6 +8,7 @@
  * released (jansson's reference counts are atomic).
  */
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,11 +254,20 @@ static int item_cmp(const void *a, const void *b)
 	return strcmp(((const struct list_item *)a)->key, ((const struct list_item *)b)->key);
 }
 
+/* One page of a list: items after `after` (a key), at most `limit`. */
+struct page {
+	const char *after;
+	long limit;          /* 0 = no limit */
+	char next[STORE_KEY_MAX]; /* key of the last item when more remain */
+	long remaining;
+};
+
 /* Matching objects, sorted by key (namespace, then name) as etcd lists. */
 static json_t *collect_items(struct apisrv_store *s, const char *prefix,
-			     const struct apisrv_selector *ls, const struct field_sel *fs)
+			     const struct apisrv_selector *ls, const struct field_sel *fs,
+			     struct page *pg)
 {
-	size_t n = 0, cap = json_object_size(s->objs) + 1, plen = strlen(prefix);
+	size_t n = 0, cap = json_object_size(s->objs) + 1, plen = strlen(prefix), i = 0;
 	struct list_item *items = calloc(cap, sizeof(*items));
 	json_t *arr = json_array(), *obj;
 	const char *key;
@@ -268,7 +278,8 @@ static json_t *collect_items(struct apisrv_store *s, const char *prefix,
 		return NULL;
 	}
 	json_object_foreach(s->objs, key, obj) {
-		if (strncmp(key, prefix, plen) != 0 || n >= cap)
+		if (strncmp(key, prefix, plen) != 0 || n >= cap ||
+		    (pg->after && strcmp(key, pg->after) <= 0))
 			continue;
 		if (!field_sel_match(fs, obj) ||
 		    !apisrv_selector_match(ls, json_object_get(json_object_get(obj, "metadata"),
@@ -278,10 +289,53 @@ static json_t *collect_items(struct apisrv_store *s, const char *prefix,
 		items[n++].obj = obj;
 	}
 	qsort(items, n, sizeof(*items), item_cmp);
-	for (size_t i = 0; i < n; i++)
+	for (; i < n && (pg->limit <= 0 || (long)i < pg->limit); i++)
 		json_array_append(arr, items[i].obj);
+	if (i < n) {
+		snprintf(pg->next, sizeof(pg->next), "%s", items[i - 1].key);
+		pg->remaining = (long)(n - i);
+	}
 	free(items);
 	return arr;
+}
+
+/* The continue token is the last key, base64url so it needs no escaping. */
+static int page_init(const struct apisrv_req *rq, struct page *pg, char *after, size_t alen)
+{
+	size_t bl = 0;
+
+	memset(pg, 0, sizeof(*pg));
+	if (rq->limit && *rq->limit) {
+		char *end = NULL;
+		pg->limit = strtol(rq->limit, &end, 10);
+		if (*end || pg->limit < 0)
+			return -1;
+	}
+	if (!rq->continue_tok || !*rq->continue_tok)
+		return 0;
+	if (sodium_base642bin((unsigned char *)after, alen - 1, rq->continue_tok,
+			      strlen(rq->continue_tok), NULL, &bl, NULL,
+			      sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return -1;
+	after[bl] = '\0';
+	pg->after = after;
+	return 0;
+}
+
+static json_t *list_meta(struct apisrv_store *s, const struct page *pg)
+{
+	char rv[32], tok[STORE_KEY_MAX * 2];
+	json_t *m;
+
+	snprintf(rv, sizeof(rv), "%llu", s->rv);
+	m = json_pack("{s:s}", "resourceVersion", rv);
+	if (m && pg->next[0]) {
+		sodium_bin2base64(tok, sizeof(tok), (const unsigned char *)pg->next,
+				  strlen(pg->next), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		json_object_set_new(m, "continue", json_string(tok));
+		json_object_set_new(m, "remainingItemCount", json_integer(pg->remaining));
+	}
+	return m;
 }
 
 void store_list(struct apisrv_store *s, const struct apisrv_res *res,
@@ -289,14 +343,17 @@ void store_list(struct apisrv_store *s, const struct apisrv_res *res,
 {
 	struct apisrv_selector *ls = NULL;
 	struct field_sel fs;
+	struct page pg;
 	struct ss_err err;
-	char prefix[STORE_KEY_MAX], rv[32], av[300];
+	char prefix[STORE_KEY_MAX], av[300], after[STORE_KEY_MAX];
 	json_t *items;
 
 	ss_err_clear(&err);
 	snprintf(rep->verb, sizeof(rep->verb), "list");
 	if (apisrv_selector_parse(rq->label_selector, &ls, &err) != 0 ||
-	    field_sel_parse(rq->field_selector, &fs, &err) != 0) {
+	    field_sel_parse(rq->field_selector, &fs, &err) != 0 ||
+	    (page_init(rq, &pg, after, sizeof(after)) != 0 &&
+	     ss_err_set(&err, SS_E_INVAL, "invalid limit or continue token") != 0)) {
 		apisrv_reply_status(rep, 400, "BadRequest", NULL, NULL, "%s", err.msg);
 		goto out;
 	}
@@ -304,15 +361,14 @@ void store_list(struct apisrv_store *s, const struct apisrv_res *res,
 		snprintf(prefix, sizeof(prefix), "%s|%s|%s|", res->group, res->plural, rq->ns);
 	else
 		snprintf(prefix, sizeof(prefix), "%s|%s|", res->group, res->plural);
-	items = collect_items(s, prefix, ls, &fs);
-	snprintf(rv, sizeof(rv), "%llu", s->rv);
+	items = collect_items(s, prefix, ls, &fs, &pg);
 	if (*res->group)
 		snprintf(av, sizeof(av), "%s/%s", res->group, res->version);
 	else
 		snprintf(av, sizeof(av), "%s", res->version);
 	rep->status = 200;
-	rep->body = json_pack("{s:s, s:s, s:{s:s}, s:o}", "kind", res->list_kind, "apiVersion", av,
-			      "metadata", "resourceVersion", rv, "items", items);
+	rep->body = json_pack("{s:s, s:s, s:o, s:o}", "kind", res->list_kind, "apiVersion", av,
+			      "metadata", list_meta(s, &pg), "items", items);
 	if (!rep->body)
 		apisrv_reply_status(rep, 500, "InternalError", NULL, NULL, "out of memory");
 out:

@@ -559,6 +559,7 @@ void store_delete_collection(struct apisrv_store *s, const struct apisrv_res *re
 	if (rep->status != 200)
 		return;
 	items = json_object_get(rep->body, "items");
-	json_array_foreach(items, i, o)
+	json_array_foreach(items, i, o) {
 		delete_one(s, res, o, rq->dry_run);
+	}
 }

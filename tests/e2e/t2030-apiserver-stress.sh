@@ -74,6 +74,33 @@ test_expect_success 'list: every object is there, once, in order, with its data'
 	test "$(cat out)" = "$count $count True True"
 '
 
+cat >pages.py <<'PY'
+import http.client, json, ssl, sys, urllib.parse
+port, ca, token, count = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
+c = http.client.HTTPSConnection("127.0.0.1", port, context=ssl.create_default_context(cafile=ca))
+names, cont, pages = [], "", 0
+while True:
+    q = "?limit=700" + ("&continue=" + urllib.parse.quote(cont) if cont else "")
+    c.request("GET", "/api/v1/namespaces/stress/configmaps" + q, headers={"Authorization": "Bearer " + token})
+    r = c.getresponse()
+    j = json.loads(r.read())
+    assert r.status == 200, (r.status, j)
+    pages += 1
+    names += [i["metadata"]["name"] for i in j["items"]]
+    cont = j["metadata"].get("continue", "")
+    if cont:
+        assert j["metadata"]["remainingItemCount"] == count - len(names)
+    else:
+        break
+print(len(names), len(set(names)), names == sorted(names), pages == (count + 699) // 700)
+PY
+
+test_expect_success 'list in pages (limit, continue): the same set' '
+	$PYTHON pages.py "$api_port" "$api_ca" "$APISERVER_TOKEN" $count >out &&
+	test "$(cat out)" = "$count $count True True" &&
+	test "$(api_status api "/api/v1/namespaces/stress/configmaps?limit=5&continue=%21%21")" = 400
+'
+
 test_expect_success 'a label selector over the whole set' '
 	$PYTHON list.py "$api_port" "$api_ca" "$APISERVER_TOKEN" $count "?labelSelector=shard%3D3" >out &&
 	test "$(cat out)" = "$((count / 10)) $((count / 10)) True True"
