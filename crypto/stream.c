@@ -33,7 +33,8 @@ static void set_nonce(unsigned char nonce[12], unsigned long long ctr, int last)
 int ss_age_stream_seal(const unsigned char *key, const unsigned char *pt, size_t ptlen,
 		       struct ss_buf *out)
 {
-	unsigned char nonce[12], *chunk = ss_secmem_alloc(ENC_CHUNK);
+	/* Sized to the value: most secrets are small, and locked memory is scarce. */
+	unsigned char nonce[12], *chunk = ss_secmem_alloc((ptlen < SS_AGE_CHUNK ? ptlen : SS_AGE_CHUNK) + TAG);
 	unsigned long long ctr = 0;
 	size_t pos = 0;
 	int last, rc = 0;
@@ -94,7 +95,7 @@ static int next_chunk(const unsigned char *key, const unsigned char *in, size_t 
 int ss_age_stream_open(const unsigned char *key, const unsigned char *in, size_t inlen,
 		       struct ss_buf *pt, struct ss_err *err)
 {
-	unsigned char *chunk = ss_secmem_alloc(SS_AGE_CHUNK);
+	unsigned char *chunk = ss_secmem_alloc(inlen < SS_AGE_CHUNK ? inlen + 1 : SS_AGE_CHUNK);
 	unsigned long long ctr;
 	size_t pos = 0, n = 0;
 	int last = 0, rc = 0;
