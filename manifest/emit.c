@@ -22,7 +22,7 @@ static int pad(struct ss_buf *b, unsigned indent)
 static int literal_ok(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, len;
+	size_t i = 0;
 	int text = 0;
 
 	if (n == 0 || memchr(s, '\n', n) == NULL)
@@ -33,7 +33,8 @@ static int literal_ok(const char *s, size_t n)
 		return 0;
 	i = 0;
 	while (i < n) {
-		len = emit_utf8_len(p + i, n - i);
+		size_t len = emit_utf8_len(p + i, n - i);
+
 		if (len == 0 || (len > 1 && emit_is_special_cp(p + i, len)))
 			return 0;
 		if (len == 1 && p[i] != '\n' && (p[i] < 0x20 || p[i] == 0x7f))

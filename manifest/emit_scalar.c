@@ -69,7 +69,7 @@ size_t emit_utf8_len(const unsigned char *s, size_t n)
 /* Code points YAML treats as line breaks or strips, which must be escaped. */
 int emit_is_special_cp(const unsigned char *s, size_t len)
 {
-	return (len == 2 && s[0] == 0xc2 && (s[1] == 0x85 || s[1] < 0xa0)) ||
+	return (len == 2 && s[0] == 0xc2 && s[1] < 0xa0 /* C1 controls, NEL */) ||
 	       (len == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) ||
 	       (len == 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf);
 }
@@ -149,11 +149,12 @@ static int put_dq_byte(struct ss_buf *out, unsigned char c)
 static int put_double_quoted(struct ss_buf *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, len;
+	size_t i = 0;
 	int rc = ss_buf_putc(out, '"');
 
 	while (rc == 0 && i < n) {
-		len = emit_utf8_len(p + i, n - i);
+		size_t len = emit_utf8_len(p + i, n - i);
+
 		if (len == 0)
 			return SS_E_INVAL; /* YAML cannot carry invalid UTF-8 */
 		if (len == 1)
@@ -194,13 +195,13 @@ int emit_real(struct ss_buf *out, double d)
 int emit_json_string(struct ss_buf *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, len;
+	size_t i = 0;
 	int rc = ss_buf_putc(out, '"');
 
 	while (rc == 0 && i < n) {
 		unsigned char c = p[i];
+		size_t len = emit_utf8_len(p + i, n - i);
 
-		len = emit_utf8_len(p + i, n - i);
 		if (len == 0)
 			return SS_E_INVAL;
 		if (len > 1 && emit_is_special_cp(p + i, len))

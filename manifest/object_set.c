@@ -138,14 +138,14 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	char k[sizeof(struct ss_objid)];
 	size_t n = objset_key(id, k, sizeof(k)), *slot;
 	struct objset_entry *e;
-	int rc;
 
 	if (n == 0)
 		return ss_err_set(err, SS_E_INTERNAL, "object identity too long");
 	if (s->count >= SS_OBJSET_MAX)
 		return ss_err_set(err, SS_E_LIMIT, "more than %d objects", SS_OBJSET_MAX);
 	if (s->nslots == 0 || (s->count + 1) * 2 > s->nslots) {
-		rc = objset_grow(s);
+		int rc = objset_grow(s);
+
 		if (rc != 0)
 			return ss_err_set(err, rc, "out of memory");
 	}

@@ -133,12 +133,13 @@ static int check_claimed_scope(const struct ss_sealed *s, const struct sealed_it
 {
 	const struct ss_scope *sc = &it->info.scope;
 	struct ss_scope want;
-	char have[3 * SS_SCOPE_FIELD_MAX + 32];
 	int rc;
 
 	if (!it->info.has_scope)
 		return 0;
 	if (sc->mode != s->mode) {
+		char have[3 * SS_SCOPE_FIELD_MAX + 32];
+
 		ss_scope_describe(sc, have, sizeof(have));
 		ss_err_set(err, SS_E_SCOPE, "spec.scope is %s but the value is sealed for %s",
 			   ss_scope_mode_name(s->mode), have);
@@ -155,10 +156,11 @@ static int check_claimed_scope(const struct ss_sealed *s, const struct sealed_it
 
 static unsigned value_line(const struct ss_origin *o, const char *key)
 {
-	char path[SS_ERR_NAME_MAX + 32];
 	unsigned line = 0;
 
 	if (o != NULL && o->ds != NULL) {
+		char path[SS_ERR_NAME_MAX + 32];
+
 		snprintf(path, sizeof(path), "spec.encryptedData.%s", key);
 		line = ss_docset_field_line(o->ds, o->ds_index, path);
 	}

@@ -80,9 +80,10 @@ static int seal_string_data(struct ss_sealed *s, const json_t *sdata, const json
 {
 	const char *k;
 	const json_t *v;
-	int rc;
 
 	json_object_foreach((json_t *)sdata, k, v) {
+		int rc;
+
 		if (json_object_get(data, k) != NULL)
 			return bad(err, o, "stringData", k, SS_E_DUP,
 				   "key is in both data and stringData");

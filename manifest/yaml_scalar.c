@@ -226,42 +226,75 @@ static void remove_underscores(char *s)
 	*w = '\0';
 }
 
+/* n digits (min..max of them) at *s as a number; advances *s. -1 if not. */
+static int take_digits(const char **s, int min, int max)
+{
+	int v = 0, n = 0;
+
+	while (n < max && (*s)[n] >= '0' && (*s)[n] <= '9') {
+		v = v * 10 + ((*s)[n] - '0');
+		n++;
+	}
+	if (n < min)
+		return -1;
+	*s += n;
+	return v;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+
+	if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/* The time part after [Tt ]: H:M:S[.frac], then for T/t a zone Z|+hh:mm. */
+static int is_go_time(const char *s, int zone)
+{
+	int h = take_digits(&s, 1, 2), mi, sec;
+
+	if (h < 0 || h > 23 || *s++ != ':' || (mi = take_digits(&s, 1, 2)) < 0 || mi > 59 ||
+	    *s++ != ':' || (sec = take_digits(&s, 1, 2)) < 0 || sec > 59)
+		return 0;
+	if (*s == '.') {
+		s++;
+		if (*s < '0' || *s > '9')
+			return 0;
+		while (*s >= '0' && *s <= '9')
+			s++;
+	}
+	if (!zone)
+		return *s == '\0';
+	if (*s == 'Z')
+		return s[1] == '\0';
+	if (*s != '+' && *s != '-')
+		return 0;
+	s++;
+	h = take_digits(&s, 2, 2);
+	if (h < 0 || h > 24 || *s++ != ':' || (mi = take_digits(&s, 2, 2)) < 0 || mi > 59)
+		return 0;
+	return *s == '\0';
+}
+
 /* time.Parse with go-yaml's formats: YYYY-M-D, optionally followed by
  * [Tt ]H:M:S[.frac] and, for T/t, a zone Z or +hh:mm. Only used for an
  * explicit !!timestamp tag: untagged timestamps stay strings anyway. */
 static int is_go_timestamp(const char *s)
 {
-	int y, mo, d, h, mi, sec, n = 0;
+	int y = take_digits(&s, 4, 4), mo, d;
 	char sep;
 
-	for (n = 0; n < 4; n++)
-		if (!isdigit((unsigned char)s[n]))
-			return 0;
-	n = 0;
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n < 8 || s[4] != '-' ||
-	    !isdigit((unsigned char)s[5]) || !isdigit((unsigned char)s[n - 1]))
+	if (y < 0 || *s++ != '-' || (mo = take_digits(&s, 1, 2)) < 1 || mo > 12 || *s++ != '-' ||
+	    (d = take_digits(&s, 1, 2)) < 1 || d > days_in_month(y, mo))
 		return 0;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
-		return 0;
-	s += n;
 	if (*s == '\0')
 		return 1;
 	sep = *s++;
 	if (sep != 'T' && sep != 't' && sep != ' ')
 		return 0;
-	n = 0;
-	if (sscanf(s, "%2d:%2d:%2d%n", &h, &mi, &sec, &n) != 3 || h > 23 || mi > 59 || sec > 59)
-		return 0;
-	s += n;
-	if (*s == '.')
-		s = skip_digits(s + 1);
-	if (sep == ' ')
-		return *s == '\0';
-	if (*s == 'Z')
-		return s[1] == '\0';
-	return (*s == '+' || *s == '-') && isdigit((unsigned char)s[1]) &&
-	       isdigit((unsigned char)s[2]) && s[3] == ':' && isdigit((unsigned char)s[4]) &&
-	       isdigit((unsigned char)s[5]) && s[6] == '\0';
+	return is_go_time(s, sep != ' ');
 }
 
 /* The numeric part of resolve(): hint 'D' (digit) or 'S' (sign). */

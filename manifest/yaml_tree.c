@@ -406,6 +406,24 @@ static int read_chunk(void *data, unsigned char *buf, size_t size, size_t *got)
 	return 1;
 }
 
+/* libyaml skips a byte order mark at the start of any line; go-yaml reads
+ * one after the first line as text. Refuse rather than differ. */
+static int check_inner_bom(struct ss_yparse *p, const unsigned char *chunk, size_t len)
+{
+	unsigned line = p->c->first_line;
+	size_t i;
+
+	for (i = 0; i + 3 < len; i++) {
+		if (chunk[i] != '\n')
+			continue;
+		line++;
+		if (memcmp(chunk + i + 1, "\xEF\xBB\xBF", 3) == 0)
+			return fail(p, SS_E_INVAL, line,
+				    "byte order mark at the start of a line (only the file may start with one)");
+	}
+	return 0;
+}
+
 int ss_ytree_parse(struct ss_yctx *c, const unsigned char *chunk, size_t len, struct ss_ytree *t)
 {
 	struct ss_yparse p;
@@ -415,6 +433,8 @@ int ss_ytree_parse(struct ss_yctx *c, const unsigned char *chunk, size_t len, st
 	memset(&p, 0, sizeof(p));
 	p.c = c;
 	p.t = t;
+	if (memmem(chunk, len, "\xEF\xBB\xBF", 3) != NULL && (rc = check_inner_bom(&p, chunk, len)) != 0)
+		return rc;
 	if (!yaml_parser_initialize(&p.parser))
 		return SS_E_NOMEM;
 	p.in.p = chunk;

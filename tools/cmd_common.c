@@ -79,7 +79,7 @@ static int take_opt(int c, const char *verb, struct cm_opts *o)
 
 int cm_parse(int argc, char **argv, unsigned allowed, const char *help, struct cm_opts *o)
 {
-	int c, rc;
+	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->fmt = SS_EMIT_YAML;
@@ -98,7 +98,8 @@ int cm_parse(int argc, char **argv, unsigned allowed, const char *help, struct c
 					     argv[optind - 1]);
 		if ((opt_flag(c) & allowed) == 0)
 			return sealctl_usage(argv[0], "option %s does not apply", argv[optind - 1]);
-		rc = take_opt(c, argv[0], o);
+		int rc = take_opt(c, argv[0], o);
+
 		if (rc != 0)
 			return rc;
 	}
