@@ -400,7 +400,10 @@ int kube_req_outcome(const struct ss_kube *k, const struct kube_req *r, const ch
 	if (r->cc != CURLE_OK) {
 		snprintf(msg, cap, "%s: %s%s%s", head, curl_easy_strerror(r->cc),
 			 r->curl_err[0] ? ": " : "", r->curl_err);
-		return r->cc == CURLE_OPERATION_TIMEDOUT ? SS_E_TIMEOUT : SS_E_NET;
+		if (r->cc == CURLE_OPERATION_TIMEDOUT)
+			return SS_E_TIMEOUT;
+		/* Our own client certificate or key is unusable: configuration. */
+		return r->cc == CURLE_SSL_CERTPROBLEM ? SS_E_INVAL : SS_E_NET;
 	}
 	code = kube_status_code(r->status);
 	if (code == 0) {

@@ -219,6 +219,27 @@ test_expect_success 'TLS: insecure-skip-tls-verify is refused without the explic
 	"$KT" --insecure --kubeconfig kc-insecure get v1 ConfigMap $NS one >/dev/null
 '
 
+# kc_with_cert CERT KEY: our kubeconfig, its user also holding a client
+# certificate and key (data forms). The server does not ask for one, but
+# libcurl loads the pair before the handshake, so a bad pair fails.
+kc_with_cert() {
+	sed "/^ *token:/a\\    client-certificate-data: $(base64 -w0 "$1")\n    client-key-data: $(base64 -w0 "$2")" "$KC"
+}
+
+test_expect_success 'client certificate and key from -data fields are loaded' '
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout cl.key \
+		-out cl.crt -days 1 -subj /CN=sealsync 2>/dev/null &&
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout cl2.key \
+		-out cl2.crt -days 1 -subj /CN=other 2>/dev/null &&
+	kc_with_cert cl.crt cl.key >kc-cert &&
+	test_contains client-key-data kc-cert &&
+	"$KT" --kubeconfig kc-cert get v1 ConfigMap $NS one >/dev/null &&
+	kc_with_cert cl.crt cl2.key >kc-mismatch &&
+	test_must_fail "$KT" --kubeconfig kc-mismatch get v1 ConfigMap $NS one 2>err &&
+	test_contains "error(bad input)" err && test_contains "private key" err &&
+	test_not_contains "$(sed -n 2p cl2.key)" err
+'
+
 test_expect_success 'a wrong token is refused (401), and the token is not in the error' '
 	sed "s|token: .*|token: wrong-token-4000|" "$KC" >kc-badtoken &&
 	test_must_fail "$KT" --kubeconfig kc-badtoken get v1 ConfigMap $NS one 2>err &&
