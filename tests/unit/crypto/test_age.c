@@ -116,6 +116,8 @@ static void test_scope_moves(void **state)
 	rcpt(kr, 0, &r);
 	assert_int_equal(ss_scope_make(&sealed, SS_SCOPE_STRICT, "prod", "db", "password", NULL), 0);
 	seal_to(&r, 1, &sealed, SECRET, strlen(SECRET), &file);
+	/* the stanza exactly as docs/FORMAT.md specifies it */
+	assert_non_null(memmem(file.data, file.len, "\n-> sealsync/scope strict prod db password\n\n-> sealsync/hint ", 61));
 	assert_int_equal(open_with(kr, &sealed, 0, &file, &pt, NULL, &err), 0);
 	assert_memory_equal(pt.data, SECRET, strlen(SECRET));
 	ss_buf_release(&pt);

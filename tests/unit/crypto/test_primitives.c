@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "sealsync/age.h"
 #include "sealsync/base64.h"
 #include "sealsync/bech32.h"
 #include "sealsync/hkdf.h"
@@ -172,6 +173,21 @@ static void test_scope(void **state)
 	assert_non_null(strstr(err.msg, "name"));
 }
 
+/* The hint tag is part of the format: SHA-256("sealsync.dev/v1/hint" || pk)[:4],
+ * expected value computed independently (Python hashlib). */
+static void test_hint_tag_kat(void **state)
+{
+	struct ss_recipient r;
+	unsigned char tag[SS_AGE_HINT_LEN];
+	char s[16];
+
+	(void)state;
+	assert_int_equal(ss_recipient_parse("age1umn6g7zru88cu98ucygs83pwhvrahxq5ehdq2gyf06uzslvf330qlnx9wf", &r, NULL), 0);
+	assert_int_equal(ss_age_hint_for(&r, tag), 0);
+	ss_age_hint_format(tag, s, sizeof(s));
+	assert_string_equal(s, "7hEtlw");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +197,7 @@ int main(void)
 		cmocka_unit_test(test_hmac_hkdf_kat),
 		cmocka_unit_test(test_base64_strict),
 		cmocka_unit_test(test_scope),
+		cmocka_unit_test(test_hint_tag_kat),
 	};
 
 	if (sodium_init() < 0)
