@@ -229,6 +229,18 @@ static int connect_remote(struct child_ctx *c, git_remote *remote, const git_rem
 	return c->failed ? c->err->code : source_git_err(c->s, SS_E_NET, "cannot reach the remote", c->err);
 }
 
+/* An in-memory remote that no url.insteadOf in any config can redirect. */
+static int remote_create(git_remote **out, git_repository *repo, const char *url)
+{
+	git_remote_create_options co;
+
+	if (git_remote_create_options_init(&co, GIT_REMOTE_CREATE_OPTIONS_VERSION) != 0)
+		return -1;
+	co.repository = repo;
+	co.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+	return git_remote_create_with_opts(out, url, &co);
+}
+
 static int child_update(struct ss_source *s, struct source_remote *r, struct ss_err *err)
 {
 	struct child_ctx c = {s, err, 0, 0, 0, 0};
@@ -263,7 +275,7 @@ static int child_update(struct ss_source *s, struct source_remote *r, struct ss_
 	cbs.credentials = cb_credentials;
 	cbs.certificate_check = cb_certificate;
 	cbs.payload = &c;
-	if (git_remote_create_anonymous(&remote, repo, s->o.url) != 0) {
+	if (remote_create(&remote, repo, s->o.url) != 0) {
 		rc = source_git_err(s, SS_E_USAGE, "bad remote url", err);
 		goto out;
 	}
