@@ -6,12 +6,13 @@
                                     raw in VALUES_DIR/<i> (for the age CLI)
   gen.py configmaps N DIR           a Namespace "bench" and N ConfigMaps,
                                     one file each
-  gen.py flux APPS DIR SECRETS      the Flux-benchmark shape: a Namespace
+  gen.py flux APPS DIR SECRETS_DIR  the Flux-benchmark shape: a Namespace
                                     "apps" and per app a Deployment, a
                                     ServiceAccount and a Service in
                                     DIR/app-NNNNN/, plus its Secret (2 keys)
-                                    appended to SECRETS for sealctl
-  gen.py split SEALED DIR           splits sealctl's multi-document output
+                                    in SECRETS_DIR/secrets-NNN.yaml (1,000
+                                    per file) for sealctl
+  gen.py split DIR SEALED...        splits sealctl's multi-document outputs
                                     into DIR/<name-without--db>/db.sealed.yaml
 
 The random values are bench data, made fresh each run; they live only in
@@ -124,7 +125,7 @@ stringData:
 """
 
 
-def cmd_flux(apps, d, secrets_path):
+def cmd_flux(apps, d, secrets_dir):
     write(os.path.join(d, "00-namespace.yaml"), namespace("apps"))
     docs = []
     for i in range(apps):
@@ -134,12 +135,17 @@ def cmd_flux(apps, d, secrets_path):
         write(os.path.join(base, "service.yaml"), SERVICE.format(app=app))
         write(os.path.join(base, "serviceaccount.yaml"), SERVICE_ACCOUNT.format(app=app))
         docs.append(SECRET.format(app=app, pw=rand_value()))
-    write(secrets_path, "---\n".join(docs))
+    # sealctl takes at most 1,024 Secrets per input: files of 1,000.
+    for c in range(0, len(docs), 1000):
+        write(os.path.join(secrets_dir, "secrets-%03d.yaml" % (c // 1000)),
+              "---\n".join(docs[c:c + 1000]))
 
 
-def cmd_split(sealed, d):
-    with open(sealed, encoding="utf-8") as f:
-        text = f.read()
+def cmd_split(d, sealed_files):
+    text = ""
+    for path in sealed_files:
+        with open(path, encoding="utf-8") as f:
+            text += ("\n---\n" if text else "") + f.read().rstrip("\n")
     n = 0
     for doc in text.split("\n---\n"):
         name = None
@@ -162,8 +168,8 @@ def main():
         cmd_configmaps(int(a[1]), a[2])
     elif len(a) == 4 and a[0] == "flux":
         cmd_flux(int(a[1]), a[2], a[3])
-    elif len(a) == 3 and a[0] == "split":
-        cmd_split(a[1], a[2])
+    elif len(a) >= 3 and a[0] == "split":
+        cmd_split(a[1], a[2:])
     else:
         sys.exit(__doc__)
 

@@ -147,6 +147,8 @@ def rows_apply(f):
                  f.mib("apply.agent.maxrss_kib"), f.mib("apply.kubectl.maxrss_kib"),
                  {"agent_cpu_s": f.cpu("apply.agent"), "kubectl_cpu_s": f.cpu("apply.kubectl"),
                   "agent_requests": f.num("apply.agent.requests"),
+                  "server_cpu_s_for_agent": f.num("api_agent.server_cpu_s"),
+                  "server_cpu_s_for_kubectl": f.num("api_kubectl.server_cpu_s"),
                   "kubectl_requests": f.num("apply.kubectl.requests"),
                   "agent_objects_on_server": f.num("apply.agent.applied"),
                   "kubectl_objects_on_server": f.num("apply.kubectl.applied")}))
@@ -157,6 +159,7 @@ def rows_apply(f):
                  % (f.num("flux.objects") or 0), ours, "s wall", GOAL_FLUX_S,
                  "goal (issue 8)", x, "ours/peer", "<= 10 s and <= 48 MiB", met, rss, GOAL_AGENT_MIB,
                  {"cpu_s": f.cpu("flux.agent"), "requests": f.num("flux.agent.requests"),
+                  "server_cpu_s": f.num("flux.agent.server_cpu_s"),
                   "objects_on_server": f.num("flux.agent.applied"),
                   "sealctl_seal_s": f.num("flux.seal.wall_s")}))
     return r
@@ -175,7 +178,9 @@ def rows_poll(f):
                  ours, "s CPU", git_cpu, "git fetch", ratio(ours, git_cpu), "ours/peer",
                  "1 ref comparison, no fetch", met,
                  f.mib("poll.agent.maxrss_kib"), f.mib("poll.git.maxrss_kib"),
-                 {"wall_s": f.num("poll.agent.wall_s"), "git_wall_s": f.num("poll.git.wall_s")}))
+                 {"wall_s": f.num("poll.agent.wall_s"), "git_wall_s": f.num("poll.git.wall_s"),
+                  "server_cpu_s": f.delta("poll.agent.server_cpu_total_s",
+                                          "flux.agent.server_cpu_s")}))
     ours = f.cpu("poll.source")
     s_sess = f.delta("poll.after_source.upload_pack", "poll.after_agent.upload_pack")
     s_packs = f.delta("poll.after_source.pack_objects", "poll.after_agent.pack_objects")
@@ -213,6 +218,7 @@ def rows_rss(f):
                  "MiB", GOAL_AGENT_MIB, "goal (issue 8)", x, "ours/peer", "<= 48 MiB",
                  le(ours, GOAL_AGENT_MIB), ours, None,
                  {"wall_s": f.num("big.agent.wall_s"), "cpu_s": f.cpu("big.agent"),
+                  "server_cpu_s": f.num("api_big.server_cpu_s"),
                   "objects_on_server": f.num("big.agent.applied")}))
     return r
 

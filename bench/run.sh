@@ -34,8 +34,8 @@ BENCH=$B/tests/bench/ss-bench
 TOOL=$B/tests/tool/ss-test-tool
 
 case $scale in
-full) n_values=1000 n_ids=50 n_apply=1000 n_flux=1000 n_big=2500 ;;
-tiny) n_values=10 n_ids=5 n_apply=20 n_flux=5 n_big=5 ;;
+full) n_values=1000 n_age=200 n_ids=50 n_apply=1000 n_flux=1000 n_big=2500 ;;
+tiny) n_values=10 n_age=10 n_ids=5 n_apply=20 n_flux=5 n_big=5 ;;
 *) echo "bench: SS_BENCH_SCALE must be full or tiny" >&2; exit 2 ;;
 esac
 
@@ -123,7 +123,16 @@ api_start() {
 	[ -s "$d/port" ] || { cat "$d/log" >&2; bench_fail "ss-apiserver $1 did not start"; return 1; }
 }
 api_requests() { wc -l <"$work/$1/state/requests.log" | tr -d ' '; }
-api_stop() { eval "stop_pid \$api_pid_$1"; }
+# api_stop NAME: records the server's own CPU time (NAME.server_cpu_s: the
+# time spent on the other side of the requests), then stops it by PID.
+api_cpu() {
+	eval "a_pid=\$api_pid_$1"
+	awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$a_pid/stat" 2>/dev/null
+}
+api_stop() {
+	fact "$1.server_cpu_s" "$(api_cpu "$1")"
+	eval "stop_pid \$api_pid_$1"
+}
 
 # agent_once NAME URL API CACHE KEYS [flags]: one `--once` sync, measured.
 agent_once() {
