@@ -323,3 +323,8 @@ int cm_is_sealed_like(const json_t *doc)
 	return (av != NULL && strncmp(av, "sealsync.dev/", 13) == 0) ||
 	       (kind != NULL && strcmp(kind, SS_SEALED_KIND) == 0);
 }
+
+const char *cm_effective_ns(const struct ss_sealed *s, const struct cm_opts *o)
+{
+	return ss_sealed_namespace(s)[0] != '\0' ? ss_sealed_namespace(s) : o->ns;
+}

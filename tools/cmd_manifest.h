@@ -99,6 +99,9 @@ void cm_origin(const struct cm_file *f, size_t i, struct ss_origin *o);
 typedef int cm_file_fn(const char *path, size_t index, size_t total, void *ctx);
 int cm_walk(char **paths, int npaths, cm_file_fn *fn, void *ctx, struct ss_err *err);
 
+/* The namespace s is used in: its own, else -n (NULL when neither). */
+const char *cm_effective_ns(const struct ss_sealed *s, const struct cm_opts *o);
+
 /* Loads every -i into a new keyring (*out NULL on error). */
 int cm_keyring(const struct cm_opts *o, struct ss_keyring **out, struct ss_err *err);
 

@@ -52,7 +52,7 @@ static int recover_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
 	ao.allow_unscoped = c->o->allow_unscoped;
 	rc = ss_sealed_parse(doc, o, &s, err);
 	if (rc == 0)
-		rc = ss_sealed_unseal(s, c->o->ns, &ao, &c->docs[c->n], err);
+		rc = ss_sealed_unseal(s, cm_effective_ns(s, c->o), &ao, &c->docs[c->n], err);
 	if (rc == 0)
 		c->n++;
 	ss_sealed_free(s);

@@ -55,7 +55,7 @@ static int verify_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
 		memset(&ao, 0, sizeof(ao));
 		ao.kr = c->kr;
 		ao.allow_unscoped = c->o->allow_unscoped;
-		rc = ss_sealed_unseal(s, c->o->ns, &ao, &sec, &err);
+		rc = ss_sealed_unseal(s, cm_effective_ns(s, c->o), &ao, &sec, &err);
 		json_decref(sec);
 	}
 	c->sealed++;
