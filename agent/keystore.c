@@ -357,7 +357,7 @@ size_t ss_keystore_recipients(struct ss_keystore *ks, struct ss_recipient *out, 
 	size_t i, n = 0, nret = 0, total;
 
 	pthread_mutex_lock(&ks->mu);
-	total = ss_keyring_count(ks->all);
+	total = ks->all != NULL ? ss_keyring_count(ks->all) : 0; /* before the first load */
 	for (i = total; i-- > 0;) {
 		struct ss_recipient r;
 
