@@ -44,12 +44,13 @@ static void scrub(char *msg, size_t cap, const char *needle)
 {
 	char tmp[SS_ERR_MSG_MAX];
 	char *p;
-	size_t nl = strlen(needle), off;
+	size_t nl = strlen(needle);
 
 	if (nl == 0)
 		return;
 	while ((p = strstr(msg, needle)) != NULL) {
-		off = (size_t)(p - msg);
+		size_t off = (size_t)(p - msg);
+
 		snprintf(tmp, sizeof(tmp), "%.*s***%s", (int)off, msg, p + nl);
 		snprintf(msg, cap, "%s", tmp);
 	}
@@ -130,10 +131,11 @@ static int parse_url(struct ss_source *s, const char *url)
 	} schemes[] = {{"file://", SRC_FILE}, {"git://", SRC_GIT},     {"ssh://", SRC_SSH},
 		       {"https://", SRC_HTTPS}, {"http://", SRC_HTTP}};
 	const char *rest, *slash, *colon;
-	size_t i, pl;
+	size_t i;
 
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
-		pl = strlen(schemes[i].prefix);
+		size_t pl = strlen(schemes[i].prefix);
+
 		if (strncmp(url, schemes[i].prefix, pl) != 0)
 			continue;
 		s->transport = schemes[i].t;

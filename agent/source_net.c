@@ -302,7 +302,7 @@ static void child_report(int fd, int rc, const struct source_remote *r, const st
 			     r->oid[0] ? r->oid : "-", r->name[0] ? r->name : "-");
 	else
 		n = snprintf(line, sizeof(line), "err %d %s\n", rc, e->msg);
-	if (n < 0)
+	if (n <= 0)
 		return;
 	if ((size_t)n >= sizeof(line))
 		n = sizeof(line) - 1;
@@ -341,13 +341,13 @@ static long long now_ms(void)
 static int read_until(int fd, long long deadline, char *buf, size_t cap, size_t *len)
 {
 	struct pollfd pfd = {fd, POLLIN, 0};
-	long long left;
 	ssize_t n;
-	int pr;
 
 	*len = 0;
 	for (;;) {
-		left = deadline - now_ms();
+		long long left = deadline - now_ms();
+		int pr;
+
 		if (left <= 0)
 			return 1;
 		pr = poll(&pfd, 1, left > 1000 ? 1000 : (int)left);

@@ -65,10 +65,10 @@ const unsigned char *ss_tree_data(const struct ss_tree *t, size_t i, size_t *len
 static int tree_push(struct ss_tree *t, char *path, unsigned char *data, size_t len)
 {
 	struct tree_file *v;
-	size_t cap;
 
 	if (t->n == t->cap) {
-		cap = t->cap ? t->cap * 2 : 16;
+		size_t cap = t->cap ? t->cap * 2 : 16;
+
 		v = realloc(t->v, cap * sizeof(*v));
 		if (v == NULL)
 			return SS_E_NOMEM;
@@ -82,42 +82,50 @@ static int tree_push(struct ss_tree *t, char *path, unsigned char *data, size_t 
 	return 0;
 }
 
-/* Checks the caps from the object header, then loads the blob. */
+/* The caps, checked from the object header before the blob is loaded. */
+static int blob_check(struct walk *w, const git_oid *oid, size_t *size)
+{
+	git_object_t type;
+
+	if (w->t->n >= TREE_MAX_FILES)
+		return ss_err_set(w->err, SS_E_LIMIT, "more than %d files", TREE_MAX_FILES);
+	if (git_odb_read_header(size, &type, w->odb, oid) != 0 || type != GIT_OBJECT_BLOB)
+		return source_git_err(w->s, SS_E_IO, "cannot read a blob", w->err);
+	if (*size > w->s->o.max_blob)
+		return ss_err_set(w->err, SS_E_LIMIT, "file is %zu bytes, over the cap of %zu per file",
+				  *size, w->s->o.max_blob);
+	if (*size > w->s->o.max_total - w->total)
+		return ss_err_set(w->err, SS_E_LIMIT,
+				  "the revision's files exceed the cap of %zu bytes", w->s->o.max_total);
+	return 0;
+}
+
+/* Loads one blob as path; takes ownership of path. */
 static int blob_add(struct walk *w, char *path, const git_oid *oid)
 {
 	git_blob *blob = NULL;
-	git_object_t type;
 	unsigned char *data = NULL;
-	size_t size;
-	int rc;
+	size_t size = 0;
+	int rc = blob_check(w, oid, &size);
 
-	if (w->t->n >= TREE_MAX_FILES)
-		rc = ss_err_set(w->err, SS_E_LIMIT, "more than %d files", TREE_MAX_FILES);
-	else if (git_odb_read_header(&size, &type, w->odb, oid) != 0 || type != GIT_OBJECT_BLOB)
+	if (rc == 0 && git_blob_lookup(&blob, w->s->repo, oid) != 0)
 		rc = source_git_err(w->s, SS_E_IO, "cannot read a blob", w->err);
-	else if (size > w->s->o.max_blob)
-		rc = ss_err_set(w->err, SS_E_LIMIT, "file is %zu bytes, over the cap of %zu per file",
-				size, w->s->o.max_blob);
-	else if (size > w->s->o.max_total - w->total)
-		rc = ss_err_set(w->err, SS_E_LIMIT, "the revision's files exceed the cap of %zu bytes",
-				w->s->o.max_total);
-	else if (git_blob_lookup(&blob, w->s->repo, oid) != 0)
-		rc = source_git_err(w->s, SS_E_IO, "cannot read a blob", w->err);
-	else if ((data = malloc(size + 1)) == NULL)
+	if (rc == 0 && (data = malloc(size + 1)) == NULL)
 		rc = ss_err_set(w->err, SS_E_NOMEM, "out of memory");
-	else
-		rc = 0;
-	if (rc == 0) {
-		memcpy(data, git_blob_rawcontent(blob), size);
-		data[size] = '\0';
-		w->total += size;
-		if ((rc = tree_push(w->t, path, data, size)) == 0)
-			path = NULL, data = NULL;
-		else
-			ss_err_set(w->err, rc, "out of memory");
-	} else {
+	if (rc != 0 || data == NULL) {
 		ss_err_at(w->err, path, 0, -1);
+		goto out;
 	}
+	memcpy(data, git_blob_rawcontent(blob), size);
+	data[size] = '\0';
+	w->total += size;
+	if ((rc = tree_push(w->t, path, data, size)) != 0) {
+		ss_err_set(w->err, rc, "out of memory");
+		goto out;
+	}
+	path = NULL;
+	data = NULL;
+out:
 	git_blob_free(blob);
 	free(data);
 	free(path);

@@ -99,11 +99,12 @@ static int rd_ed25519(const unsigned char *p, size_t n, size_t want, unsigned ch
 	struct rd r = {p, n};
 	const unsigned char *t, *k;
 	size_t tl, kl;
-	char name[MAX_NAME + 1];
 
 	if (rd_string(&r, &t, &tl) != 0)
 		return ss_err_set(err, SS_E_INVAL, "SSH signature: truncated %s", what);
 	if (!str_eq(t, tl, ED25519_NAME)) {
+		char name[MAX_NAME + 1];
+
 		name_copy(name, sizeof(name), t, tl);
 		return ss_err_set(err, SS_E_UNSUPPORTED,
 				  "SSH signature: %s type \"%s\" is not supported (only %s)", what,
@@ -176,7 +177,6 @@ static int blob_reserved_hash(struct rd *r, struct ss_sshsig *s, struct ss_err *
 {
 	const unsigned char *p;
 	size_t n;
-	char name[MAX_NAME + 1];
 
 	if (rd_string(r, &p, &n) != 0)
 		return ss_err_set(err, SS_E_INVAL, "SSH signature: truncated reserved field");
@@ -190,6 +190,8 @@ static int blob_reserved_hash(struct rd *r, struct ss_sshsig *s, struct ss_err *
 	if (rd_string(r, &p, &n) != 0)
 		return ss_err_set(err, SS_E_INVAL, "SSH signature: truncated hash algorithm");
 	if (!str_eq(p, n, "sha512") && !str_eq(p, n, "sha256")) {
+		char name[MAX_NAME + 1];
+
 		name_copy(name, sizeof(name), p, n);
 		return ss_err_set(err, SS_E_UNSUPPORTED,
 				  "SSH signature: hash algorithm \"%s\" is not supported", name);
@@ -391,35 +393,37 @@ static int option_apply(struct signer *sg, const char *name, size_t nl, const ch
 			  name);
 }
 
+/* Reads a value after '=': "quoted" (may hold commas) or up to ','. */
+static const char *option_value(const char *p, const char **val, size_t *vl)
+{
+	if (*p == '"') {
+		*val = ++p;
+		while (*p != '\0' && *p != '"')
+			p++;
+		if (*p != '"')
+			return NULL;
+		*vl = (size_t)(p - *val);
+		return p + 1;
+	}
+	*val = p;
+	while (*p != '\0' && *p != ',')
+		p++;
+	*vl = (size_t)(p - *val);
+	return p;
+}
+
 static int options_parse(struct signer *sg, const char *p, struct ss_err *err)
 {
-	const char *name, *val;
-	size_t nl, vl;
-	int rc;
-
 	while (*p != '\0') {
-		name = p;
+		const char *name = p, *val = NULL;
+		size_t nl, vl = 0;
+		int rc;
+
 		while (*p != '\0' && *p != '=' && *p != ',')
 			p++;
 		nl = (size_t)(p - name);
-		val = NULL;
-		vl = 0;
-		if (*p == '=') {
-			p++;
-			if (*p == '"') {
-				val = ++p;
-				while (*p != '\0' && *p != '"')
-					p++;
-				if (*p != '"')
-					return ss_err_set(err, SS_E_INVAL, "unterminated quote in options");
-				vl = (size_t)(p++ - val);
-			} else {
-				val = p;
-				while (*p != '\0' && *p != ',')
-					p++;
-				vl = (size_t)(p - val);
-			}
-		}
+		if (*p == '=' && (p = option_value(p + 1, &val, &vl)) == NULL)
+			return ss_err_set(err, SS_E_INVAL, "unterminated quote in options");
 		if (nl == 0)
 			return ss_err_set(err, SS_E_INVAL, "empty option");
 		if ((rc = option_apply(sg, name, nl, val, vl, err)) != 0)
@@ -451,8 +455,7 @@ static int key_parse(struct signer *sg, const char *type, const char *b64, struc
 /* One non-empty, non-comment line: principals [options] keytype base64. */
 static int line_parse(char *line, struct signer *sg, struct ss_err *err)
 {
-	char *principals, *type, *b64, *oend;
-	int rc;
+	char *principals, *type, *b64;
 
 	principals = field_next(&line);
 	if (principals == NULL || *principals == '\0')
@@ -463,7 +466,9 @@ static int line_parse(char *line, struct signer *sg, struct ss_err *err)
 	while (is_space(*line))
 		line++;
 	if (!is_key_type(line)) {
-		oend = options_end(line);
+		char *oend = options_end(line);
+		int rc;
+
 		if (oend == NULL)
 			return ss_err_set(err, SS_E_INVAL, "unterminated quote in options");
 		if (*oend != '\0')
@@ -483,15 +488,15 @@ static int line_parse(char *line, struct signer *sg, struct ss_err *err)
 
 static int signers_add(struct ss_signers *s, char *line, struct ss_err *err)
 {
-	struct signer *v;
-	size_t cap;
 	int rc;
 
 	if (s->n == s->cap) {
+		struct signer *v;
+		size_t cap = s->cap ? s->cap * 2 : 8;
+
 		if (s->n >= MAX_SIGNERS)
 			return ss_err_set(err, SS_E_LIMIT, "more than %d allowed signers",
 					  MAX_SIGNERS);
-		cap = s->cap ? s->cap * 2 : 8;
 		v = realloc(s->v, cap * sizeof(*v));
 		if (v == NULL)
 			return ss_err_set(err, SS_E_NOMEM, "out of memory");
@@ -507,17 +512,18 @@ static int signers_add(struct ss_signers *s, char *line, struct ss_err *err)
 static int signers_parse_lines(struct ss_signers *s, char *text, const char *origin,
 			       struct ss_err *err)
 {
-	char *line = text, *nl, *p;
+	char *line = text;
 	unsigned lineno = 0;
-	int rc;
 
 	while (line != NULL && *line != '\0') {
+		char *nl = strchr(line, '\n'), *end, *p;
+		int rc;
+
 		lineno++;
-		nl = strchr(line, '\n');
-		if (nl != NULL)
-			*nl = '\0';
-		if (nl > line && nl[-1] == '\r')
-			nl[-1] = '\0';
+		end = nl != NULL ? nl : line + strlen(line);
+		if (end > line && end[-1] == '\r')
+			end--;
+		*end = '\0';
 		for (p = line; is_space(*p); p++)
 			;
 		if (*p != '\0' && *p != '#' && (rc = signers_add(s, p, err)) != 0) {

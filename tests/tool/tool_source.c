@@ -121,11 +121,11 @@ static void print_tree(const struct ss_tree *t)
 {
 	unsigned char h[crypto_hash_sha256_BYTES];
 	char hex[sizeof(h) * 2 + 1];
-	const unsigned char *d;
 	size_t i, n;
 
 	for (i = 0; i < ss_tree_count(t); i++) {
-		d = ss_tree_data(t, i, &n);
+		const unsigned char *d = ss_tree_data(t, i, &n);
+
 		crypto_hash_sha256(h, d, n);
 		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 		printf("%s %zu %s\n", ss_tree_path(t, i), n, hex);
