@@ -346,18 +346,23 @@ int apisrv_body_parse(const char *ctype, const void *data, size_t len,
 	*out = NULL;
 	if (!ctype)
 		ctype = "application/json";
+	int yaml = ctype_is(ctype, "application/apply-patch+yaml") ||
+		   ctype_is(ctype, "application/yaml");
+
+	if (!yaml && !ctype_is(ctype, "application/json") &&
+	    !ctype_is(ctype, "application/merge-patch+json") &&
+	    !ctype_is(ctype, "application/strategic-merge-patch+json"))
+		return ss_err_set(err, SS_E_UNSUPPORTED,
+				  "unsupported media type \"%.100s\" (ss-apiserver speaks JSON and YAML only)",
+				  ctype);
 	if (len == 0)
 		return ss_err_set(err, SS_E_INVAL, "empty body");
 	if (memchr(data, '\0', len))
 		return ss_err_set(err, SS_E_INVAL, "body contains a NUL byte");
-	if (ctype_is(ctype, "application/apply-patch+yaml") || ctype_is(ctype, "application/yaml"))
+	if (yaml)
 		rc = apisrv_yaml_load(data, len, &v, err);
-	else if (ctype_is(ctype, "application/json") ||
-		 ctype_is(ctype, "application/merge-patch+json") ||
-		 ctype_is(ctype, "application/strategic-merge-patch+json"))
-		rc = body_parse_json(data, len, &v, err);
 	else
-		return ss_err_set(err, SS_E_UNSUPPORTED, "unsupported media type \"%.100s\"", ctype);
+		rc = body_parse_json(data, len, &v, err);
 	if (rc != 0)
 		return rc;
 	if (!json_is_object(v)) {

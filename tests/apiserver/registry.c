@@ -278,6 +278,16 @@ static json_t *resource_entry(const struct apisrv_res *x, const char *suffix)
 	return e;
 }
 
+static json_t *scale_entry(const struct apisrv_res *x)
+{
+	char name[160];
+
+	snprintf(name, sizeof(name), "%s/scale", x->plural);
+	return json_pack("{s:s, s:s, s:b, s:s, s:s, s:s, s:[s,s,s]}", "name", name,
+			 "singularName", "", "namespaced", 1, "group", "autoscaling", "version",
+			 "v1", "kind", "Scale", "verbs", "get", "patch", "update");
+}
+
 json_t *apisrv_discovery_resources(const struct apisrv_registry *r, const char *group,
 				   const char *version)
 {
@@ -293,6 +303,8 @@ json_t *apisrv_discovery_resources(const struct apisrv_registry *r, const char *
 		json_array_append_new(list, resource_entry(x, ""));
 		if (x->has_status)
 			json_array_append_new(list, resource_entry(x, "/status"));
+		if (strcmp(x->group, "apps") == 0 && strcmp(x->plural, "daemonsets") != 0)
+			json_array_append_new(list, scale_entry(x));
 	}
 	if (!found) {
 		json_decref(list);

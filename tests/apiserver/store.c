@@ -401,9 +401,12 @@ static int route_check(struct apisrv_store *s, const struct apisrv_req *rq,
 							    rq->plural);
 
 	*out = NULL;
+	int scale = res && strcmp(rq->subres, "scale") == 0 && strcmp(res->group, "apps") == 0 &&
+		    strcmp(res->plural, "daemonsets") != 0;
+
 	if (!res || (!res->namespaced && *rq->ns) ||
 	    (res->namespaced && !*rq->ns && *rq->name) ||
-	    (*rq->subres && (strcmp(rq->subres, "status") != 0 || !*rq->name))) {
+	    (*rq->subres && ((strcmp(rq->subres, "status") != 0 && !scale) || !*rq->name))) {
 		apisrv_reply_status(rep, 404, "NotFound", NULL, NULL,
 				    "the server could not find the requested resource");
 		return -1;
@@ -417,7 +420,9 @@ static void store_dispatch(struct apisrv_store *s, const struct apisrv_res *res,
 {
 	const char *m = rq->method;
 
-	if (strcmp(m, "GET") == 0 && *rq->name)
+	if (strcmp(rq->subres, "scale") == 0 && strcmp(m, "DELETE") != 0 && strcmp(m, "POST") != 0)
+		store_scale(s, res, rq, rep);
+	else if (strcmp(m, "GET") == 0 && *rq->name)
 		store_get(s, res, rq, rep);
 	else if (strcmp(m, "GET") == 0)
 		store_list(s, res, rq, rep);

@@ -43,6 +43,9 @@ void store_patch(struct apisrv_store *s, const struct apisrv_res *res,
 		 const struct apisrv_req *rq, struct apisrv_reply *rep);
 void store_delete(struct apisrv_store *s, const struct apisrv_res *res,
 		  const struct apisrv_req *rq, struct apisrv_reply *rep);
+/* GET, PUT and PATCH of the scale subresource. */
+void store_scale(struct apisrv_store *s, const struct apisrv_res *res,
+		 const struct apisrv_req *rq, struct apisrv_reply *rep);
 void store_delete_collection(struct apisrv_store *s, const struct apisrv_res *res,
 			     const struct apisrv_req *rq, struct apisrv_reply *rep);
 

@@ -59,6 +59,16 @@ static void api_version_of(const struct apisrv_res *res, char *buf, size_t len)
 		snprintf(buf, len, "%s", res->version);
 }
 
+static int rc_status(const struct ss_err *err)
+{
+	return err->code == SS_E_UNSUPPORTED ? 415 : 400;
+}
+
+static const char *rc_reason(const struct ss_err *err)
+{
+	return err->code == SS_E_UNSUPPORTED ? "UnsupportedMediaType" : "BadRequest";
+}
+
 /* Parses the body and checks that it is an object of this resource. */
 static int read_object(const struct apisrv_res *res, const struct apisrv_req *rq,
 		       struct apisrv_reply *rep, json_t **out)
@@ -430,7 +440,7 @@ static void merge_patch_verb(struct apisrv_store *s, const struct apisrv_res *re
 	if (require_live(res, live, rq->name, rep) != 0)
 		return;
 	if (apisrv_body_parse(rq->ctype, rq->body, rq->body_len, &patch, &err) != 0) {
-		apisrv_reply_status(rep, 400, "BadRequest", NULL, NULL, "%s", err.msg);
+		apisrv_reply_status(rep, rc_status(&err), rc_reason(&err), NULL, NULL, "%s", err.msg);
 		return;
 	}
 	obj = json_deep_copy(live);
@@ -562,4 +572,66 @@ void store_delete_collection(struct apisrv_store *s, const struct apisrv_res *re
 	json_array_foreach(items, i, o) {
 		delete_one(s, res, o, rq->dry_run);
 	}
+}
+
+/* ---- scale subresource (apps: deployments, statefulsets, replicasets) -- */
+
+static json_t *scale_of(const json_t *obj)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+	json_t *st = json_object_get(obj, "status");
+	json_int_t want = json_integer_value(json_object_get(json_object_get(obj, "spec"),
+							       "replicas"));
+
+	return json_pack("{s:s, s:s, s:{s:O?, s:O?, s:O?, s:O?, s:O?}, s:{s:I}, s:{s:I}}",
+			 "kind", "Scale", "apiVersion", "autoscaling/v1", "metadata", "name",
+			 json_object_get(meta, "name"), "namespace", json_object_get(meta, "namespace"),
+			 "uid", json_object_get(meta, "uid"), "resourceVersion",
+			 json_object_get(meta, "resourceVersion"), "creationTimestamp",
+			 json_object_get(meta, "creationTimestamp"), "spec", "replicas", want,
+			 "status", "replicas", json_integer_value(json_object_get(st, "replicas")));
+}
+
+void store_scale(struct apisrv_store *s, const struct apisrv_res *res,
+		 const struct apisrv_req *rq, struct apisrv_reply *rep)
+{
+	struct ss_err err;
+	json_t *live = store_lookup(s, res, rq->ns, rq->name), *body = NULL, *obj = NULL, *n;
+	char mgr[200], now[40];
+
+	ss_err_clear(&err);
+	snprintf(rep->verb, sizeof(rep->verb), strcmp(rq->method, "GET") ? "patch" : "get");
+	if (require_live(res, live, rq->name, rep) != 0)
+		return;
+	if (strcmp(rq->method, "GET") == 0) {
+		rep->status = 200;
+		rep->body = scale_of(live);
+		return;
+	}
+	if (apisrv_body_parse(strcmp(rq->method, "PUT") ? rq->ctype : "application/json",
+			      rq->body, rq->body_len, &body, &err) != 0) {
+		apisrv_reply_status(rep, rc_status(&err), rc_reason(&err), NULL, NULL, "%s", err.msg);
+		return;
+	}
+	n = json_object_get(json_object_get(body, "spec"), "replicas");
+	if (!json_is_integer(n) || json_integer_value(n) < 0) {
+		apisrv_reply_status(rep, 422, "Invalid", res, rq->name,
+				    "Scale.autoscaling \"%s\" is invalid: spec.replicas: must be a non-negative integer",
+				    rq->name);
+		goto out;
+	}
+	obj = json_deep_copy(live);
+	json_object_set(json_object_get(obj, "spec"), "replicas", n);
+	manager_of(rq, mgr, sizeof(mgr));
+	apisrv_now(now, sizeof(now));
+	if (apisrv_fields_update(live, obj, mgr, now, NULL) != 0)
+		goto out;
+	commit(s, res, obj, live, rq, rep, 200);
+	obj = scale_of(rep->body);
+	json_decref(rep->body);
+	rep->body = obj;
+	obj = NULL;
+out:
+	json_decref(obj);
+	json_decref(body);
 }
