@@ -290,6 +290,7 @@ out:
 	git_odb_free(w.odb);
 	git_tree_free(root);
 	if (rc != 0 && err != NULL)
-		ss_err_prefix(err, "source %s commit %.12s", s->url_safe, commit != NULL ? commit : "");
+		ss_err_prefix(err, "source %s ref %s commit %.12s", s->url_safe, s->o.ref,
+			      commit != NULL ? commit : "");
 	return rc;
 }

@@ -91,6 +91,7 @@ test_expect_success 'a blob over the cap, and a revision over the total cap, are
 	test_contains "limit exceeded" err &&
 	test_contains "apps/cm.yaml" err &&
 	test_contains "file is 16 bytes, over the cap of 15 per file" err &&
+	test_contains "source $URL ref main commit " err &&
 	test_must_fail ls_ --max-total 40 2>err &&
 	test_contains "cap of 40 bytes" err
 '
