@@ -73,7 +73,7 @@ void ss_sealed_free(struct ss_sealed *s); /* NULL accepted */
 const char *ss_sealed_name(const struct ss_sealed *s);
 const char *ss_sealed_namespace(const struct ss_sealed *s); /* "" when none */
 enum ss_scope_mode ss_sealed_mode(const struct ss_sealed *s);
-/* The origin's file name ("" for built ones), document index and line. */
+/* The origin's file name ("" for built ones) and document index (-1). */
 const char *ss_sealed_file(const struct ss_sealed *s);
 int ss_sealed_doc(const struct ss_sealed *s);
 
@@ -107,7 +107,9 @@ int ss_sealed_set_template(struct ss_sealed *s, const json_t *tmpl, struct ss_er
 
 /*
  * Decrypts every value into a v1 Secret: name, namespace effective_ns
- * ("" leaves it out), the template's type (default Opaque), labels,
+ * (NULL or "": the manifest's own; callers pass the manifest's namespace
+ * when it names one, else the unit's target; with neither, strict and
+ * namespace scopes fail with SS_E_INVAL), the template's type (default Opaque), labels,
  * annotations and immutable, and `data` = base64 of each plaintext. Each
  * value must open with the scope {effective_ns, name, key} in its own mode
  * (o->expect is ignored; o->allow_unscoped and o->x25519_budget are used).
