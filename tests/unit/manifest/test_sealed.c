@@ -144,6 +144,17 @@ static void test_round_trip(void **state)
 	json_t *sec = NULL, *data;
 
 	(void)state;
+	/* Stable key order: identity, then spec{scope, encryptedData (sorted), template}. */
+	assert_int_equal(strncmp(text, "apiVersion: sealsync.dev/v1\nkind: SealedSecret\n"
+				       "metadata:\n  name: db\n  namespace: prod\n"
+				       "spec:\n  scope: strict\n  encryptedData:\n    password: YWdl",
+				 strlen("apiVersion: sealsync.dev/v1\nkind: SealedSecret\n"
+					"metadata:\n  name: db\n  namespace: prod\n"
+					"spec:\n  scope: strict\n  encryptedData:\n    password: YWdl")),
+			 0);
+	assert_non_null(strstr(text, "\n    username: YWdl"));
+	assert_non_null(strstr(text, "\n  template:\n    metadata:\n      labels:\n        app: db\n"
+				     "    type: kubernetes.io/basic-auth\n    immutable: true\n"));
 	assert_int_equal(parse_text(text, &s, &e), 0);
 	assert_string_equal(ss_sealed_name(s), "db");
 	assert_string_equal(ss_sealed_namespace(s), "prod");
