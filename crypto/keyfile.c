@@ -340,8 +340,8 @@ static int rcpt_line(void *vctx, const char *line, size_t len, unsigned lineno)
 		return 0;
 	if (c->n >= SS_RECIPIENTS_MAX)
 		rc = ss_err_set(c->err, SS_E_LIMIT, "too many recipients (limit %d)", SS_RECIPIENTS_MAX);
-	else if (len >= sizeof(tmp))
-		rc = ss_err_set(c->err, SS_E_INVAL, "not an age1 recipient (line too long)");
+	else if (len >= sizeof(tmp) || memchr(line, '\0', len) != NULL)
+		rc = ss_err_set(c->err, SS_E_INVAL, "not an age1 recipient");
 	else {
 		memcpy(tmp, line, len);
 		tmp[len] = '\0';
