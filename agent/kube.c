@@ -93,10 +93,39 @@ out:
 	return rc;
 }
 
+void kube_secbuf_take(struct ss_kube *k, struct ss_buf *b)
+{
+	if (k->nsecpool > 0) {
+		*b = k->secpool[--k->nsecpool];
+		memset(&k->secpool[k->nsecpool], 0, sizeof(*b));
+		return;
+	}
+	ss_buf_init_secure(b, k->opts.max_response);
+}
+
+void kube_secbuf_give(struct ss_kube *k, struct ss_buf *b)
+{
+	if (b->secure && b->max == k->opts.max_response && b->cap <= KUBE_SECBUF_KEEP_MAX &&
+	    k->nsecpool < KUBE_SECBUF_POOL) {
+		ss_buf_reset(b); /* wipes the whole allocation */
+		k->secpool[k->nsecpool++] = *b;
+	} else {
+		ss_buf_release(b); /* wipes */
+	}
+	memset(b, 0, sizeof(*b));
+}
+
+static void kube_secpool_free(struct ss_kube *k)
+{
+	while (k->nsecpool > 0)
+		ss_buf_release(&k->secpool[--k->nsecpool]);
+}
+
 void ss_kube_free(struct ss_kube *k)
 {
 	if (k == NULL)
 		return;
+	kube_secpool_free(k);
 	if (k->multi != NULL)
 		curl_multi_cleanup(k->multi);
 	kube_redact_clear(&k->redact);

@@ -61,9 +61,9 @@ static int apply_prepare(struct ss_kube *k, const json_t *obj, int dry_run, stru
 	ss_buf_release(&q);
 	if (rc != 0)
 		return rc;
-	kube_req_init(r, "PATCH", url, kube_is_secret(op->ref.kind), k->opts.max_response);
-	ss_buf_release(&op->body);
-	rc = kube_body_dump(obj, r->secret, k->opts.max_response, &op->body);
+	kube_req_init(k, r, "PATCH", url, kube_is_secret(op->ref.kind));
+	kube_secbuf_give(k, &op->body);
+	rc = kube_body_dump(k, obj, r->secret, &op->body);
 	if (rc != 0)
 		return ss_err_set(err, rc, "%s: the object is larger than the limit of %zu bytes",
 				  op->what, k->opts.max_response);
@@ -87,8 +87,8 @@ int ss_kube_apply(struct ss_kube *k, const json_t *obj, int dry_run, json_t **re
 	rc = apply_prepare(k, obj, dry_run, &op, &r, err);
 	if (rc == 0)
 		rc = kube_do_one(k, &r, op.what, result, err);
-	kube_req_release(&r);
-	ss_buf_release(&op.body);
+	kube_req_release(k, &r);
+	kube_secbuf_give(k, &op.body);
 	return rc;
 }
 
@@ -144,8 +144,8 @@ static int batch_chunk(struct ss_kube *k, json_t *const *objs, size_t n, int dry
 	}
 out:
 	for (i = 0; i < n && ops != NULL && reqs != NULL; i++) {
-		kube_req_release(&reqs[i]);
-		ss_buf_release(&ops[i].body); /* wipes */
+		kube_req_release(k, &reqs[i]);
+		kube_secbuf_give(k, &ops[i].body); /* wipes */
 	}
 	free(ops);
 	free(reqs);

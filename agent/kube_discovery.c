@@ -105,7 +105,7 @@ static int disc_fetch_groups(struct ss_kube *k, const json_t *gvs, json_t *map,
 	for (i = 0; i < n && rc == 0; i++) {
 		snprintf(path, sizeof(path), "/apis/%s",
 			 json_string_value(json_array_get(gvs, i)));
-		kube_req_init(&reqs[i], "GET", kube_url_join(k, path), 0, k->opts.max_response);
+		kube_req_init(k, &reqs[i], "GET", kube_url_join(k, path), 0);
 		if (reqs[i].url == NULL)
 			rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 	}
@@ -118,7 +118,7 @@ static int disc_fetch_groups(struct ss_kube *k, const json_t *gvs, json_t *map,
 	if (rc == SS_E_NOMEM)
 		ss_err_set(err, rc, "out of memory");
 	for (i = 0; i < n; i++)
-		kube_req_release(&reqs[i]);
+		kube_req_release(k, &reqs[i]);
 	free(reqs);
 	return rc;
 }
@@ -140,8 +140,8 @@ int ss_kube_discover(struct ss_kube *k, struct ss_err *err)
 	json_t *map = json_object(), *gvs = NULL;
 	int rc;
 
-	kube_req_init(&r[0], "GET", kube_url_join(k, "/api/v1"), 0, k->opts.max_response);
-	kube_req_init(&r[1], "GET", kube_url_join(k, "/apis"), 0, k->opts.max_response);
+	kube_req_init(k, &r[0], "GET", kube_url_join(k, "/api/v1"), 0);
+	kube_req_init(k, &r[1], "GET", kube_url_join(k, "/apis"), 0);
 	if (map == NULL || r[0].url == NULL || r[1].url == NULL) {
 		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 		goto out;
@@ -164,8 +164,8 @@ int ss_kube_discover(struct ss_kube *k, struct ss_err *err)
 		k->discovered = 1;
 	}
 out:
-	kube_req_release(&r[0]);
-	kube_req_release(&r[1]);
+	kube_req_release(k, &r[0]);
+	kube_req_release(k, &r[1]);
 	json_decref(map);
 	json_decref(gvs);
 	return rc;

@@ -102,20 +102,20 @@ uint64_t kube_parse_retry_after(const char *v, size_t len)
 	return s > KUBE_RETRY_AFTER_CAP_MS ? KUBE_RETRY_AFTER_CAP_MS : s;
 }
 
-void kube_req_init(struct kube_req *r, const char *method, char *url, int secret,
-		   size_t max_response)
+void kube_req_init(struct ss_kube *k, struct kube_req *r, const char *method, char *url,
+		   int secret)
 {
 	memset(r, 0, sizeof(*r));
 	r->method = method;
 	r->url = url;
 	r->secret = secret;
 	if (secret)
-		ss_buf_init_secure(&r->resp, max_response);
+		kube_secbuf_take(k, &r->resp);
 	else
-		ss_buf_init(&r->resp, max_response);
+		ss_buf_init(&r->resp, k->opts.max_response);
 }
 
-void kube_req_release(struct kube_req *r)
+void kube_req_release(struct ss_kube *k, struct kube_req *r)
 {
 	if (r == NULL)
 		return;
@@ -123,7 +123,7 @@ void kube_req_release(struct kube_req *r)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->hdrs);
 	free(r->url);
-	ss_buf_release(&r->resp);
+	kube_secbuf_give(k, &r->resp);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -240,6 +240,12 @@ static int req_start(struct ss_kube *k, struct kube_req *r)
 	if (r->easy == NULL) {
 		int rc = easy_setup(k, r);
 
+		/* A Secret's response lands in guarded memory: start with room
+		 * for a typical object instead of growing page by page. */
+		if (rc == 0 && r->secret)
+			rc = ss_buf_reserve(&r->resp, KUBE_SECRET_RESP_HINT < r->resp.max
+							      ? KUBE_SECRET_RESP_HINT
+							      : r->resp.max);
 		if (rc != 0)
 			return rc;
 	}

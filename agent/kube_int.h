@@ -34,6 +34,7 @@
 #define KUBE_FILE_MAX (1u << 20) /* kubeconfig, CA, cert, key, token files */
 #define KUBE_LIST_PAGE 500
 #define KUBE_LIST_MAX_PAGES 10000
+#define KUBE_SECRET_RESP_HINT 8192u /* first size of a Secret's response buffer */
 #define KUBE_BATCH_CHUNK_PER_CONN 4 /* batch objects in flight per connection */
 
 /* Credentials and endpoint, from a kubeconfig or the in-cluster files. */
@@ -59,7 +60,13 @@ struct kube_redact {
 	size_t n, cap;
 };
 
-struct kube_disc_entry;
+/*
+ * Guarded buffers are reused: each sodium_malloc is a fresh mapping with
+ * guard pages and mlock, and containers lock little memory (STYLE §5).
+ * Buffers come back wiped and are kept when they stayed small.
+ */
+#define KUBE_SECBUF_POOL 64
+#define KUBE_SECBUF_KEEP_MAX (64u << 10)
 
 struct ss_kube {
 	struct ss_kube_opts opts;
@@ -70,7 +77,15 @@ struct ss_kube {
 	json_t *disc;                 /* "apiVersion\nkind" → [resource, namespaced] */
 	int discovered;
 	uint32_t rnd;                 /* xorshift state for jitter */
+	struct ss_buf secpool[KUBE_SECBUF_POOL]; /* wiped guarded buffers */
+	size_t nsecpool;
 };
+
+/* kube.c: an empty guarded buffer (max opts.max_response), from the pool
+ * when one is free; give wipes b and keeps or frees it (any buffer, guarded
+ * or not, may be given; b is empty afterwards). */
+void kube_secbuf_take(struct ss_kube *k, struct ss_buf *b);
+void kube_secbuf_give(struct ss_kube *k, struct ss_buf *b);
 
 /* kube_config.c */
 int kube_conn_load(const struct ss_kube_opts *o, struct kube_conn *c, struct ss_err *err);
@@ -133,9 +148,10 @@ struct kube_req {
 	int active, done;
 	char curl_err[CURL_ERROR_SIZE];
 };
-void kube_req_init(struct kube_req *r, const char *method, char *url, int secret,
-		   size_t max_response);
-void kube_req_release(struct kube_req *r);
+/* secret: the response goes to a guarded buffer from k's pool. */
+void kube_req_init(struct ss_kube *k, struct kube_req *r, const char *method, char *url,
+		   int secret);
+void kube_req_release(struct ss_kube *k, struct kube_req *r);
 /* Runs every request not already done (concurrency, retries). Fails only
  * for internal errors; each request's outcome is in its fields. A request
  * marked done before the call (a skipped one) is left alone. */
@@ -167,7 +183,7 @@ int kube_ref_of(struct ss_kube *k, const json_t *obj, struct kube_ref *ref, stru
 int kube_ref_url(struct ss_kube *k, const struct kube_ref *ref, int with_name,
 		 const char *query, char **url, struct ss_err *err);
 /* Serialises obj compactly into b (guarded memory when secret). */
-int kube_body_dump(const json_t *obj, int secret, size_t max, struct ss_buf *b);
+int kube_body_dump(struct ss_kube *k, const json_t *obj, int secret, struct ss_buf *b);
 int kube_is_secret(const char *kind);
 int kube_do_one(struct ss_kube *k, struct kube_req *r, const char *what, json_t **out,
 		struct ss_err *err);

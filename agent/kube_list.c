@@ -50,10 +50,10 @@ static int list_page(struct ss_kube *k, const struct kube_ref *ref, const char *
 	ss_buf_release(&q);
 	if (rc != 0)
 		return rc;
-	kube_req_init(&r, "GET", url, kube_is_secret(ref->kind), k->opts.max_response);
+	kube_req_init(k, &r, "GET", url, kube_is_secret(ref->kind));
 	snprintf(what, sizeof(what), "list %s", ref->what);
 	rc = kube_do_one(k, &r, what, page, err);
-	kube_req_release(&r);
+	kube_req_release(k, &r);
 	if (rc != 0)
 		return rc;
 	next = json_string_value(json_object_get(json_object_get(*page, "metadata"), "continue"));

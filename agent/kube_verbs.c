@@ -16,12 +16,20 @@ static int dump_cb(const char *p, size_t n, void *ud)
 	return ss_buf_append(ud, p, n) == 0 ? 0 : -1;
 }
 
-int kube_body_dump(const json_t *obj, int secret, size_t max, struct ss_buf *b)
+int kube_body_dump(struct ss_kube *k, const json_t *obj, int secret, struct ss_buf *b)
 {
+	size_t need = json_dumpb(obj, NULL, 0, JSON_COMPACT);
+	int rc;
+
 	if (secret)
-		ss_buf_init_secure(b, max);
+		kube_secbuf_take(k, b);
 	else
-		ss_buf_init(b, max);
+		ss_buf_init(b, k->opts.max_response);
+	/* One allocation of the right size: every growth of a guarded buffer
+	 * is a fresh mapping plus a copy. */
+	rc = need == 0 ? SS_E_INVAL : ss_buf_reserve(b, need);
+	if (rc != 0)
+		return rc;
 	if (json_dump_callback(obj, dump_cb, b, JSON_COMPACT) != 0 || b->data == NULL)
 		return SS_E_LIMIT;
 	return 0;
@@ -137,10 +145,10 @@ int ss_kube_get(struct ss_kube *k, const char *api_version, const char *kind, co
 		rc = kube_ref_url(k, &ref, 1, NULL, &url, err);
 	if (rc != 0)
 		return rc;
-	kube_req_init(&r, "GET", url, kube_is_secret(kind), k->opts.max_response);
+	kube_req_init(k, &r, "GET", url, kube_is_secret(kind));
 	snprintf(what, sizeof(what), "get %s", ref.what);
 	rc = kube_do_one(k, &r, what, out, err);
-	kube_req_release(&r);
+	kube_req_release(k, &r);
 	return rc;
 }
 
@@ -158,10 +166,10 @@ int ss_kube_delete(struct ss_kube *k, const char *api_version, const char *kind,
 		rc = kube_ref_url(k, &ref, 1, "?propagationPolicy=Background", &url, err);
 	if (rc != 0)
 		return rc;
-	kube_req_init(&r, "DELETE", url, kube_is_secret(kind), k->opts.max_response);
+	kube_req_init(k, &r, "DELETE", url, kube_is_secret(kind));
 	snprintf(what, sizeof(what), "delete %s", ref.what);
 	rc = kube_do_one(k, &r, what, NULL, err);
-	kube_req_release(&r);
+	kube_req_release(k, &r);
 	return rc;
 }
 
@@ -184,9 +192,9 @@ static int kube_write(struct ss_kube *k, const char *method, const json_t *obj, 
 		rc = kube_ref_url(k, &ref, put, NULL, &url, err);
 	if (rc != 0)
 		return rc;
-	kube_req_init(&r, method, url, kube_is_secret(ref.kind), k->opts.max_response);
+	kube_req_init(k, &r, method, url, kube_is_secret(ref.kind));
 	snprintf(what, sizeof(what), "%s %s", put ? "update" : "create", ref.what);
-	rc = kube_body_dump(obj, r.secret, k->opts.max_response, &body);
+	rc = kube_body_dump(k, obj, r.secret, &body);
 	if (rc != 0) {
 		rc = ss_err_set(err, rc, "%s: cannot serialise the object", what);
 		goto out;
@@ -196,8 +204,8 @@ static int kube_write(struct ss_kube *k, const char *method, const json_t *obj, 
 	r.body_len = body.len;
 	rc = kube_do_one(k, &r, what, out, err);
 out:
-	kube_req_release(&r);
-	ss_buf_release(&body); /* wipes */
+	kube_req_release(k, &r);
+	kube_secbuf_give(k, &body); /* wipes */
 	return rc;
 }
 
