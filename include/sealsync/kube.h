@@ -20,10 +20,14 @@
  *
  * Errors: every call returns 0 or a negative SS_E_* code, with a message in
  * err. HTTP status → code: 404 SS_E_NOTFOUND, 409 SS_E_CONFLICT,
- * 400/422 SS_E_INVAL, 401/403 SS_E_PERM, 413 SS_E_LIMIT, 429/5xx and
- * connection failures after the retries SS_E_NET, a transfer timeout
- * after the retries SS_E_TIMEOUT; other statuses SS_E_NET. The message
- * names the verb, the object (kind namespace/name) and the Status reason.
+ * 400/422 SS_E_INVAL, 401/403 SS_E_PERM, 413 SS_E_LIMIT, 405/415
+ * SS_E_UNSUPPORTED, 429/5xx and connection failures after the retries
+ * SS_E_NET, a transfer timeout after the retries SS_E_TIMEOUT, a response
+ * over the cap SS_E_LIMIT, an unusable client certificate/key SS_E_INVAL,
+ * a failed TLS verification SS_E_NET (not retried); other statuses
+ * SS_E_NET. The message names the verb, the object (apiVersion kind
+ * namespace/name), the HTTP status, the Status reason, message and causes,
+ * and "(after N attempts)" when it was retried.
  *
  * Retries: 429/500/502/503/504 and connection errors (couldn't connect,
  * send/recv error, empty reply, timeout) are retried up to
@@ -122,8 +126,11 @@ int ss_kube_apply(struct ss_kube *k, const json_t *obj, int dry_run, json_t **re
  * connection reuse, HTTP/2 when the server offers it), each retried on
  * its own. res[i] gets each outcome: code 0 or SS_E_*, the HTTP status
  * (0 when none) and a redacted message naming the object and the Status
- * reason. Returns 0 only if every object succeeded; otherwise the code of
- * the first failure (in input order), with that message in err.
+ * reason. An object that cannot be addressed (unknown kind, no name) gets
+ * its result without a request; the others are still sent. Returns 0 only
+ * if every object succeeded; otherwise the code of the first failure (in
+ * input order), with that message in err. Objects go in chunks of
+ * 4 x concurrency, so memory stays bounded for thousands of objects.
  */
 struct ss_kube_result {
 	int code;
@@ -164,7 +171,9 @@ int ss_kube_update(struct ss_kube *k, const json_t *obj, json_t **out, struct ss
  * memory with its standard base64 form; messages built from server
  * responses have every occurrence replaced by "[REDACTED]" (longest values
  * first, so overlapping values leave nothing behind). Values shorter than
- * 4 bytes are ignored (redacting "a" would mangle every message).
+ * 4 bytes are ignored (redacting "a" would mangle every message). Forms
+ * other than raw and standard base64 (JSON-escaped, URL-encoded, base64url)
+ * are not recognised.
  * ss_kube_redact_clear wipes them; call it after each sync.
  * SS_E_NOMEM, SS_E_LIMIT (more than 100000 values).
  */
