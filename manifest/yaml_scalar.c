@@ -80,15 +80,32 @@ static int digit_val(int ch)
 	return 99;
 }
 
-/*
- * strconv.ParseInt(s, 0, 64), and ParseUint for the unsigned range.
- * Returns 1 and sets r (R_INT, or R_UINT for 2^63..2^64-1) when Go accepts it.
- */
-static int parse_go_int(const char *s, struct resolved *r)
+/* Go's base prefix for ParseInt(s, 0, 64): "0x", "0o", "0b" (with at least
+ * one more character), else a leading 0 means octal. */
+static int go_base_prefix(const char **s)
 {
-	int neg = 0, base = 10, sign = 0;
+	int lc;
+
+	if ((*s)[0] != '0')
+		return 10;
+	lc = tolower((unsigned char)(*s)[1]);
+	if (strlen(*s) >= 3 && (lc == 'b' || lc == 'o' || lc == 'x')) {
+		*s += 2;
+		return lc == 'b' ? 2 : lc == 'o' ? 8 : 16;
+	}
+	*s += 1;
+	return 8;
+}
+
+/*
+ * strconv.ParseInt(s, base, 64) (base 0: with Go's prefixes), and ParseUint
+ * for the unsigned range. Returns 1 and sets r (R_INT, or R_UINT for
+ * 2^63..2^64-1 without a sign) when Go accepts it.
+ */
+static int parse_go_int(const char *s, int base, struct resolved *r)
+{
+	int neg = 0, sign = 0, d;
 	unsigned long long v = 0;
-	int d;
 
 	if (*s == '+' || *s == '-') {
 		neg = *s == '-';
@@ -97,17 +114,8 @@ static int parse_go_int(const char *s, struct resolved *r)
 	}
 	if (*s == '\0')
 		return 0;
-	if (s[0] == '0') {
-		int lc = tolower((unsigned char)s[1]);
-
-		if (strlen(s) >= 3 && (lc == 'b' || lc == 'o' || lc == 'x')) {
-			base = lc == 'b' ? 2 : lc == 'o' ? 8 : 16;
-			s += 2;
-		} else {
-			base = 8;
-			s += 1;
-		}
-	}
+	if (base == 0)
+		base = go_base_prefix(&s);
 	for (; *s; s++) {
 		d = digit_val((unsigned char)*s);
 		if (d >= base)
@@ -311,9 +319,13 @@ static int resolve_number(const char *in, int timestamp_ok, struct resolved *r)
 	if (plain == NULL)
 		return SS_E_NOMEM;
 	remove_underscores(plain);
-	found = parse_go_int(plain, r);
+	found = parse_go_int(plain, 0, r);
 	if (!found && match_yaml_float(plain))
 		found = parse_float(plain, r);
+	/* go-yaml's own "0b" fallback: ParseInt(plain[2:], 2) takes a sign,
+	 * so "0b+101" is 5 (its "-0b" fallback adds nothing to base 0). */
+	if (!found && strncmp(plain, "0b", 2) == 0)
+		found = parse_go_int(plain + 2, 2, r);
 	free(plain);
 	if (!found)
 		r->kind = R_STR;

@@ -449,3 +449,18 @@ for name, text in extra.items():
     p = os.path.join(out, name + '.yaml')
     with open(p, 'w', encoding='utf-8', newline='') as f:
         f.write(text)
+
+more = {
+ 'tag-timestamp-tab': 'a: !!timestamp 2001-01-\t01\n', 'tag-timestamp-feb29': 'a: !!timestamp 2004-02-29\n',
+ 'tag-timestamp-feb30': 'a: !!timestamp 2001-02-30\n', 'tag-timestamp-frac': 'a: !!timestamp 2001-12-14t21:59:43.10-05:00\n',
+ 'tag-timestamp-space': 'a: !!timestamp 2001-12-14 21:59:43.10\n', 'tag-timestamp-nozone': 'a: !!timestamp 2001-12-14T21:59:43\n',
+ 'tag-timestamp-dot-nodigit': 'a: !!timestamp 2001-12-14 21:59:43.\n', 'tag-timestamp-hour24': 'a: !!timestamp 2001-12-14 24:00:00\n',
+ 'bom-midline-in-value': 'a: x\ufeffy\n', 'bom-in-block-scalar': 'a: |\n  \ufeffx\n',
+ 'stricter-bom-inner-line': 'a: 1\n\ufeffb: 2\n', 'stricter-flow-colon-indicator': '{a:}\n', 'stricter-flow-colon-comma': '[a:, b]\n',
+ 'stricter-tag-flow-indicator': 'a: !x]y 1\n',
+ 'scalar-0b-signed-fallback': 'a: [0b+101, 0b-101, 0B+1, 0b+, -0b+1, 0b+1_0, 0b-1111111111111111111111111111111111111111111111111111111111111111]\n',
+ 'limit-uint64-binary': 'a: 0b1111111111111111111111111111111111111111111111111111111111111111\n',
+}
+for name, text in more.items():
+    with open(os.path.join(out, name + '.yaml'), 'w', encoding='utf-8', newline='') as f:
+        f.write(text)
