@@ -38,7 +38,7 @@ int ss_buf_append(struct ss_buf *b, const void *p, size_t n) SS_MUST_CHECK;
 int ss_buf_puts(struct ss_buf *b, const char *s) SS_MUST_CHECK;
 int ss_buf_putc(struct ss_buf *b, int c) SS_MUST_CHECK;
 int ss_buf_printf(struct ss_buf *b, const char *fmt, ...) SS_PRINTF(2, 3) SS_MUST_CHECK;
-int ss_buf_vprintf(struct ss_buf *b, const char *fmt, va_list ap) SS_MUST_CHECK;
+int ss_buf_vprintf(struct ss_buf *b, const char *fmt, va_list ap) SS_PRINTF(2, 0) SS_MUST_CHECK;
 
 /* Ensures room for n more bytes without changing len. */
 int ss_buf_reserve(struct ss_buf *b, size_t n) SS_MUST_CHECK;
