@@ -32,6 +32,7 @@ printf "subjectAltName=DNS:example.invalid\n" >wrongname.ext
 openssl x509 -req -in wrongname.csr -CA test-ca.pem -CAkey test-ca.key -CAcreateserial -days 2 \
 	-extfile wrongname.ext -out wrongname.pem 2>/dev/null
 WRONG_PORT=$(ss_free_port)
+HTTP_PORT=$(ss_free_port)
 printf "%s\n" "$TOKEN" >token
 printf "%s\n" "$PASSWORD" >password
 printf "reader:%s\n" "$(openssl passwd -apr1 "$PASSWORD")" >htpasswd
@@ -92,12 +93,19 @@ $(backend)
 $(backend)
 		}
 	}
+	server {
+		listen 127.0.0.1:$HTTP_PORT;
+		location ~ ^/open(/.*)\$ {
+$(backend)
+		}
+	}
 }
 CONF
 ss_daemon fcgiwrap fcgiwrap -s "unix:$TRASH/fcgi.sock"
 ss_daemon nginx nginx -p "$TRASH/nginx" -e "$TRASH/nginx-error.log" -c "$TRASH/nginx.conf"
 ss_wait_port "$PORT" || say "nginx did not start"
 ss_wait_port "$WRONG_PORT" || say "nginx did not open the second port"
+ss_wait_port "$HTTP_PORT" || say "nginx did not open the http port"
 
 poll_token() { "$TEST_TOOL" source-poll --url "$BASE/token/repo" --cache "$TRASH/cache" \
 	--ca-file "$TRASH/test-ca.pem" --token-file "$TRASH/token" "$@"; }
@@ -213,6 +221,19 @@ test_expect_success 'http:// needs a policy or --insecure; credentials never go 
 	test_must_fail "$TEST_TOOL" source-poll --url "http://127.0.0.1:$PORT/token/repo" \
 		--cache cache6 --allowed-signers allowed --token-file token 2>err &&
 	test_contains "only sent over https" err
+'
+
+test_expect_success 'plain http:// with --insecure works, with a warning on every poll' '
+	"$TEST_TOOL" source-ls --url "file://$TRASH/srv/repo" --cache cache-file >expect &&
+	"$TEST_TOOL" source-ls --url "http://127.0.0.1:$HTTP_PORT/open/repo" --insecure \
+		--cache cache8 >out 2>err &&
+	test_cmp expect out &&
+	test_contains "insecure transport without a signature policy" err &&
+	"$TEST_TOOL" source-poll --url "http://127.0.0.1:$HTTP_PORT/open/repo" --insecure \
+		--cache cache8 --last "$(cat c2)" >out 2>err &&
+	echo "$(cat c2) unchanged cached" >expect &&
+	test_cmp expect out &&
+	test_contains "insecure transport without a signature policy" err
 '
 
 test_done
