@@ -52,9 +52,11 @@ run_e2e() { # run_e2e <builddir> <stage>
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
 		out="$log_dir/e2e-$2-$name.log"
+		t0=$(date +%s)
 		SS_BUILD_DIR="$1" SS_SRC_DIR="$top" SS_SHARED_DIR="$top/../shared" \
 			timeout -k 10 900 bash "$t" >"$out" 2>&1
 		rc=$?
+		secs=$(( $(date +%s) - t0 ))
 		ok=$(grep -c '^ok ' "$out")
 		nok=$(grep -c '^not ok ' "$out")
 		if [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then
@@ -64,17 +66,17 @@ run_e2e() { # run_e2e <builddir> <stage>
 		p=$((p + ok)); f=$((f + nok))
 		if [ "$nok" -gt 0 ]; then
 			failures="$failures $2:$name"
-			echo "-- $name: $ok ok, $nok not ok (log: $out)"
+			echo "-- $name: $ok ok, $nok not ok (${secs}s; log: $out)"
 			grep -E '^not ok|^#' "$out" | head -n 40
 		else
-			echo "-- $name: $ok ok"
+			echo "-- $name: $ok ok (${secs}s)"
 		fi
 	done
 	count "$p" "$f" "$2 e2e"
 }
 
 stage_release() {
-	echo "== release build"
+	echo "== release build ($(date +%T))"
 	if make -s build BUILD=build; then
 		run_ctest "$top/build" release
 		run_e2e "$top/build" release
@@ -84,7 +86,7 @@ stage_release() {
 }
 
 stage_asan() {
-	echo "== asan build"
+	echo "== asan build ($(date +%T))"
 	if make -s asan ASAN_BUILD=build-asan; then
 		export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 		export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -98,7 +100,7 @@ stage_asan() {
 }
 
 stage_valgrind() {
-	echo "== valgrind (unit tests)"
+	echo "== valgrind (unit tests) ($(date +%T))"
 	[ -d "$top/build/tests" ] || make -s build BUILD=build || { fail_build valgrind; return; }
 	p=0; f=0
 	for bin in $(find "$top/build/tests" -maxdepth 1 -type f -name 'unit_*' -perm -u+x | sort); do
@@ -115,7 +117,7 @@ stage_valgrind() {
 }
 
 stage_fuzz() {
-	echo "== fuzz build (clang, libFuzzer)"
+	echo "== fuzz build (clang, libFuzzer) ($(date +%T))"
 	if ! make -s fuzz FUZZ_BUILD=build-fuzz; then
 		fail_build fuzz; return
 	fi
@@ -140,5 +142,6 @@ for s in $stages; do
 	"stage_$s"
 done
 [ -n "$failures" ] && echo "failures:$failures"
+echo "== finished ($(date +%T))"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
