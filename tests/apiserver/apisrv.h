@@ -193,6 +193,17 @@ void apisrv_store_discovery(struct apisrv_store *s, const char *path,
 			    struct apisrv_reply *rep);
 size_t apisrv_store_count(struct apisrv_store *s);
 
+/*
+ * One poll of a watch on a collection (rq as for a list): compares the
+ * matching objects with `seen` (key -> last object told, updated here) and
+ * returns the events since, as a new array of {"type","object"}. On the
+ * first poll, objects with a resourceVersion <= since are recorded
+ * silently (the client listed them already). NULL with rep filled (404,
+ * 400) when the request is not a valid collection.
+ */
+json_t *apisrv_store_watch_poll(struct apisrv_store *s, const struct apisrv_req *rq,
+				json_t *seen, unsigned long long since, struct apisrv_reply *rep);
+
 /* A Kubernetes Status body (new reference). */
 json_t *apisrv_status(int code, const char *reason, const char *message);
 /* Fills rep with a Status; details name/group/kind when given. */

@@ -224,6 +224,11 @@ static int mf_store(json_t *obj, json_t *mf)
 		json_decref(mf);
 		return SS_E_INVAL;
 	}
+	if (json_array_size(mf) == 0) {
+		json_decref(mf);
+		json_object_del(meta, "managedFields");
+		return 0;
+	}
 	return json_object_set_new(meta, "managedFields", mf) ? SS_E_NOMEM : 0;
 }
 

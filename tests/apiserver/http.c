@@ -41,6 +41,20 @@ struct served {
 	const char *raw;      /* a non-JSON body (admin), borrowed */
 	size_t raw_len;
 	const char *raw_type;
+	struct watch *watch; /* a streaming watch response, owned */
+};
+
+/* An open watch: the request, copied, and what the client was told. */
+struct watch {
+	struct apisrv_http *h;
+	struct route r;
+	struct apisrv_req rq;
+	char *label_selector, *field_selector;
+	json_t *seen;
+	unsigned long long since;
+	time_t deadline;
+	struct ss_buf out;
+	size_t off;
 };
 
 static const char *qarg(struct MHD_Connection *c, const char *k)
@@ -250,6 +264,123 @@ static int is_discovery(const struct route *r)
 	return r->n >= 1 && r->n <= 3 && strcmp(r->seg[0], "apis") == 0;
 }
 
+/* ---- watch ------------------------------------------------------------ */
+
+static void watch_free(void *cls)
+{
+	struct watch *w = cls;
+
+	if (!w)
+		return;
+	json_decref(w->seen);
+	free(w->label_selector);
+	free(w->field_selector);
+	ss_buf_release(&w->out);
+	free(w);
+}
+
+/* Re-points the request's strings at the watch's own copies. */
+static int watch_copy_req(struct watch *w, const struct route *r, const struct apisrv_req *rq)
+{
+	w->r = *r;
+	w->rq = *rq;
+	if (route_resource(&w->r, &w->rq) != 0)
+		return -1;
+	w->rq.body = "";
+	w->rq.body_len = 0;
+	w->rq.ctype = w->rq.user_agent = w->rq.field_manager = NULL;
+	w->rq.limit = w->rq.continue_tok = NULL;
+	w->label_selector = rq->label_selector ? strdup(rq->label_selector) : NULL;
+	w->field_selector = rq->field_selector ? strdup(rq->field_selector) : NULL;
+	w->rq.label_selector = w->label_selector;
+	w->rq.field_selector = w->field_selector;
+	return (rq->label_selector && !w->label_selector) ||
+	       (rq->field_selector && !w->field_selector) ? -1 : 0;
+}
+
+/* Appends the events as JSON lines; 1 when there were any. */
+static int watch_emit(struct watch *w, json_t *events)
+{
+	size_t i;
+	json_t *e;
+	char *line;
+
+	json_array_foreach(events, i, e) {
+		line = json_dumps(e, JSON_COMPACT);
+		if (!line || ss_buf_puts(&w->out, line) != 0 || ss_buf_putc(&w->out, '\n') != 0) {
+			free(line);
+			return -1;
+		}
+		free(line);
+	}
+	return json_array_size(events) > 0;
+}
+
+/* Blocks (its own connection thread) until there are events, the timeout
+ * passes or the server stops; polls the store every 100 ms. */
+static ssize_t watch_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct watch *w = cls;
+	struct apisrv_reply rep;
+	const struct timespec tick = {.tv_sec = 0, .tv_nsec = 100000000L};
+	json_t *events;
+	size_t n;
+	int rc;
+
+	(void)pos;
+	while (w->off >= w->out.len) {
+		ss_buf_reset(&w->out);
+		w->off = 0;
+		if (w->h->stopping || time(NULL) >= w->deadline)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		events = apisrv_store_watch_poll(w->h->store, &w->rq, w->seen, 0, &rep);
+		json_decref(rep.body);
+		if (!events)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		rc = watch_emit(w, events);
+		json_decref(events);
+		if (rc < 0)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		if (rc == 0)
+			nanosleep(&tick, NULL);
+	}
+	n = w->out.len - w->off < max ? w->out.len - w->off : max;
+	memcpy(buf, w->out.data + w->off, n);
+	w->off += n;
+	return (ssize_t)n;
+}
+
+/* Starts a watch: the first poll (which checks the request) is done here. */
+static void watch_open(struct apisrv_http *h, struct MHD_Connection *c, const struct route *r,
+		       const struct apisrv_req *rq, struct served *sv)
+{
+	struct watch *w = calloc(1, sizeof(*w));
+	const char *rv = qarg(c, "resourceVersion"), *to = qarg(c, "timeoutSeconds");
+	long secs = to ? strtol(to, NULL, 10) : 0;
+	json_t *events;
+
+	snprintf(sv->rep.verb, sizeof(sv->rep.verb), "watch");
+	if (!w || (w->seen = json_object()) == NULL || watch_copy_req(w, r, rq) != 0) {
+		watch_free(w);
+		apisrv_reply_status(&sv->rep, 500, "InternalError", NULL, NULL, "out of memory");
+		return;
+	}
+	w->h = h;
+	ss_buf_init(&w->out, (size_t)64 << 20);
+	w->deadline = time(NULL) + (secs > 0 && secs < 3600 ? secs : 1800);
+	w->since = rv ? strtoull(rv, NULL, 10) : 0;
+	events = apisrv_store_watch_poll(h->store, &w->rq, w->seen, w->since, &sv->rep);
+	if (!events || watch_emit(w, events) < 0) {
+		json_decref(events);
+		watch_free(w);
+		return; /* sv->rep holds the error */
+	}
+	json_decref(events);
+	sv->rep.status = 200;
+	snprintf(sv->rep.verb, sizeof(sv->rep.verb), "watch");
+	sv->watch = w;
+}
+
 static void serve_api(struct apisrv_http *h, struct MHD_Connection *c, const char *url,
 		      const char *method, struct conn *cn, struct served *sv)
 {
@@ -276,12 +407,6 @@ static void serve_api(struct apisrv_http *h, struct MHD_Connection *c, const cha
 				    "the server could not find the requested resource");
 		return;
 	}
-	v = qarg(c, "watch");
-	if (v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0)) {
-		apisrv_reply_status(&sv->rep, 405, "MethodNotAllowed", NULL, NULL,
-				    "watch is not supported by ss-apiserver");
-		return;
-	}
 	rq.method = method;
 	rq.field_manager = qarg(c, "fieldManager");
 	rq.user_agent = header(c, MHD_HTTP_HEADER_USER_AGENT);
@@ -298,6 +423,11 @@ static void serve_api(struct apisrv_http *h, struct MHD_Connection *c, const cha
 	rq.strict = v && strcmp(v, "Strict") == 0;
 	rq.body = cn->body.data ? (const void *)cn->body.data : "";
 	rq.body_len = cn->body.len;
+	v = qarg(c, "watch");
+	if (strcmp(method, "GET") == 0 && v && (!strcasecmp(v, "true") || !strcmp(v, "1"))) {
+		watch_open(h, c, &r, &rq, sv);
+		return;
+	}
 	apisrv_store_handle(h->store, &rq, &sv->rep);
 	if (*rq.ns)
 		sv->ns = strdup(rq.ns);
@@ -358,7 +488,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, struct served *sv)
 	char *s = NULL;
 	char ra[32];
 
-	if (sv->raw) {
+	if (sv->watch) {
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, watch_reader,
+							 sv->watch, watch_free);
+		if (resp)
+			sv->watch = NULL; /* the response owns it now */
+	} else if (sv->raw) {
 		resp = MHD_create_response_from_buffer(sv->raw_len, (void *)sv->raw,
 						       MHD_RESPMEM_MUST_COPY);
 	} else {
@@ -466,6 +601,7 @@ static enum MHD_Result serve(struct apisrv_http *h, struct MHD_Connection *c, co
 	if (!is_admin)
 		log_request(h, c, url, method, &sv);
 	ret = send_reply(c, &sv);
+	watch_free(sv.watch);
 	json_decref(sv.rep.body);
 	free((char *)sv.ns);
 	ss_buf_release(&tmp);
@@ -543,6 +679,7 @@ int http_start(struct apisrv_http *h, unsigned port, const char *cert_pem,
 
 void http_stop(struct apisrv_http *h)
 {
+	h->stopping = 1;
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
 	h->daemon = NULL;

@@ -60,6 +60,7 @@ struct apisrv_http {
 	pthread_mutex_t log_mu;
 	struct MHD_Daemon *daemon;
 	unsigned port;
+	volatile int stopping; /* ends open watches at shutdown */
 };
 
 /* Starts serving TLS on 127.0.0.1:port (0 = any); h->port is the port. */

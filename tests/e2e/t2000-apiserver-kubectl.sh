@@ -8,6 +8,7 @@
 test_require "$APISERVER" kubectl curl
 
 apiserver_start api || exit 1
+apiserver_start slow --crd-established-delay 600000 || exit 1
 export KUBECONFIG=$api_kubeconfig
 
 mkdir -p crd m
@@ -191,6 +192,34 @@ test_expect_success 'a bad Secret is refused without echoing its value' '
 	test_contains "data[token]" err &&
 	test_not_contains "s3cr3t-value" err &&
 	test_not_contains "s3cr3t" "$api_dir/requests.log"
+'
+
+test_expect_success 'kubectl scale goes through the scale subresource' '
+	kubectl -n shop scale deployment web --replicas=4 >out &&
+	test_contains "deployment.apps/web scaled" out &&
+	test "$(kubectl -n shop get deployment web -o jsonpath={.spec.replicas})" = 4
+'
+
+test_expect_success 'kubectl wait watches until a condition holds' '
+	kubectl -n shop wait --for=jsonpath={.data.size}=4 --timeout=60s configmap/settings \
+		>wait.out 2>&1 &
+	wpid=$! &&
+	sed "s/size: \"3\"/size: \"4\"/" m/configmap.yaml >cm4.yaml &&
+	kubectl apply --server-side --field-manager other --force-conflicts -f cm4.yaml &&
+	wait $wpid &&
+	test_contains "condition met" wait.out
+'
+
+test_expect_success 'a CRD stays un-Established within --crd-established-delay; kubectl wait times out' '
+	KUBECONFIG=$slow_kubeconfig kubectl apply --server-side -f crd/widgets.yaml &&
+	test "$(KUBECONFIG=$slow_kubeconfig kubectl get crd widgets.example.com \
+		-o "jsonpath={.status.conditions[?(@.type==\"Established\")].status}")" = False &&
+	test_must_fail env KUBECONFIG=$slow_kubeconfig kubectl wait --for=condition=Established \
+		--timeout=2s crd/widgets.example.com 2>err &&
+	test_contains "timed out" err &&
+	grep -q "\"verb\":\"watch\"" "$slow_dir/requests.log" &&
+	test_must_fail env KUBECONFIG=$slow_kubeconfig kubectl -n default get widgets 2>err &&
+	test_contains "the server doesn" err
 '
 
 test_expect_success 'delete removes; get then fails with NotFound' '

@@ -43,6 +43,22 @@ elif op == "delete":
         core.read_namespaced_config_map("c1", ns)
     except ApiException as e:
         print("read after delete:", e.status)
+elif op == "watch":
+    import threading
+    from kubernetes import watch
+    def later():
+        import time
+        time.sleep(0.5)
+        core.create_namespaced_config_map(ns, cm("w1", {"watch": "yes"}))
+        core.delete_namespaced_config_map("w1", ns)
+    threading.Thread(target=later).start()
+    seen = []
+    for ev in watch.Watch().stream(core.list_namespaced_config_map, ns, label_selector="watch=yes",
+                                   timeout_seconds=20):
+        seen.append(ev["type"] + " " + ev["object"].metadata.name)
+        if ev["type"] == "DELETED":
+            break
+    print(" ".join(seen))
 elif op == "lease":
     l = coord.create_namespaced_lease(ns, client.V1Lease(
         metadata=client.V1ObjectMeta(name="leader"),
@@ -82,6 +98,11 @@ test_expect_success 'delete, then read is 404' '
 	$PYTHON client.py "$KUBECONFIG" delete >out &&
 	test "$(cat out)" = "read after delete: 404" &&
 	test "$($PYTHON client.py "$KUBECONFIG" list team=a)" = "c0 c2"
+'
+
+test_expect_success 'watch with a label selector sees ADDED then DELETED' '
+	$PYTHON client.py "$KUBECONFIG" watch >out &&
+	test "$(cat out)" = "ADDED w1 DELETED w1"
 '
 
 test_expect_success 'Lease: update with the current resourceVersion, 409 with a stale one' '
