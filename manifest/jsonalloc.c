@@ -11,7 +11,7 @@
  * pointer aligned as malloc's is. */
 union ss_json_prefix {
 	size_t size;
-	max_align_t align;
+	max_align_t align; /* cppcheck-suppress unusedStructMember ; only for alignment */
 };
 
 static void *json_zalloc(size_t n)

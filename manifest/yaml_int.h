@@ -71,7 +71,8 @@ int ss_ydecode(struct ss_yctx *c, const struct ss_ytree *t, struct ss_ylines *li
 /* Types one scalar as go-yaml v2 does into a JSON value. */
 int ss_yscalar_resolve(struct ss_yctx *c, const struct ss_ynode *n, json_t **out);
 
-/* Turns a decoded key into the JSON member name sigs.k8s.io/yaml uses. */
+/* The JSON member name sigs.k8s.io/yaml makes of scalar key node n
+ * ("true", "16", "1.5", ...); *out is malloc'd, the caller frees it. */
 int ss_yscalar_key(struct ss_yctx *c, const struct ss_ynode *n, char **out);
 
 #endif

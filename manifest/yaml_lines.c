@@ -191,11 +191,11 @@ static unsigned path_in_object(const struct ss_ylines *l, const json_t *obj, con
 {
 	const char *key;
 	json_t *val;
-	size_t n;
 	unsigned line;
 
 	json_object_foreach((json_t *)obj, key, val) {
-		n = strlen(key);
+		size_t n = strlen(key);
+
 		if (strncmp(p, key, n) != 0)
 			continue;
 		if (p[n] == '\0')

@@ -120,15 +120,15 @@ static int load_chunk(struct ss_yctx *c, const unsigned char *p, size_t len, str
 static int load_split(struct ss_yctx *c, const unsigned char *text, size_t len,
 		      struct ss_docset *ds)
 {
-	size_t pos = 0, start = 0, eol;
+	size_t pos = 0, start = 0;
 	unsigned line = 1, start_line = 1;
-	const unsigned char *nl;
-	int sep, rc;
+	int rc;
 
 	while (pos < len) {
-		nl = memchr(text + pos, '\n', len - pos);
-		eol = nl ? (size_t)(nl - text) + 1 : len;
-		sep = separator_kind(text + pos, eol - pos);
+		const unsigned char *nl = memchr(text + pos, '\n', len - pos);
+		size_t eol = nl ? (size_t)(nl - text) + 1 : len;
+		int sep = separator_kind(text + pos, eol - pos);
+
 		if (sep < 0) {
 			ss_err_at(c->err, c->file, line, c->doc);
 			return ss_err_set(c->err, SS_E_INVAL,

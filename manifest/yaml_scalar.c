@@ -104,7 +104,7 @@ static int go_base_prefix(const char **s)
  */
 static int parse_go_int(const char *s, int base, struct resolved *r)
 {
-	int neg = 0, sign = 0, d;
+	int neg = 0, sign = 0;
 	unsigned long long v = 0;
 
 	if (*s == '+' || *s == '-') {
@@ -117,7 +117,8 @@ static int parse_go_int(const char *s, int base, struct resolved *r)
 	if (base == 0)
 		base = go_base_prefix(&s);
 	for (; *s; s++) {
-		d = digit_val((unsigned char)*s);
+		int d = digit_val((unsigned char)*s);
+
 		if (d >= base)
 			return 0;
 		if (v > (ULLONG_MAX - (unsigned)d) / (unsigned)base)
@@ -419,7 +420,7 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 static json_t *json_string_go(const unsigned char *s, size_t n)
 {
 	unsigned char *fixed;
-	size_t i = 0, o = 0, k;
+	size_t i = 0, o = 0;
 	json_t *j;
 
 	if (n > (SIZE_MAX - 1) / 3)
@@ -428,7 +429,8 @@ static json_t *json_string_go(const unsigned char *s, size_t n)
 	if (fixed == NULL)
 		return NULL;
 	while (i < n) {
-		k = utf8_seq(s + i, n - i);
+		size_t k = utf8_seq(s + i, n - i);
+
 		if (k == 0) {
 			memcpy(fixed + o, "\xEF\xBF\xBD", 3);
 			o += 3;
@@ -475,7 +477,7 @@ static const char *const kind_tag[] = {
 static int resolve_tagged(struct ss_yctx *c, const struct ss_ynode *n, struct resolved *r)
 {
 	const char *in = (const char *)n->value, *tag = n->tag;
-	int ch = (unsigned char)in[0], rc;
+	int ch = (unsigned char)in[0];
 
 	r->kind = R_STR;
 	if (!tag_is(tag, "str") && strlen(in) == n->len) {
@@ -492,7 +494,7 @@ static int resolve_tagged(struct ss_yctx *c, const struct ss_ynode *n, struct re
 				free(plain);
 			}
 		} else if (ch == '+' || ch == '-' || (ch >= '0' && ch <= '9')) {
-			rc = resolve_number(in, tag == NULL || tag_is(tag, "timestamp"), r);
+			int rc = resolve_number(in, tag == NULL || tag_is(tag, "timestamp"), r);
 			if (rc != 0)
 				return rc;
 		}

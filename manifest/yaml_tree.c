@@ -197,13 +197,12 @@ static int parse_node(struct ss_yparse *p, yaml_event_t *ev, size_t depth, struc
  * come in input order, so the cursor only moves forward. */
 static size_t byte_offset(struct ss_yparse *p, size_t idx)
 {
-	unsigned char b;
-
 	if (p->cur_char == 0 && p->cur_byte == 0 && p->in.len >= 3 &&
 	    memcmp(p->in.p, "\xEF\xBB\xBF", 3) == 0)
 		p->cur_byte = 3; /* libyaml does not count the BOM */
 	while (p->cur_char < idx && p->cur_byte < p->in.len) {
-		b = p->in.p[p->cur_byte];
+		unsigned char b = p->in.p[p->cur_byte];
+
 		p->cur_byte += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
 		p->cur_char++;
 	}

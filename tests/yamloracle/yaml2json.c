@@ -47,8 +47,6 @@ static int objects_equal(const json_t *a, const json_t *b)
 
 static int values_equal(const json_t *a, const json_t *b)
 {
-	size_t i;
-
 	if (json_is_number(a) && json_is_number(b)) {
 		if (json_is_integer(a) && json_is_integer(b))
 			return json_integer_value(a) == json_integer_value(b);
@@ -61,7 +59,7 @@ static int values_equal(const json_t *a, const json_t *b)
 	if (json_is_array(a)) {
 		if (json_array_size(a) != json_array_size(b))
 			return 0;
-		for (i = 0; i < json_array_size(a); i++)
+		for (size_t i = 0; i < json_array_size(a); i++)
 			if (!values_equal(json_array_get(a, i), json_array_get(b, i)))
 				return 0;
 		return 1;
@@ -240,11 +238,14 @@ static int check_recorded(const char *file, const char *oracle_out)
 
 static int cmd_compare_dir(const char *dir, int n, char **files)
 {
-	char path[4096], *copy;
-	int i, bad = 0, rc;
+	char path[4096];
+	int i, bad = 0;
 
 	for (i = 0; i < n; i++) {
-		if ((copy = strdup(files[i])) == NULL)
+		char *copy = strdup(files[i]);
+		int rc;
+
+		if (copy == NULL)
 			return 2;
 		snprintf(path, sizeof(path), "%s/%s.oracle", dir, basename(copy));
 		free(copy);
