@@ -31,7 +31,7 @@ static int dec_fail(struct ss_ydec *d, int code, unsigned line, const char *what
 	struct ss_yctx *c = d->c;
 
 	ss_err_at(c->err, c->file, line, c->doc);
-	return ss_err_set(c->err, code, "%s: document %d, line %u: %s", c->file, c->doc, line, what);
+	return ss_err_set(c->err, code, "%s", what);
 }
 
 /* go-yaml's allowedAliasRatio. */

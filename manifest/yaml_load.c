@@ -100,8 +100,8 @@ static int load_chunk(struct ss_yctx *c, const unsigned char *p, size_t len, str
 	memset(&t, 0, sizeof(t));
 	if ((size_t)c->doc >= c->lim->max_docs) {
 		ss_err_at(c->err, c->file, c->first_line, c->doc);
-		return ss_err_set(c->err, SS_E_LIMIT, "%s: more than %zu documents (limit max_docs)",
-				  c->file, c->lim->max_docs);
+		return ss_err_set(c->err, SS_E_LIMIT, "more than %zu documents (limit max_docs)",
+				  c->lim->max_docs);
 	}
 	if ((rc = ss_ytree_parse(c, p, len, &t)) != 0)
 		return rc;
@@ -132,8 +132,7 @@ static int load_split(struct ss_yctx *c, const unsigned char *text, size_t len,
 		if (sep < 0) {
 			ss_err_at(c->err, c->file, line, c->doc);
 			return ss_err_set(c->err, SS_E_INVAL,
-					  "%s: line %u: invalid document separator: only a comment may follow \"---\"",
-					  c->file, line);
+					  "invalid document separator: only a comment may follow \"---\"");
 		}
 		if (sep == 1) {
 			if (pos > start) {
@@ -169,12 +168,13 @@ int ss_yaml_load(const char *name, const unsigned char *text, size_t len,
 	limits_effective(lim, &l);
 	if (len > l.max_bytes) {
 		ss_err_at(err, name, 0, -1);
-		return ss_err_set(err, SS_E_LIMIT, "%s: file larger than %zu bytes (limit max_bytes)",
-				  name, l.max_bytes);
+		return ss_err_set(err, SS_E_LIMIT, "file larger than %zu bytes (limit max_bytes)",
+				  l.max_bytes);
 	}
 	ds = calloc(1, sizeof(*ds));
 	if (ds == NULL || (ds->name = strdup(name)) == NULL || ss_ylines_new(&ds->lines) != 0) {
-		rc = ss_err_set(err, SS_E_NOMEM, "%s: out of memory", name);
+		ss_err_at(err, name, 0, -1);
+		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 		goto out;
 	}
 	memset(&c, 0, sizeof(c));
@@ -182,8 +182,10 @@ int ss_yaml_load(const char *name, const unsigned char *text, size_t len,
 	c.lim = &l;
 	c.err = err;
 	rc = load_split(&c, text, len, ds);
-	if (rc == SS_E_NOMEM)
-		ss_err_set(err, SS_E_NOMEM, "%s: out of memory", name);
+	if (rc == SS_E_NOMEM) {
+		ss_err_at(err, name, 0, -1);
+		ss_err_set(err, SS_E_NOMEM, "out of memory");
+	}
 	if (rc == 0) {
 		*out = ds;
 		ds = NULL;

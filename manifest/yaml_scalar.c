@@ -507,8 +507,7 @@ static int resolve_tagged(struct ss_yctx *c, const struct ss_ynode *n, struct re
 		return 0;
 	}
 	ss_err_at(c->err, c->file, n->line, c->doc);
-	return ss_err_set(c->err, SS_E_INVAL, "%s: document %d, line %u: cannot decode a !!%s as %s",
-			  c->file, c->doc, n->line, kind_tag[r->kind], tag);
+	return ss_err_set(c->err, SS_E_INVAL, "cannot decode a !!%s as %s", kind_tag[r->kind], tag);
 }
 
 /* A Go float64 as Kubernetes reads it back from Go's JSON: integral values
@@ -523,7 +522,7 @@ static json_t *json_from_float(double f)
 static int fail_at(struct ss_yctx *c, int code, unsigned line, const char *what)
 {
 	ss_err_at(c->err, c->file, line, c->doc);
-	return ss_err_set(c->err, code, "%s: document %d, line %u: %s", c->file, c->doc, line, what);
+	return ss_err_set(c->err, code, "%s", what);
 }
 
 static int resolved_json(struct ss_yctx *c, const struct ss_ynode *n, const struct resolved *r,

@@ -114,8 +114,7 @@ static unsigned file_line(const struct ss_yparse *p, const yaml_mark_t *m)
 static int fail(struct ss_yparse *p, int code, unsigned line, const char *what)
 {
 	ss_err_at(p->c->err, p->c->file, line, p->c->doc);
-	return ss_err_set(p->c->err, code, "%s: document %d, line %u: %s", p->c->file, p->c->doc,
-			  line, what);
+	return ss_err_set(p->c->err, code, "%s", what);
 }
 
 static int fail_syntax(struct ss_yparse *p)

@@ -98,7 +98,10 @@ static int cmd_print(const char *path)
 
 	ss_err_clear(&err);
 	if (load(path, &ds, &err) != 0) {
-		printf("error\t%s (%s)\n", err.msg, ss_strerror(err.code));
+		char msg[1024];
+
+		ss_err_format(&err, msg, sizeof(msg));
+		printf("error\t%s (%s)\n", msg, ss_strerror(err.code));
 		return 0;
 	}
 	for (i = 0; i < ss_docset_count(ds); i++)

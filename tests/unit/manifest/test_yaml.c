@@ -180,9 +180,9 @@ static void test_yaml_syntax_error_names_place(void **state)
 	assert_int_equal(load(text, NULL, &ds, &err), SS_E_INVAL);
 	assert_int_equal(err.doc, 1);
 	assert_true(err.line >= 5);
-	assert_refused("a: 1\n--- b: " SECRET "\n", NULL, SS_E_INVAL, "line 2");
-	assert_refused("a: \"\\/" SECRET "\"\n", NULL, SS_E_INVAL, "line 1");
-	assert_refused("a: !!int " SECRET "\n", NULL, SS_E_INVAL, "line 1");
+	assert_refused("a: 1\n--- b: " SECRET "\n", NULL, SS_E_INVAL, "apps/db.yaml:2: ");
+	assert_refused("x: 1\na: \"\\/" SECRET "\"\n", NULL, SS_E_INVAL, "apps/db.yaml:2: ");
+	assert_refused("a: !!int " SECRET "\n", NULL, SS_E_INVAL, "apps/db.yaml:1: document 0: ");
 	assert_refused("a: !!binary " SECRET "\n", NULL, SS_E_INVAL, "base64");
 	assert_refused("a: *nope\n", NULL, SS_E_INVAL, "anchor");
 	assert_refused("a: &x [1, *x]\n", NULL, SS_E_INVAL, "itself");
@@ -296,7 +296,7 @@ static void test_yaml_limit_scalar(void **state)
 
 	(void)state;
 	assert_refused("password: " SECRET "\n", &lim, SS_E_LIMIT, "max_scalar");
-	assert_refused("password: |\n  " SECRET "\n", &lim, SS_E_LIMIT, "line 1");
+	assert_refused("password: |\n  " SECRET "\n", &lim, SS_E_LIMIT, "apps/db.yaml:1: ");
 	assert_int_equal(load("a: 12345678\n", &lim, &ds, &err), 0);
 	ss_docset_free(ds);
 }
