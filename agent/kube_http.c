@@ -131,9 +131,15 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
 {
 	struct kube_req *r = ud;
 
+	int rc;
+
 	(void)size; /* always 1 */
-	if (ss_buf_append(&r->resp, p, n) != 0) {
-		r->too_large = 1;
+	rc = ss_buf_append(&r->resp, p, n);
+	if (rc != 0) {
+		if (rc == SS_E_LIMIT)
+			r->too_large = 1;
+		else
+			r->oom = 1;
 		return 0; /* aborts the transfer: CURLE_WRITE_ERROR */
 	}
 	return n;
@@ -256,6 +262,7 @@ static int req_start(struct ss_kube *k, struct kube_req *r)
 	ss_buf_reset(&r->resp);
 	r->status = 0;
 	r->too_large = 0;
+	r->oom = 0;
 	r->retry_after_ms = 0;
 	r->curl_err[0] = '\0';
 	r->attempts++;
@@ -278,7 +285,7 @@ static void req_finish(struct ss_kube *k, struct kube_req *r, CURLcode cc)
 		r->too_large = 1;
 	if (curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK)
 		r->status = status;
-	if (!r->too_large && kube_retryable(cc, r->status) &&
+	if (!r->too_large && !r->oom && kube_retryable(cc, r->status) &&
 	    r->attempts <= k->opts.max_retries) {
 		r->not_before = now_ms() + kube_backoff_ms(r->attempts, r->retry_after_ms,
 							   kube_rand(k));
@@ -398,6 +405,10 @@ int kube_req_outcome(const struct ss_kube *k, const struct kube_req *r, const ch
 	snprintf(head, sizeof(head), "%s", what);
 	if (r->attempts > 1)
 		snprintf(head, sizeof(head), "%s (after %u attempts)", what, r->attempts);
+	if (r->oom) {
+		snprintf(msg, cap, "%s: out of memory for the response", head);
+		return SS_E_NOMEM;
+	}
 	if (r->too_large) {
 		snprintf(msg, cap, "%s: the response is larger than the limit of %zu bytes", head,
 			 r->resp.max);

@@ -139,6 +139,7 @@ struct kube_req {
 	long status;                       /* 0 when no HTTP response */
 	CURLcode cc;
 	int too_large;
+	int oom;
 	unsigned attempts;
 	/* runner state */
 	CURL *easy;
