@@ -232,6 +232,15 @@ static int check_go_scanner(struct ss_yparse *p, const yaml_event_t *ev)
 	    memchr(ev->data.scalar.value, '?', ev->data.scalar.length) != NULL)
 		return fail(p, SS_E_INVAL, file_line(p, &ev->start_mark),
 			    "YAML syntax: '?' inside a plain scalar in a flow collection (quote it)");
+	/* go-yaml reads "," as part of a tag ("[!a, b]" is one item there). */
+	if (ev->data.scalar.tag != NULL && ev->data.scalar.length == 0 && p->flow > 0 &&
+	    p->parser.encoding == YAML_UTF8_ENCODING) {
+		size_t at = byte_offset(p, ev->end_mark.index);
+
+		if (at < p->in.len && p->in.p[at] == ',')
+			return fail(p, SS_E_INVAL, file_line(p, &ev->start_mark),
+				    "YAML syntax: a tag directly followed by ',' (add a space or a value)");
+	}
 	/* An escaped slash leaves a '/' in the value; only then look at the
 	 * source text (UTF-16 input is left alone). */
 	if (ev->data.scalar.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
