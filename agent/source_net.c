@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -387,6 +388,28 @@ static int parse_report(const char *line, struct source_remote *r, struct ss_err
 	return ss_err_set(err, SS_E_NET, "the fetch process died without a report");
 }
 
+static int stale_cb(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	const char *name = path + f->base;
+	size_t n = strlen(name);
+
+	(void)st;
+	if (flag == FTW_F && ((n > 5 && strcmp(name + n - 5, ".lock") == 0) ||
+			      strncmp(name, "pack_git2_", 10) == 0 ||
+			      strncmp(name, "tmp_object_git2_", 16) == 0))
+		(void)unlink(path);
+	return 0;
+}
+
+/* A child killed at the deadline can leave lock files (which would block
+ * every later ref update) and half-written packs. The cache belongs to this
+ * process alone and no child is running, so they are removed before each
+ * network operation. */
+static void cache_clean_stale(const struct ss_source *s)
+{
+	(void)nftw(s->repo_path, stale_cb, 16, FTW_PHYS);
+}
+
 int source_net_update(struct ss_source *s, struct source_remote *r, struct ss_err *err)
 {
 	char buf[RESULT_MAX];
@@ -395,6 +418,7 @@ int source_net_update(struct ss_source *s, struct source_remote *r, struct ss_er
 	pid_t pid;
 
 	memset(r, 0, sizeof(*r));
+	cache_clean_stale(s);
 	if (pipe2(p, O_CLOEXEC) != 0)
 		return ss_err_set(err, SS_E_IO, "pipe: %s", strerror(errno));
 	fflush(NULL);

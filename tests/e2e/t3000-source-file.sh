@@ -107,6 +107,19 @@ test_expect_success 'a force push without a policy is used, with a warning' '
 	test_contains "does not descend from the last applied commit $(cat c2) (force push)" err
 '
 
+test_expect_success 'leftovers of a killed fetch (locks, temp packs) do not block the next one' '
+	repo_dir=$(ls -d cache/*.git) &&
+	: >"$repo_dir/refs/heads/main.lock" &&
+	: >"$repo_dir/objects/pack/pack_git2_0123456789abcdef" &&
+	printf "kind: Pod\n" >repo/apps/pod.yaml &&
+	git -C repo add . && git -C repo commit -q -m four &&
+	poll --last "$(cat c3)" >out 2>/dev/null &&
+	echo "$(git -C repo rev-parse HEAD) changed fetched" >expect &&
+	test_cmp expect out &&
+	test_must_fail test -e "$repo_dir/refs/heads/main.lock" &&
+	test_must_fail test -e "$repo_dir/objects/pack/pack_git2_0123456789abcdef"
+'
+
 test_expect_success 'the cache holds only a bare repository: no work tree, no file content' '
 	test $(ls cache | wc -l) -eq 1 &&
 	(cd cache/*.git && find . -type f | sed "s|^\./||" | sort) >files &&
