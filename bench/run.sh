@@ -14,7 +14,7 @@
 #
 # Environment:
 #   SS_BENCH_SCALE    full (default) or tiny (the smoke test: seconds)
-#   SS_BUILD_DIR      build folder with the binaries (default: build/)
+#   SS_BUILD_DIR      build folder with the binaries (default: $BUILD, else build/)
 #   SS_BENCH_RESULTS  where the JSON goes (default: bench/results/)
 #   SS_BENCH_WORK     scratch folder, emptied first (default: BUILD/bench-work/SCALE)
 #
@@ -22,8 +22,10 @@
 # table and writes the JSON. Exit 1 when a bench failed or left a figure out.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-B=${SS_BUILD_DIR:-$top/build}
-B=$(cd "$B" 2>/dev/null && pwd) || { echo "bench: no build folder ${SS_BUILD_DIR:-$top/build}" >&2; exit 1; }
+# `make bench BUILD=dir` passes BUILD through the environment.
+B=${SS_BUILD_DIR:-${BUILD:-build}}
+case $B in /*) ;; *) B=$top/$B ;; esac
+B=$(cd "$B" 2>/dev/null && pwd) || { echo "bench: no build folder ${SS_BUILD_DIR:-${BUILD:-build}}" >&2; exit 1; }
 scale=${SS_BENCH_SCALE:-full}
 results=${SS_BENCH_RESULTS:-$top/bench/results}
 PY=/usr/bin/python3
