@@ -187,6 +187,13 @@ static void test_missing_fields(void **state)
 	assert_string_equal(e.field, "clusters[0].cluster.server");
 	assert_int_equal(open_kc("does-not-exist", NULL, 0, &k, &e), SS_E_NOTFOUND);
 	assert_null(k);
+	/* would connect elsewhere than meant: refused, not ignored */
+	write_kc("kc8b", "    tls-server-name: api.internal\n", "    token: t\n");
+	assert_int_equal(open_kc("kc8b", NULL, 0, &k, &e), SS_E_UNSUPPORTED);
+	assert_string_equal(e.field, "clusters[0].cluster.tls-server-name");
+	write_kc("kc8c", "    proxy-url: http://proxy:3128\n", "    token: t\n");
+	assert_int_equal(open_kc("kc8c", NULL, 0, &k, &e), SS_E_UNSUPPORTED);
+	assert_string_equal(e.field, "clusters[0].cluster.proxy-url");
 }
 
 static void test_insecure_refused(void **state)
@@ -241,6 +248,26 @@ static void test_bad_user(void **state)
 	write_kc("kc14", "", "    tokenFile: empty-token\n");
 	assert_int_equal(open_kc("kc14", NULL, 0, &k, &e), SS_E_INVAL);
 	assert_null(k);
+}
+
+static void test_token_refresh(void **state)
+{
+	struct ss_kube *k = NULL;
+	struct ss_err e;
+
+	(void)state;
+	write_file("rot-token", "first-token\n");
+	write_kc("kc15", "", "    tokenFile: rot-token\n");
+	assert_int_equal(open_kc("kc15", NULL, 0, &k, &e), 0);
+	assert_string_equal(k->conn.token, "first-token");
+	/* rotated on disk (as kubelet does): read again once it is old */
+	write_file("rot-token", "second-token\n");
+	assert_int_equal(kube_conn_refresh_token(&k->conn, &e), 0);
+	assert_string_equal(k->conn.token, "first-token");
+	k->conn.token_read_at -= KUBE_TOKEN_REREAD_S;
+	assert_int_equal(kube_conn_refresh_token(&k->conn, &e), 0);
+	assert_string_equal(k->conn.token, "second-token");
+	ss_kube_free(k);
 }
 
 static void test_json_and_bounds(void **state)
@@ -316,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_missing_fields),
 		cmocka_unit_test(test_insecure_refused),
 		cmocka_unit_test(test_bad_user),
+		cmocka_unit_test(test_token_refresh),
 		cmocka_unit_test(test_json_and_bounds),
 		cmocka_unit_test(test_in_cluster),
 	};
