@@ -194,15 +194,17 @@ void apisrv_store_discovery(struct apisrv_store *s, const char *path,
 size_t apisrv_store_count(struct apisrv_store *s);
 
 /*
- * One poll of a watch on a collection (rq as for a list): compares the
- * matching objects with `seen` (key -> last object told, updated here) and
- * returns the events since, as a new array of {"type","object"}. On the
- * first poll, objects with a resourceVersion <= since are recorded
- * silently (the client listed them already). NULL with rep filled (404,
- * 400) when the request is not a valid collection.
+ * Watch of a collection (rq as for a list, with its selectors). *last_rv
+ * is where the client stands: 0 on the first call means "send ADDED for
+ * every matching object, then follow"; N follows from resourceVersion N
+ * (410 Gone when N is older than the change log). Waits up to wait_ms for
+ * a change, then returns the events ({"type","object"}, maybe none) as a
+ * new array and advances *last_rv. NULL with rep filled on error.
  */
-json_t *apisrv_store_watch_poll(struct apisrv_store *s, const struct apisrv_req *rq,
-				json_t *seen, unsigned long long since, struct apisrv_reply *rep);
+json_t *apisrv_store_watch(struct apisrv_store *s, const struct apisrv_req *rq, int first,
+			   unsigned long long *last_rv, int wait_ms, struct apisrv_reply *rep);
+/* Wakes every waiting watch (at shutdown). */
+void apisrv_store_wake(struct apisrv_store *s);
 
 /* A Kubernetes Status body (new reference). */
 json_t *apisrv_status(int code, const char *reason, const char *message);

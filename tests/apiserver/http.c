@@ -50,8 +50,7 @@ struct watch {
 	struct route r;
 	struct apisrv_req rq;
 	char *label_selector, *field_selector;
-	json_t *seen;
-	unsigned long long since;
+	unsigned long long last_rv;
 	time_t deadline;
 	struct ss_buf out;
 	size_t off;
@@ -272,7 +271,6 @@ static void watch_free(void *cls)
 
 	if (!w)
 		return;
-	json_decref(w->seen);
 	free(w->label_selector);
 	free(w->field_selector);
 	ss_buf_release(&w->out);
@@ -317,12 +315,11 @@ static int watch_emit(struct watch *w, json_t *events)
 }
 
 /* Blocks (its own connection thread) until there are events, the timeout
- * passes or the server stops; polls the store every 100 ms. */
+ * passes or the server stops; waits on the store's change signal. */
 static ssize_t watch_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
 	struct watch *w = cls;
 	struct apisrv_reply rep;
-	const struct timespec tick = {.tv_sec = 0, .tv_nsec = 100000000L};
 	json_t *events;
 	size_t n;
 	int rc;
@@ -333,7 +330,7 @@ static ssize_t watch_reader(void *cls, uint64_t pos, char *buf, size_t max)
 		w->off = 0;
 		if (w->h->stopping || time(NULL) >= w->deadline)
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		events = apisrv_store_watch_poll(w->h->store, &w->rq, w->seen, 0, &rep);
+		events = apisrv_store_watch(w->h->store, &w->rq, 0, &w->last_rv, 1000, &rep);
 		json_decref(rep.body);
 		if (!events)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -341,8 +338,6 @@ static ssize_t watch_reader(void *cls, uint64_t pos, char *buf, size_t max)
 		json_decref(events);
 		if (rc < 0)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
-		if (rc == 0)
-			nanosleep(&tick, NULL);
 	}
 	n = w->out.len - w->off < max ? w->out.len - w->off : max;
 	memcpy(buf, w->out.data + w->off, n);
@@ -360,7 +355,7 @@ static void watch_open(struct apisrv_http *h, struct MHD_Connection *c, const st
 	json_t *events;
 
 	snprintf(sv->rep.verb, sizeof(sv->rep.verb), "watch");
-	if (!w || (w->seen = json_object()) == NULL || watch_copy_req(w, r, rq) != 0) {
+	if (!w || watch_copy_req(w, r, rq) != 0) {
 		watch_free(w);
 		apisrv_reply_status(&sv->rep, 500, "InternalError", NULL, NULL, "out of memory");
 		return;
@@ -368,8 +363,8 @@ static void watch_open(struct apisrv_http *h, struct MHD_Connection *c, const st
 	w->h = h;
 	ss_buf_init(&w->out, (size_t)64 << 20);
 	w->deadline = time(NULL) + (secs > 0 && secs < 3600 ? secs : 1800);
-	w->since = rv ? strtoull(rv, NULL, 10) : 0;
-	events = apisrv_store_watch_poll(h->store, &w->rq, w->seen, w->since, &sv->rep);
+	w->last_rv = rv ? strtoull(rv, NULL, 10) : 0;
+	events = apisrv_store_watch(h->store, &w->rq, 1, &w->last_rv, 0, &sv->rep);
 	if (!events || watch_emit(w, events) < 0) {
 		json_decref(events);
 		watch_free(w);
@@ -680,6 +675,8 @@ int http_start(struct apisrv_http *h, unsigned port, const char *cert_pem,
 void http_stop(struct apisrv_http *h)
 {
 	h->stopping = 1;
+	if (h->store)
+		apisrv_store_wake(h->store);
 	if (h->daemon)
 		MHD_stop_daemon(h->daemon);
 	h->daemon = NULL;

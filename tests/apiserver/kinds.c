@@ -341,6 +341,7 @@ static void delete_where(struct apisrv_store *s, const char *prefix, const char 
 		if (ns && (!json_object_get(meta, "namespace") ||
 			   strcmp(jstr(meta, "namespace"), ns) != 0))
 			continue;
+		store_event_push(s, EV_DELETED, key, obj, ++s->rv);
 		json_object_del(s->objs, key);
 	}
 }
@@ -398,6 +399,7 @@ void store_tick(struct apisrv_store *s)
 					    json_string(rv));
 			store_key(key, sizeof(key), res, "", name);
 			json_object_set_new(s->objs, key, next);
+			store_event_push(s, EV_MODIFIED, key, next, s->rv);
 			apisrv_registry_add_crd(s->reg, next, NULL);
 		}
 		json_object_del(s->pending, name);

@@ -138,6 +138,7 @@ int apisrv_store_new(long crd_delay_ms, struct apisrv_store **out)
 	if (!s)
 		return SS_E_NOMEM;
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
 	s->crd_delay_ms = crd_delay_ms;
 	s->objs = json_object();
 	s->pending = json_object();
@@ -158,6 +159,8 @@ void apisrv_store_free(struct apisrv_store *s)
 	json_decref(s->objs);
 	json_decref(s->pending);
 	apisrv_registry_free(s->reg);
+	store_events_clear(s);
+	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->mu);
 	free(s);
 }
@@ -169,6 +172,7 @@ void apisrv_store_reset(struct apisrv_store *s)
 	pthread_mutex_lock(&s->mu);
 	json_object_clear(s->objs);
 	json_object_clear(s->pending);
+	store_events_clear(s);
 	if (apisrv_registry_new(&fresh) == 0) {
 		apisrv_registry_free(s->reg);
 		s->reg = fresh;
@@ -189,14 +193,7 @@ size_t apisrv_store_count(struct apisrv_store *s)
 
 /* ---- list ------------------------------------------------------------- */
 
-struct field_sel {
-	char name[256];
-	int name_op; /* 0 none, 1 =, 2 != */
-	char ns[256];
-	int has_ns;
-};
-
-static int field_sel_parse(const char *text, struct field_sel *fs, struct ss_err *err)
+int field_sel_parse(const char *text, struct field_sel *fs, struct ss_err *err)
 {
 	char buf[600], *save = NULL, *tok;
 
@@ -229,7 +226,7 @@ static int field_sel_parse(const char *text, struct field_sel *fs, struct ss_err
 	return 0;
 }
 
-static int field_sel_match(const struct field_sel *fs, const json_t *obj)
+int field_sel_match(const struct field_sel *fs, const json_t *obj)
 {
 	const json_t *meta = json_object_get(obj, "metadata");
 	const char *name = json_string_value(json_object_get(meta, "name"));
@@ -394,7 +391,7 @@ void store_get(struct apisrv_store *s, const struct apisrv_res *res,
 
 /* ---- dispatch --------------------------------------------------------- */
 
-static int route_check(struct apisrv_store *s, const struct apisrv_req *rq,
+int route_check(struct apisrv_store *s, const struct apisrv_req *rq,
 		       const struct apisrv_res **out, struct apisrv_reply *rep)
 {
 	const struct apisrv_res *res = apisrv_registry_find(s->reg, rq->group, rq->version,
@@ -502,69 +499,4 @@ void apisrv_store_discovery(struct apisrv_store *s, const char *path, struct api
 	}
 	apisrv_reply_status(rep, 404, "NotFound", NULL, NULL,
 			    "the server could not find the requested resource");
-}
-
-/* ---- watch ------------------------------------------------------------ */
-
-static int watch_event(json_t *events, const char *type, json_t *obj)
-{
-	return json_array_append_new(events, json_pack("{s:s, s:O}", "type", type, "object", obj));
-}
-
-static void watch_diff(json_t *items, json_t *seen, unsigned long long since, json_t *events)
-{
-	json_t *now = json_object(), *obj, *prev;
-	const char *key;
-	char k[600];
-	size_t i;
-	void *tmp;
-
-	json_array_foreach(items, i, obj) {
-		const json_t *meta = json_object_get(obj, "metadata");
-		const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
-		snprintf(k, sizeof(k), "%s/%s", json_string_value(json_object_get(meta, "namespace")) ?: "",
-			 json_string_value(json_object_get(meta, "name")) ?: "");
-		json_object_set(now, k, obj);
-		prev = json_object_get(seen, k);
-		if (!prev && !(since && rv && strtoull(rv, NULL, 10) <= since))
-			watch_event(events, "ADDED", obj);
-		else if (prev && prev != obj)
-			watch_event(events, "MODIFIED", obj);
-	}
-	json_object_foreach_safe(seen, tmp, key, prev) {
-		if (!json_object_get(now, key))
-			watch_event(events, "DELETED", prev);
-	}
-	json_object_clear(seen);
-	json_object_update(seen, now);
-	json_decref(now);
-}
-
-json_t *apisrv_store_watch_poll(struct apisrv_store *s, const struct apisrv_req *rq,
-				json_t *seen, unsigned long long since, struct apisrv_reply *rep)
-{
-	const struct apisrv_res *res = NULL;
-	json_t *events = NULL, *items;
-	struct apisrv_req all = *rq;
-
-	memset(rep, 0, sizeof(*rep));
-	all.limit = NULL;
-	all.continue_tok = NULL;
-	pthread_mutex_lock(&s->mu);
-	store_tick(s);
-	if (route_check(s, rq, &res, rep) == 0 && !*rq->name) {
-		store_list(s, res, &all, rep);
-		items = rep->status == 200 ? json_object_get(rep->body, "items") : NULL;
-		events = items ? json_array() : NULL;
-		if (events) {
-			watch_diff(items, seen, since, events);
-			json_decref(rep->body);
-			rep->body = NULL;
-		}
-	} else if (!rep->body) {
-		apisrv_reply_status(rep, 405, "MethodNotAllowed", res, rq->name,
-				    "watch of a single object: use fieldSelector=metadata.name=NAME");
-	}
-	pthread_mutex_unlock(&s->mu);
-	return events;
 }

@@ -10,9 +10,30 @@
 #include "apisrv.h"
 
 #define STORE_KEY_MAX 1024
+#define STORE_EVENTS 8192
+
+enum store_ev_type { EV_ADDED, EV_MODIFIED, EV_DELETED };
+
+/* One change, kept for watches (a ring of the last STORE_EVENTS). */
+struct store_event {
+	unsigned long long rv;
+	enum store_ev_type type;
+	char *key;   /* the store key, owned */
+	json_t *obj; /* the object after the change (before, for DELETED) */
+};
+
+struct field_sel {
+	char name[256];
+	int name_op; /* 0 none, 1 =, 2 != */
+	char ns[256];
+	int has_ns;
+};
 
 struct apisrv_store {
 	pthread_mutex_t mu;
+	pthread_cond_t cond; /* signalled on every change, for watches */
+	struct store_event ev[STORE_EVENTS];
+	size_t ev_next, ev_count;
 	struct apisrv_registry *reg;
 	json_t *objs;    /* "group|plural|ns|name" -> object (immutable once stored) */
 	json_t *pending; /* CRD name -> due time (ms, monotonic) for Established */
@@ -21,6 +42,14 @@ struct apisrv_store {
 };
 
 long long store_now_ms(void);
+int field_sel_parse(const char *text, struct field_sel *fs, struct ss_err *err);
+int field_sel_match(const struct field_sel *fs, const json_t *obj);
+int route_check(struct apisrv_store *s, const struct apisrv_req *rq,
+		const struct apisrv_res **out, struct apisrv_reply *rep);
+/* watch.c: records a committed change (rv = the change's resourceVersion). */
+void store_event_push(struct apisrv_store *s, enum store_ev_type type, const char *key,
+		      json_t *obj, unsigned long long rv);
+void store_events_clear(struct apisrv_store *s);
 void store_uid(char *buf, size_t len);
 void store_res_name(const struct apisrv_res *res, char *buf, size_t len);
 void store_key(char *buf, size_t len, const struct apisrv_res *res, const char *ns,

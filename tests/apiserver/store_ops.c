@@ -193,6 +193,7 @@ static void commit(struct apisrv_store *s, const struct apisrv_res *res, json_t 
 		json_object_set_new(meta, "resourceVersion", json_string(rv));
 		store_key(key, sizeof(key), res, rq->ns, meta_str(obj, "name"));
 		json_object_set(s->objs, key, obj);
+		store_event_push(s, live ? EV_MODIFIED : EV_ADDED, key, obj, s->rv);
 		kinds_committed(s, res, obj, 0);
 	}
 	rep->status = code;
@@ -530,7 +531,7 @@ static void delete_one(struct apisrv_store *s, const struct apisrv_res *res, con
 	store_key(key, sizeof(key), res, meta_str(live, "namespace"), meta_str(live, "name"));
 	json_incref((json_t *)live);
 	json_object_del(s->objs, key);
-	s->rv++;
+	store_event_push(s, EV_DELETED, key, (json_t *)live, ++s->rv);
 	kinds_committed(s, res, live, 1);
 	json_decref((json_t *)live);
 }

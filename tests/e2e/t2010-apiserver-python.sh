@@ -46,18 +46,20 @@ elif op == "delete":
 elif op == "watch":
     import threading
     from kubernetes import watch
-    def later():
-        import time
-        time.sleep(0.5)
+    rv = core.list_namespaced_config_map(ns).metadata.resource_version
+    def change():
         core.create_namespaced_config_map(ns, cm("w1", {"watch": "yes"}))
         core.delete_namespaced_config_map("w1", ns)
-    threading.Thread(target=later).start()
+    t = threading.Thread(target=change)
+    t.start()
     seen = []
+    # From the listed resourceVersion on: nothing is missed, whatever the timing.
     for ev in watch.Watch().stream(core.list_namespaced_config_map, ns, label_selector="watch=yes",
-                                   timeout_seconds=20):
+                                   resource_version=rv, timeout_seconds=20):
         seen.append(ev["type"] + " " + ev["object"].metadata.name)
         if ev["type"] == "DELETED":
             break
+    t.join()
     print(" ".join(seen))
 elif op == "lease":
     l = coord.create_namespaced_lease(ns, client.V1Lease(

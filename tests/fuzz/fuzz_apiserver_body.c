@@ -7,7 +7,7 @@
 // fuzz-link: ss_manifest
 // fuzz-src: tests/apiserver/parse.c tests/apiserver/select.c tests/apiserver/fields.c
 // fuzz-src: tests/apiserver/registry.c tests/apiserver/openapi.c tests/apiserver/store.c
-// fuzz-src: tests/apiserver/store_ops.c tests/apiserver/kinds.c
+// fuzz-src: tests/apiserver/store_ops.c tests/apiserver/kinds.c tests/apiserver/watch.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
