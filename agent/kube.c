@@ -2,6 +2,7 @@
  * kube.c: lifecycle of the Kubernetes client (see sealsync/kube.h).
  * Opening reads credentials only; the first request connects.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,15 +40,20 @@ static void kube_fill_defaults(struct ss_kube_opts *o)
 	o->context = NULL;
 }
 
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void kube_curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
 static int kube_multi_new(struct ss_kube *k)
 {
-	static int curl_ready;
+	/* Once per process, even when two threads open clients at once. */
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	if (!curl_ready) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-			return SS_E_INTERNAL;
-		curl_ready = 1;
-	}
+	if (pthread_once(&once, kube_curl_init) != 0 || curl_init_rc != CURLE_OK)
+		return SS_E_INTERNAL;
 	k->multi = curl_multi_init();
 	if (k->multi == NULL)
 		return SS_E_NOMEM;
