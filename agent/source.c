@@ -42,18 +42,21 @@ int source_err_place(const struct ss_source *s, int rc, struct ss_err *err)
 /* Replaces every occurrence of needle in msg with "***" (in place). */
 static void scrub(char *msg, size_t cap, const char *needle)
 {
-	char tmp[SS_ERR_MSG_MAX];
-	char *p;
-	size_t nl = strlen(needle);
+	char out[SS_ERR_MSG_MAX];
+	const char *p = msg, *hit;
+	size_t nl = strlen(needle), o = 0;
 
 	if (nl == 0)
 		return;
-	while ((p = strstr(msg, needle)) != NULL) {
-		size_t off = (size_t)(p - msg);
-
-		snprintf(tmp, sizeof(tmp), "%.*s***%s", (int)off, msg, p + nl);
-		snprintf(msg, cap, "%s", tmp);
+	while ((hit = strstr(p, needle)) != NULL) {
+		o += (size_t)snprintf(out + o, sizeof(out) - o, "%.*s***", (int)(hit - p), p);
+		if (o >= sizeof(out))
+			break;
+		p = hit + nl;
 	}
+	if (o < sizeof(out))
+		snprintf(out + o, sizeof(out) - o, "%s", p);
+	snprintf(msg, cap, "%s", out);
 }
 
 int source_git_err(const struct ss_source *s, int code, const char *what, struct ss_err *err)
