@@ -95,6 +95,10 @@ static void test_good_signature(void **state)
 	assert_int_equal(verify_msg("ed25519-git-signer2.sig", "s2 ssh-ed25519 " PK2 "\n", "git",
 				    &e, NULL, 0),
 			 0);
+	/* ssh-keygen -Y sign -O hashalg=sha256 */
+	assert_int_equal(verify_msg("ed25519-git-sha256.sig", "a ssh-ed25519 " PK1 "\n", "git", &e,
+				    NULL, 0),
+			 0);
 }
 
 static void test_changed_message_refused(void **state)
