@@ -106,7 +106,10 @@ void ss_source_free(struct ss_source *s);
  * is NULL), 0 otherwise. Whether a fetch happened: ss_source_fetched().
  * Without a policy, a commit that does not descend from last_applied (force
  * push) is used and a warning is emitted. On error commit is "" and
- * *changed 0; the cache keeps what it had.
+ * *changed 0; the cache may already hold the refused commit's objects
+ * (harmless: only a commit returned here is ever read). Not thread-safe:
+ * one ss_source is used by one thread at a time. Forks a child for the
+ * network work, so SIGCHLD must not be ignored (SIG_IGN) by the process.
  */
 int ss_source_poll(struct ss_source *s, const char *last_applied, char commit[41],
 		   int *changed, struct ss_err *err) SS_MUST_CHECK;
