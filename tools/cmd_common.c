@@ -27,6 +27,9 @@ static const struct option cm_long[] = {
 	{"merge-into", required_argument, NULL, OPT_MERGE},
 	{"in-place", no_argument, NULL, OPT_IN_PLACE},
 	{"allow-unscoped", no_argument, NULL, OPT_UNSCOPED},
+	{"agent", required_argument, NULL, SEALCTL_OPT_AGENT},
+	{"agent-ca", required_argument, NULL, SEALCTL_OPT_AGENT_CA},
+	{"pin", required_argument, NULL, SEALCTL_OPT_PIN},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -42,6 +45,7 @@ static unsigned opt_flag(int c)
 	case OPT_MERGE: return CM_MERGE;
 	case OPT_IN_PLACE: return CM_IN_PLACE;
 	case OPT_UNSCOPED: return CM_UNSCOPED;
+	case SEALCTL_OPT_AGENT: case SEALCTL_OPT_AGENT_CA: case SEALCTL_OPT_PIN: return CM_AGENT;
 	default: return 0;
 	}
 }
@@ -65,7 +69,13 @@ static int take_opt(int c, const char *verb, struct cm_opts *o)
 		if (ss_emit_parse_format(optarg, &o->fmt) != 0)
 			return sealctl_usage(verb, "-o must be yaml or json");
 		break;
-	case 'n': o->ns = optarg; break;
+	case 'n':
+		if (ss_object_check_label(optarg) != 0)
+			return sealctl_usage(verb, "--namespace is not a DNS label");
+		o->ns = optarg;
+		break;
+	case SEALCTL_OPT_AGENT: case SEALCTL_OPT_AGENT_CA: case SEALCTL_OPT_PIN:
+		return sealctl_agent_parse_opt(&o->agent, c, optarg, verb);
 	case OPT_SCOPE: o->scope = optarg; break;
 	case OPT_MERGE: o->merge_into = optarg; break;
 	case OPT_IN_PLACE: o->in_place = 1; break;
@@ -106,6 +116,23 @@ int cm_parse(int argc, char **argv, unsigned allowed, const char *help, struct c
 	o->paths = argv + optind;
 	o->npaths = argc - optind;
 	return 0;
+}
+
+int cm_agent_setup(struct cm_opts *o, const char *verb)
+{
+	struct ss_err err;
+	int rc;
+
+	if (o->agent.url == NULL) {
+		if (o->agent.ca_file != NULL || o->agent.npins > 0)
+			return sealctl_usage(verb, "--agent-ca and --pin need --agent");
+		return 0;
+	}
+	ss_err_clear(&err);
+	rc = cm_agent_recipients(o, &err);
+	if (rc == SS_E_USAGE)
+		return sealctl_usage(verb, "%s", err.msg);
+	return rc != 0 ? sealctl_fail(&err) : 0;
 }
 
 int cm_file_load(struct cm_file *f, const char *path, int secure, struct ss_err *err)
@@ -327,4 +354,17 @@ int cm_is_sealed_like(const json_t *doc)
 const char *cm_effective_ns(const struct ss_sealed *s, const struct cm_opts *o)
 {
 	return ss_sealed_namespace(s)[0] != '\0' ? ss_sealed_namespace(s) : o->ns;
+}
+
+/* Places an error from the agent at the value's line in the file. */
+void cm_err_at_value(struct ss_err *err, const struct ss_origin *o)
+{
+	char path[2 * SS_ERR_NAME_MAX + 2];
+	char field[SS_ERR_NAME_MAX], key[SS_ERR_NAME_MAX];
+
+	snprintf(field, sizeof(field), "%s", err->field);
+	snprintf(key, sizeof(key), "%s", err->key);
+	snprintf(path, sizeof(path), "%s%s%s", field, key[0] ? "." : "", key);
+	ss_origin_err(err, o, path[0] ? path : NULL, NULL);
+	ss_err_field(err, field[0] ? field : NULL, key[0] ? key : NULL);
 }

@@ -15,6 +15,7 @@
 #include "sealsync/sealed.h"
 #include "sealsync/yaml.h"
 
+#include "cmd_agent.h"
 #include "sealctl.h"
 
 sealctl_handler sealctl_cmd_seal;
@@ -33,6 +34,7 @@ enum {
 	CM_MERGE = 1 << 5,      /* --merge-into FILE */
 	CM_IN_PLACE = 1 << 6,   /* --in-place */
 	CM_UNSCOPED = 1 << 7,   /* --allow-unscoped */
+	CM_AGENT = 1 << 8,      /* --agent URL, --agent-ca FILE, --pin age1... */
 };
 
 #define CM_MAX_IDS 64
@@ -44,6 +46,7 @@ struct cm_opts {
 	enum ss_emit_format fmt;
 	const char *scope, *ns, *merge_into;
 	int in_place, allow_unscoped, help;
+	struct sealctl_agent agent; /* agent.url NULL: offline */
 	char **paths; /* the operands */
 	int npaths;
 };
@@ -85,6 +88,12 @@ int cm_each_doc(const struct cm_file *f, cm_doc_fn *fn, void *ctx, struct ss_err
  */
 int cm_is_sealed_like(const json_t *doc);
 
+/*
+ * Puts origin o on err, at the line of err's field and key when the
+ * document knows it (for errors that come back from the agent).
+ */
+void cm_err_at_value(struct ss_err *err, const struct ss_origin *o);
+
 /* The origin of document i of f, for errors. */
 void cm_origin(const struct cm_file *f, size_t i, struct ss_origin *o);
 
@@ -110,6 +119,22 @@ int cm_keyring(const struct cm_opts *o, struct ss_keyring **out, struct ss_err *
  * it: what sealctl writes must be what it would accept.
  */
 int cm_check_sealed_text(const char *name, const struct ss_buf *text, struct ss_err *err);
+
+/*
+ * --agent mode (cmd_remote.c). cm_agent_recipients appends the agent's
+ * sealing recipients (pinned when --pin is given) to o->rcpt.
+ * cm_agent_reseal sends s to POST /v1/reseal and parses the answer into
+ * *out (the same SealedSecret resealed by the agent). cm_agent_verify sends
+ * s to POST /v1/verify (ns: for a manifest that names none); a value the
+ * agent cannot open is SS_E_NOMATCH naming its key.
+ */
+int cm_agent_recipients(struct cm_opts *o, struct ss_err *err);
+/* Checks the --agent options and fetches the recipients: 0 or an exit code. */
+int cm_agent_setup(struct cm_opts *o, const char *verb);
+int cm_agent_reseal(const struct cm_opts *o, const struct ss_sealed *s, struct ss_sealed **out,
+		    struct ss_err *err);
+int cm_agent_verify(const struct cm_opts *o, const struct ss_sealed *s, const char *ns,
+		    struct ss_err *err);
 
 /* Writes all of b to stdout; SS_E_IO naming stdout. */
 int cm_write_stdout(const struct ss_buf *b, struct ss_err *err);

@@ -19,6 +19,8 @@
 static const char reseal_help[] =
 	"usage: sealctl reseal -i IDENTITIES [-i ...] -r age1... [-r ...] [-R FILE]\n"
 	"                      [--in-place] [--allow-unscoped] [PATH...]\n"
+	"       sealctl reseal --agent URL [--agent-ca FILE] [--pin age1...]\n"
+	"                      [--in-place] [PATH...]\n"
 	"\n"
 	"Re-encrypts every value of the SealedSecrets in PATHs (files, or folders\n"
 	"walked for .yaml, .yml and .json files) to exactly the given recipients,\n"
@@ -34,7 +36,12 @@ static const char reseal_help[] =
 	"  -r, --recipient R          a new recipient (repeatable)\n"
 	"  -R, --recipients-file F    age recipients file (repeatable)\n"
 	"  --in-place                 rewrite the files\n"
-	"  --allow-unscoped           also reseal values without a scope stanza\n";
+	"  --allow-unscoped           also reseal values without a scope stanza\n"
+	"  --agent URL                let the agent reseal (POST URL/v1/reseal) to its\n"
+	"                             recipients (GET URL/v1/recipients): no -i, -r\n"
+	"  --agent-ca FILE            CA bundle for the agent's certificate\n"
+	"  --pin age1...              refuse unless every recipient the agent\n"
+	"                             advertises is one of these (repeatable)\n";
 
 struct reseal_ctx {
 	const struct cm_opts *o;
@@ -42,9 +49,18 @@ struct reseal_ctx {
 	size_t files, changed, values, current, failures;
 };
 
-/* Reseals the values of s that need it; *nkeys receives their names. */
-static int reseal_sealed(struct reseal_ctx *c, struct ss_sealed *s, const char **keys,
-			 size_t *nkeys, struct ss_err *err)
+static int want(const char *k, const char *const *keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(keys[i], k) == 0)
+			return 1;
+	return 0;
+}
+
+static int reseal_local(struct reseal_ctx *c, struct ss_sealed *s, const char *const *keys,
+			size_t nkeys, struct ss_err *err)
 {
 	struct ss_age_seal_opts to = {c->o->rcpt.v, c->o->rcpt.n, NULL};
 	struct ss_age_open_opts ao;
@@ -54,17 +70,53 @@ static int reseal_sealed(struct reseal_ctx *c, struct ss_sealed *s, const char *
 	memset(&ao, 0, sizeof(ao));
 	ao.kr = c->kr;
 	ao.allow_unscoped = c->o->allow_unscoped;
-	*nkeys = 0;
+	for (i = 0; rc == 0 && i < ss_sealed_count(s); i++)
+		if (want(ss_sealed_key(s, i), keys, nkeys))
+			rc = ss_sealed_reseal_value(s, i, &ao, &to, err);
+	return rc;
+}
+
+/* The agent reseals the whole SealedSecret; only the keys asked for change. */
+static int reseal_remote(struct reseal_ctx *c, struct ss_sealed *s, const char *const *keys,
+			 size_t nkeys, struct ss_err *err)
+{
+	struct ss_sealed *r = NULL;
+	size_t i, len;
+	int rc = cm_agent_reseal(c->o, s, &r, err);
+
 	for (i = 0; rc == 0 && i < ss_sealed_count(s); i++) {
-		if (ss_sealed_value_has_recipients(s, i, c->o->rcpt.v, c->o->rcpt.n)) {
-			c->current++;
+		const unsigned char *v;
+
+		if (!want(ss_sealed_key(s, i), keys, nkeys))
 			continue;
+		if (strcmp(ss_sealed_key(r, i), ss_sealed_key(s, i)) != 0) {
+			rc = ss_err_set(err, SS_E_INVAL, "the agent's reply has other keys");
+			break;
 		}
-		rc = ss_sealed_reseal_value(s, i, &ao, &to, err);
-		if (rc == 0)
+		v = ss_sealed_value(r, i, &len);
+		rc = ss_sealed_set_value(s, ss_sealed_key(s, i), v, len, err);
+	}
+	ss_sealed_free(r);
+	return rc;
+}
+
+/* Reseals the values of s that need it; *nkeys receives their names. */
+static int reseal_sealed(struct reseal_ctx *c, struct ss_sealed *s, const char **keys,
+			 size_t *nkeys, struct ss_err *err)
+{
+	size_t i;
+
+	*nkeys = 0;
+	for (i = 0; i < ss_sealed_count(s); i++) {
+		if (ss_sealed_value_has_recipients(s, i, c->o->rcpt.v, c->o->rcpt.n))
+			c->current++;
+		else
 			keys[(*nkeys)++] = ss_sealed_key(s, i);
 	}
-	return rc;
+	if (*nkeys == 0)
+		return 0;
+	return c->o->agent.url != NULL ? reseal_remote(c, s, keys, *nkeys, err)
+				       : reseal_local(c, s, keys, *nkeys, err);
 }
 
 /* Reseals one document of f into the text in cur (spliced when changed). */
@@ -79,8 +131,11 @@ static int reseal_doc(struct reseal_ctx *c, const struct cm_file *f, size_t d,
 
 	cm_origin(f, d, &o);
 	rc = ss_sealed_parse(ss_docset_get(f->ds, d), &o, &s, err);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = reseal_sealed(c, s, keys, &nkeys, err);
+		if (rc != 0 && err != NULL && err->file[0] == '\0')
+			cm_err_at_value(err, &o);
+	}
 	if (rc == 0 && nkeys > 0) {
 		ss_buf_reset(next);
 		rc = ss_sealed_splice(f->name, ss_buf_str(cur), cur->len, s, keys, nkeys, next, err);
@@ -165,9 +220,11 @@ static int reseal_check_usage(char **argv, const struct cm_opts *o)
 {
 	struct stat st;
 
-	if (o->nids == 0)
+	if (o->agent.url != NULL && (o->nids > 0 || o->rcpt.n > 0))
+		return sealctl_usage(argv[0], "with --agent, the agent holds the keys: no -i, -r, -R");
+	if (o->agent.url == NULL && o->nids == 0)
 		return sealctl_usage(argv[0], "give the identities with -i");
-	if (o->rcpt.n == 0)
+	if (o->agent.url == NULL && o->rcpt.n == 0)
 		return sealctl_usage(argv[0], "give the new recipients with -r or -R");
 	if (o->in_place && o->npaths == 0)
 		return sealctl_usage(argv[0], "--in-place needs files or folders");
@@ -185,17 +242,19 @@ int sealctl_cmd_reseal(int argc, char **argv)
 	struct ss_err err;
 	int rc;
 
-	rc = cm_parse(argc, argv, CM_IDENTITIES | CM_RECIPIENTS | CM_IN_PLACE | CM_UNSCOPED,
+	rc = cm_parse(argc, argv, CM_IDENTITIES | CM_RECIPIENTS | CM_IN_PLACE | CM_UNSCOPED | CM_AGENT,
 		      reseal_help, &o);
 	if (rc != 0 || o.help)
 		return rc;
 	rc = reseal_check_usage(argv, &o);
+	if (rc == 0)
+		rc = cm_agent_setup(&o, argv[0]);
 	if (rc != 0)
 		return rc;
 	memset(&c, 0, sizeof(c));
 	c.o = &o;
 	ss_err_clear(&err);
-	if (cm_keyring(&o, &c.kr, &err) != 0)
+	if (o.agent.url == NULL && cm_keyring(&o, &c.kr, &err) != 0)
 		return sealctl_fail(&err);
 	rc = o.npaths > 0 ? cm_walk(o.paths, o.npaths, reseal_file, &c, &err)
 			  : cm_walk(stdin_path, 1, reseal_file, &c, &err);

@@ -18,6 +18,7 @@
 static const char seal_help[] =
 	"usage: sealctl seal -r age1... [-r ...] [-R FILE] [--scope MODE] [-n NS]\n"
 	"                    [-o yaml|json] [--merge-into FILE] [SECRET-FILE]\n"
+	"       sealctl seal --agent URL [--agent-ca FILE] [--pin age1...] ...\n"
 	"\n"
 	"Seals Kubernetes Secrets (YAML or JSON, several documents or a v1 List;\n"
 	"`data` is base64, `stringData` plain text) from SECRET-FILE or stdin into\n"
@@ -29,6 +30,11 @@ static const char seal_help[] =
 	"  -r, --recipient R          an age1... recipient (repeatable: clusters,\n"
 	"                             a recovery key)\n"
 	"  -R, --recipients-file F    age recipients file (repeatable)\n"
+	"  --agent URL                also seal to the agent's recipients (GET\n"
+	"                             URL/v1/recipients; https, certificate verified)\n"
+	"  --agent-ca FILE            CA bundle for the agent's certificate\n"
+	"  --pin age1...              refuse unless every recipient the agent\n"
+	"                             advertises is one of these (repeatable)\n"
 	"  --scope MODE               strict (default: namespace, name and key),\n"
 	"                             namespace, or cluster\n"
 	"  -n, --namespace NS         namespace to seal for (default: the Secret's)\n"
@@ -211,11 +217,14 @@ int sealctl_cmd_seal(int argc, char **argv)
 	int rc;
 
 	rc = cm_parse(argc, argv,
-		      CM_RECIPIENTS | CM_FORMAT | CM_SCOPE | CM_NAMESPACE | CM_MERGE, seal_help, &o);
+		      CM_RECIPIENTS | CM_FORMAT | CM_SCOPE | CM_NAMESPACE | CM_MERGE | CM_AGENT,
+		      seal_help, &o);
+	if (rc == 0 && !o.help)
+		rc = cm_agent_setup(&o, argv[0]);
 	if (rc != 0 || o.help)
 		return rc;
 	if (o.rcpt.n == 0)
-		return sealctl_usage(argv[0], "give at least one recipient (-r or -R)");
+		return sealctl_usage(argv[0], "give at least one recipient (-r, -R or --agent)");
 	if (o.npaths > 1)
 		return sealctl_usage(argv[0], "one input file at most");
 	c = calloc(1, sizeof(*c));

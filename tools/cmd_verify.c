@@ -11,6 +11,7 @@
 
 static const char verify_help[] =
 	"usage: sealctl verify [-i IDENTITIES ...] [-n NS] [--allow-unscoped] [PATH...]\n"
+	"       sealctl verify --agent URL [--agent-ca FILE] [-n NS] [PATH...]\n"
 	"\n"
 	"Checks every SealedSecret in PATHs (files, or folders walked for .yaml,\n"
 	".yml and .json files; stdin when none): the manifest is valid, every\n"
@@ -22,7 +23,10 @@ static const char verify_help[] =
 	"\n"
 	"  -i, --identity P        identity file or folder (repeatable)\n"
 	"  -n, --namespace NS      namespace for SealedSecrets that name none\n"
-	"  --allow-unscoped        accept values without a scope stanza\n";
+	"  --allow-unscoped        accept values without a scope stanza\n"
+	"  --agent URL             ask the agent instead (POST URL/v1/verify, one\n"
+	"                          request per SealedSecret; https, verified)\n"
+	"  --agent-ca FILE         CA bundle for the agent's certificate\n";
 
 struct verify_ctx {
 	const struct cm_opts *o;
@@ -51,7 +55,11 @@ static int verify_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
 				"a value has no scope stanza (the agent refuses it)");
 		ss_origin_err(&err, o, "spec.encryptedData", NULL);
 	}
-	if (rc == 0 && c->kr != NULL) {
+	if (rc == 0 && c->o->agent.url != NULL) {
+		rc = cm_agent_verify(c->o, s, cm_effective_ns(s, c->o), &err);
+		if (rc != 0)
+			cm_err_at_value(&err, o);
+	} else if (rc == 0 && c->kr != NULL) {
 		memset(&ao, 0, sizeof(ao));
 		ao.kr = c->kr;
 		ao.allow_unscoped = c->o->allow_unscoped;
@@ -97,9 +105,14 @@ int sealctl_cmd_verify(int argc, char **argv)
 	struct ss_err err;
 	int rc;
 
-	rc = cm_parse(argc, argv, CM_IDENTITIES | CM_NAMESPACE | CM_UNSCOPED, verify_help, &o);
+	rc = cm_parse(argc, argv, CM_IDENTITIES | CM_NAMESPACE | CM_UNSCOPED | CM_AGENT,
+		      verify_help, &o);
 	if (rc != 0 || o.help)
 		return rc;
+	if (o.agent.url != NULL && o.nids > 0)
+		return sealctl_usage(argv[0], "give either -i or --agent");
+	if (o.agent.url == NULL && (o.agent.ca_file != NULL || o.agent.npins > 0))
+		return sealctl_usage(argv[0], "--agent-ca and --pin need --agent");
 	memset(&c, 0, sizeof(c));
 	c.o = &o;
 	ss_err_clear(&err);
@@ -111,7 +124,8 @@ int sealctl_cmd_verify(int argc, char **argv)
 	if (rc != 0)
 		return sealctl_fail(&err);
 	fprintf(stderr, "sealctl: verify: %zu file(s), %zu SealedSecret(s), %zu value(s)%s: %s\n",
-		c.files, c.sealed, c.values, o.nids > 0 ? " decrypted" : "",
+		c.files, c.sealed, c.values,
+		o.nids > 0 ? " decrypted" : o.agent.url != NULL ? " checked by the agent" : "",
 		c.failures == 0 ? "ok" : "FAILED");
 	if (c.failures > 0)
 		return SEALCTL_EXIT_FAIL;
