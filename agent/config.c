@@ -165,6 +165,8 @@ static const struct field fields[] = {
 	{NULL, "render", F_STR, OFF(render), "render manifests to DIR or - and exit"},
 	{NULL, "show-secrets", F_BOOL, OFF(show_secrets), "with --render -: print Secret values"},
 	{NULL, "once", F_BOOL, OFF(once), "run one sync and exit with its result"},
+	{NULL, "no-sandbox", F_BOOL, OFF(no_sandbox),
+	 "run the key holder without its seccomp sandbox (warns every sync)"},
 	{"http.tlsCert", "tls-cert", F_STR, OFF(tls_cert_file), "PEM certificate for HTTPS"},
 	{"http.tlsKey", "tls-key", F_STR, OFF(tls_key_file), "PEM private key for HTTPS"},
 	{"http.maxBodyKiB", "http-max-body-kib", F_UINT, OFF(http_max_body_kib),

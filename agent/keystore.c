@@ -78,6 +78,7 @@ void ss_keystore_free(struct ss_keystore *ks)
 	if (ks == NULL)
 		return;
 	ss_keyring_free(ks->all);
+	free(ks->pub);
 	ss_kube_free(ks->kube);
 	ss_buf_release(&ks->text);
 	pthread_mutex_destroy(&ks->mu);
@@ -108,6 +109,9 @@ int ks_install(struct ss_keystore *ks, struct ss_keyring *kr, time_t created, st
 	pthread_mutex_lock(&ks->mu);
 	ss_keyring_free(ks->all);
 	ks->all = kr;
+	free(ks->pub);
+	ks->pub = NULL;
+	ks->npub = 0;
 	ks->created = created;
 	ks->generation++;
 	pthread_mutex_unlock(&ks->mu);
@@ -341,6 +345,29 @@ int ss_keystore_keyring(struct ss_keystore *ks, struct ss_keyring **out, struct 
 	return 0;
 }
 
+int ss_keystore_drop_identities(struct ss_keystore *ks)
+{
+	struct ss_recipient *pub;
+	size_t i, n;
+
+	if (ks->cfg->keys_managed)
+		return SS_E_INVAL;
+	pthread_mutex_lock(&ks->mu);
+	n = ks->all != NULL ? ss_keyring_count(ks->all) : 0;
+	pub = n > 0 ? calloc(n, sizeof(*pub)) : NULL;
+	if (pub != NULL) {
+		for (i = 0; i < n; i++)
+			ss_identity_recipient(ss_keyring_get(ks->all, i), &pub[i]);
+		ss_keyring_free(ks->all); /* wipes */
+		ks->all = NULL;
+		free(ks->pub);
+		ks->pub = pub;
+		ks->npub = n;
+	}
+	pthread_mutex_unlock(&ks->mu);
+	return n == 0 || pub != NULL ? 0 : SS_E_NOMEM;
+}
+
 unsigned long ss_keystore_generation(struct ss_keystore *ks)
 {
 	unsigned long g;
@@ -357,11 +384,14 @@ size_t ss_keystore_recipients(struct ss_keystore *ks, struct ss_recipient *out, 
 	size_t i, n = 0, nret = 0, total;
 
 	pthread_mutex_lock(&ks->mu);
-	total = ks->all != NULL ? ss_keyring_count(ks->all) : 0; /* before the first load */
+	total = ks->all != NULL ? ss_keyring_count(ks->all) : ks->npub; /* 0 before a load */
 	for (i = total; i-- > 0;) {
 		struct ss_recipient r;
 
-		ss_identity_recipient(ss_keyring_get(ks->all, i), &r);
+		if (ks->all != NULL)
+			ss_identity_recipient(ss_keyring_get(ks->all, i), &r);
+		else
+			r = ks->pub[i];
 		if (is_retired(ks, &r))
 			nret++;
 		else if (n < max)

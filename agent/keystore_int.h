@@ -26,6 +26,10 @@ struct ss_keystore {
 	struct ss_buf text;           /* the Secret's keys.txt (guarded memory) */
 	char rv[64];                  /* its resourceVersion */
 	time_t next_poll;
+	/* privsep (ss_keystore_drop_identities): public keys of the dropped
+	 * identities, the active one last; all is then NULL */
+	struct ss_recipient *pub;
+	size_t npub;
 };
 
 /* Installs kr (all identities; ownership taken on success) as the store's

@@ -25,6 +25,7 @@
 #include "sealsync/config.h"
 #include "sealsync/events.h"
 #include "sealsync/jsonalloc.h"
+#include "sealsync/keyholder.h"
 #include "sealsync/keys.h"
 #include "sealsync/keystore.h"
 #include "sealsync/leader.h"
@@ -53,6 +54,8 @@ struct service {
 	struct ss_metrics *metrics;
 	struct ss_leader *leader;
 	struct ss_server *server;
+	struct ss_keyholder *kh;  /* privsep: the only process with identities */
+	int kh_died;
 	struct unit_event events[SS_CONFIG_MAX_UNITS];
 };
 
@@ -127,6 +130,26 @@ static int elect(const struct ss_config *cfg)
 	return cfg->leader_election && !cfg->no_leader_election && !one_shot(cfg);
 }
 
+/* privsep: the key holder gets the keys; this process keeps none. */
+static int hand_to_holder(struct service *sv, struct ss_keyring *kr, struct ss_err *err)
+{
+	int rc;
+
+	if (sv->kh == NULL) {
+		ss_agent_set_keyring(sv->agent, kr);
+		return 0;
+	}
+	rc = ss_keyholder_load(sv->kh, kr, err);
+	ss_keyring_free(kr); /* wipes this process's copy */
+	if (rc != 0)
+		return rc;
+	ss_agent_set_holder(sv->agent, sv->kh);
+	ss_agent_set_keyring(sv->agent, NULL);
+	if (!sv->cfg->keys_managed && ss_keystore_drop_identities(sv->keys) != 0)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	return 0;
+}
+
 /* Hands the store's usable keys to the agent and updates the key metrics. */
 static int push_keys(struct service *sv, struct ss_err *err)
 {
@@ -139,7 +162,9 @@ static int push_keys(struct service *sv, struct ss_err *err)
 	rc = ss_keystore_keyring(sv->keys, &kr, err);
 	if (rc != 0)
 		return rc;
-	ss_agent_set_keyring(sv->agent, kr);
+	rc = hand_to_holder(sv, kr, err);
+	if (rc != 0)
+		return rc;
 	rs = calloc(SS_KEYRING_MAX, sizeof(*rs));
 	if (rs == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
@@ -238,6 +263,9 @@ static int sync_once(struct service *sv)
 	double t0 = mono_now();
 	int rc;
 
+	if (sv->kh != NULL && !ss_keyholder_sandboxed(sv->kh, NULL, 0))
+		ss_log(SS_LOG_WARN, "the key holder runs without its seccomp sandbox (--no-sandbox)",
+		       NULL);
 	ss_err_clear(&err);
 	rc = ss_agent_sync(sv->agent, &err);
 	if (sv->metrics != NULL)
@@ -308,6 +336,13 @@ static void run_service(struct service *sv)
 			(void)sync_once(sv);
 			next_sync = mono_now() + sv->cfg->interval_sec;
 		}
+		if (sv->kh != NULL && !ss_keyholder_alive(sv->kh)) {
+			/* No fork from a threaded process: exit, the kubelet restarts us. */
+			ss_log(SS_LOG_ERROR, "the key holder exited; stopping so that the agent restarts",
+			       NULL);
+			sv->kh_died = 1;
+			break;
+		}
 		nanosleep(&tick, NULL);
 	}
 	ss_log(SS_LOG_INFO, "stopping", NULL);
@@ -339,6 +374,7 @@ static int start_server(struct service *sv, struct ss_err *err)
 	o.extra = extra;
 	o.nextra = sv->cfg->nextra_recipients;
 	o.keys = sv->keys;
+	o.holder = sv->kh;
 	o.metrics = sv->metrics;
 	o.trigger = on_webhook;
 	return ss_server_start(&o, &sv->server, err);
@@ -388,6 +424,27 @@ static void service_stop(struct service *sv)
 	ss_agent_free(sv->agent);
 	ss_keystore_free(sv->keys); /* wipes the identities */
 	ss_metrics_free(sv->metrics);
+	ss_keyholder_stop(sv->kh); /* after the server: it may still ask */
+}
+
+/*
+ * Forks the key holder (keyholder.h). Fail closed: a sandbox that cannot
+ * be applied stops the agent unless --no-sandbox says to run without it.
+ */
+static int start_holder(struct service *sv, struct ss_err *err)
+{
+	char why[256];
+	int rc;
+
+	rc = ss_keyholder_start(!sv->cfg->no_sandbox, NULL, &sv->kh, err);
+	if (rc != 0 || ss_keyholder_sandboxed(sv->kh, why, sizeof(why)))
+		return rc;
+	if (!sv->cfg->no_sandbox)
+		return ss_err_set(err, SS_E_PERM,
+				  "cannot sandbox the key holder (%s); refusing to run without it "
+				  "(--no-sandbox overrides)", why);
+	ss_log(SS_LOG_WARN, "the key holder runs without its seccomp sandbox (--no-sandbox)", NULL);
+	return 0;
 }
 
 /* The --config path and whether --suspend was given, for SIGHUP. */
@@ -452,7 +509,9 @@ int main(int argc, char **argv)
 	scan_args(&sv, argc, argv);
 	install_signals();
 	ss_err_clear(&err);
-	rc = service_start(&sv, &err);
+	rc = start_holder(&sv, &err); /* before any thread exists */
+	if (rc == 0)
+		rc = service_start(&sv, &err);
 	if (rc != 0) {
 		rc = fail("cannot start", &err, 1);
 		goto out;
@@ -463,7 +522,7 @@ int main(int argc, char **argv)
 			ss_log(SS_LOG_INFO, "configuration, identities and repository are valid", NULL);
 	} else {
 		run_service(&sv);
-		rc = 0;
+		rc = sv.kh_died ? 1 : 0;
 	}
 out:
 	service_stop(&sv);

@@ -83,8 +83,8 @@ int srv_keyring(struct ss_server *s, struct ss_err *err)
 	struct ss_keyring *kr = NULL;
 	int rc;
 
-	if (s->kr != NULL && gen == s->kr_gen)
-		return 0;
+	if (s->o.holder != NULL || (s->kr != NULL && gen == s->kr_gen))
+		return 0; /* privsep: the key holder has the keys */
 	rc = ss_keystore_keyring(s->o.keys, &kr, err);
 	if (rc != 0)
 		return rc;

@@ -14,6 +14,7 @@
 
 #include "server_int.h"
 #include "sealsync/age.h"
+#include "sealsync/keyholder.h"
 #include "sealsync/keystore.h"
 #include "sealsync/sealed.h"
 #include "sealsync/yaml.h"
@@ -133,11 +134,16 @@ out:
 /* The reseal target: the active key, then the extra recipients. */
 static int reseal_targets(struct ss_server *s, struct ss_recipient *to, size_t *n)
 {
-	const struct ss_identity *active = ss_keyring_active(s->kr);
+	const struct ss_identity *active = s->kr != NULL ? ss_keyring_active(s->kr) : NULL;
 
-	if (active == NULL)
+	if (s->o.holder != NULL) { /* privsep: the store's newest public key */
+		if (ss_keystore_recipients(s->o.keys, &to[0], 1, NULL, NULL) != 1)
+			return SS_E_NOTFOUND;
+	} else if (active == NULL) {
 		return SS_E_NOTFOUND;
-	ss_identity_recipient(active, &to[0]);
+	} else {
+		ss_identity_recipient(active, &to[0]);
+	}
 	memcpy(&to[1], s->extra, s->o.nextra * sizeof(*to));
 	*n = 1 + s->o.nextra;
 	return 0;
@@ -181,6 +187,8 @@ int srv_reseal(struct ss_server *s, struct srv_req *q, struct srv_reply *r)
 	oo.kr = s->kr;
 	oo.allow_unscoped = s->o.allow_unscoped;
 	oo.x25519_budget = &budget;
+	if (s->o.holder != NULL)
+		ss_keyholder_bind(s->o.holder, &oo);
 	memset(&so, 0, sizeof(so));
 	so.recipients = to;
 	so.nrecipients = nto;
@@ -217,6 +225,8 @@ static int verify_value(struct ss_server *s, const struct ss_sealed *sealed, siz
 	oo.allow_unscoped = s->o.allow_unscoped;
 	oo.x25519_budget = budget;
 	oo.expect = &want;
+	if (s->o.holder != NULL)
+		ss_keyholder_bind(s->o.holder, &oo);
 	v = ss_sealed_value(sealed, i, &len);
 	ss_buf_init_secure(&pt, SS_SEALED_MAX_VALUE);
 	rc = ss_age_open(&oo, v, len, &pt, NULL, err);

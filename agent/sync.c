@@ -9,6 +9,7 @@
 #include "sealsync/bundle.h"
 #include "sealsync/inventory.h"
 #include "sealsync/keys.h"
+#include "sealsync/keyholder.h"
 #include "sealsync/kube.h"
 #include "sealsync/log.h"
 #include "sealsync/metrics.h"
@@ -27,6 +28,7 @@ struct ss_agent {
 	const struct ss_config *cfg;
 	struct ss_source *src;
 	struct ss_keyring *kr;
+	struct ss_keyholder *kh; /* privsep: opens values instead of kr */
 	struct ss_kube *kube;
 	char revision[64];
 	struct ss_unit_status units[SS_CONFIG_MAX_UNITS];
@@ -225,11 +227,13 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	if (rc != 0)
 		return rc;
 	*stage = "unseal";
-	if (a->kr == NULL)
+	if (a->kr == NULL && a->kh == NULL)
 		return ss_err_set(err, SS_E_NOTFOUND, "no identities loaded yet");
 	count_hints(a, u, b);
 	memset(&open, 0, sizeof(open));
 	open.kr = a->kr;
+	if (a->kh != NULL)
+		ss_keyholder_bind(a->kh, &open);
 	open.allow_unscoped = a->cfg->allow_unscoped;
 	open.x25519_budget = &budget;
 	rc = ss_bundle_unseal(b, &open, a->kube != NULL ? redact_value : NULL, a->kube, err);
@@ -379,7 +383,7 @@ int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
 /* ---- service additions (server, metrics, keystore; see sync.h) ---- */
 
 static void hint_add(struct ss_agent *a, const unsigned char *tag, const unsigned char *ours,
-		     size_t nours)
+		     const struct ss_recipient *rs, size_t nours)
 {
 	char h[16];
 	size_t i;
@@ -394,12 +398,9 @@ static void hint_add(struct ss_agent *a, const unsigned char *tag, const unsigne
 		memset(&a->hints[i], 0, sizeof(a->hints[i]));
 		snprintf(a->hints[i].hint, sizeof(a->hints[i].hint), "%s", h);
 		for (size_t k = 0; k < nours; k++) {
-			struct ss_recipient r;
-
 			if (memcmp(ours + k * SS_AGE_HINT_LEN, tag, SS_AGE_HINT_LEN) != 0)
 				continue;
-			ss_identity_recipient(ss_keyring_get(a->kr, k), &r);
-			if (ss_recipient_format(&r, a->hints[i].recipient,
+			if (ss_recipient_format(&rs[k], a->hints[i].recipient,
 						sizeof(a->hints[i].recipient)) != 0)
 				a->hints[i].recipient[0] = '\0';
 			break;
@@ -410,7 +411,7 @@ static void hint_add(struct ss_agent *a, const unsigned char *tag, const unsigne
 }
 
 static void count_sealed(struct ss_agent *a, const struct ss_sealed *s, const unsigned char *ours,
-			 size_t nours)
+			 const struct ss_recipient *rs, size_t nours)
 {
 	size_t i, j;
 
@@ -418,8 +419,25 @@ static void count_sealed(struct ss_agent *a, const struct ss_sealed *s, const un
 		const struct ss_age_info *info = ss_sealed_info(s, i);
 
 		for (j = 0; info != NULL && j < info->n_hints; j++)
-			hint_add(a, info->hints[j], ours, nours);
+			hint_add(a, info->hints[j], ours, rs, nours);
 	}
+}
+
+/* Our public keys (keyring order), from the keyring or the key holder;
+ * *out is malloc'd (NULL when out of memory). */
+static size_t our_recipients(struct ss_agent *a, struct ss_recipient **out)
+{
+	size_t i, n = a->kh != NULL ? 64 : ss_keyring_count(a->kr);
+	struct ss_err err;
+
+	*out = calloc(n + 1, sizeof(**out));
+	if (*out == NULL)
+		return 0;
+	if (a->kh != NULL)
+		return ss_keyholder_recipients(a->kh, *out, n, &n, &err) == 0 ? n : 0;
+	for (i = 0; i < n; i++)
+		ss_identity_recipient(ss_keyring_get(a->kr, i), &(*out)[i]);
+	return n;
 }
 
 /* Counts the unit's sealed values by hint tag: the header's claim, enough
@@ -428,18 +446,20 @@ static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
 			const struct ss_bundle *b)
 {
 	unsigned char *ours;
-	size_t i, n = ss_keyring_count(a->kr);
+	struct ss_recipient *rs;
+	size_t i, n;
 
 	if (u == &a->cfg->units[0])
 		a->nhints = 0;
+	n = our_recipients(a, &rs);
 	ours = calloc(n + 1, SS_AGE_HINT_LEN);
-	if (ours == NULL)
+	if (ours == NULL || rs == NULL) {
+		free(ours);
+		free(rs);
 		return;
+	}
 	for (i = 0; i < n; i++) {
-		struct ss_recipient r;
-
-		ss_identity_recipient(ss_keyring_get(a->kr, i), &r);
-		if (ss_age_hint_for(&r, ours + i * SS_AGE_HINT_LEN) != 0)
+		if (ss_age_hint_for(&rs[i], ours + i * SS_AGE_HINT_LEN) != 0)
 			memset(ours + i * SS_AGE_HINT_LEN, 0, SS_AGE_HINT_LEN);
 	}
 	for (i = 0; i < b->n; i++) {
@@ -448,10 +468,11 @@ static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
 		if (!b->items[i].sealed || ss_sealed_parse(b->items[i].obj, &b->items[i].origin,
 							    &s, NULL) != 0)
 			continue;
-		count_sealed(a, s, ours, n);
+		count_sealed(a, s, ours, rs, n);
 		ss_sealed_free(s);
 	}
 	free(ours);
+	free(rs);
 }
 
 size_t ss_agent_key_hints(const struct ss_agent *a, struct ss_metrics_hint *out, size_t max)
@@ -467,6 +488,11 @@ void ss_agent_set_keyring(struct ss_agent *a, struct ss_keyring *kr)
 {
 	ss_keyring_free(a->kr);
 	a->kr = kr;
+}
+
+void ss_agent_set_holder(struct ss_agent *a, struct ss_keyholder *kh)
+{
+	a->kh = kh;
 }
 
 struct ss_kube *ss_agent_kube(struct ss_agent *a)

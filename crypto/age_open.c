@@ -180,6 +180,15 @@ out:
 	return rc;
 }
 
+static int delegate_open(const struct ss_age_open_opts *o, const unsigned char *in, size_t inlen,
+			 struct ss_buf *pt, struct ss_age_info *info, struct ss_err *err)
+{
+	unsigned fresh = SS_AGE_X25519_BUDGET_DEFAULT;
+
+	return o->open_fn(o->delegate_ctx, in, inlen, o->expect, o->allow_unscoped,
+			  o->x25519_budget != NULL ? o->x25519_budget : &fresh, pt, info, err);
+}
+
 int ss_age_open(const struct ss_age_open_opts *o, const unsigned char *in, size_t inlen,
 		struct ss_buf *pt, struct ss_age_info *info, struct ss_err *err)
 {
@@ -191,6 +200,10 @@ int ss_age_open(const struct ss_age_open_opts *o, const unsigned char *in, size_
 		memset(info, 0, sizeof(*info));
 	if (h == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	if (o->open_fn != NULL) { /* privsep: the key holder opens it */
+		free(h);
+		return delegate_open(o, in, inlen, pt, info, err);
+	}
 	rc = input_decode(in, inlen, &x, err);
 	if (rc == 0)
 		rc = ss_age_header_parse(x.bin, x.len, h, err);
@@ -246,8 +259,13 @@ int ss_age_reseal(const struct ss_age_open_opts *o, const unsigned char *in, siz
 	struct ss_age_seal_opts so = *to;
 	struct ss_age_info info;
 	struct ss_buf pt;
+	unsigned fresh = SS_AGE_X25519_BUDGET_DEFAULT;
 	int rc;
 
+	if (o->reseal_fn != NULL) /* privsep: the plaintext stays in the key holder */
+		return o->reseal_fn(o->delegate_ctx, in, inlen, o->expect, o->allow_unscoped,
+				    o->x25519_budget != NULL ? o->x25519_budget : &fresh, to, out,
+				    err);
 	ss_buf_init_secure(&pt, inlen);
 	rc = ss_age_open(o, in, inlen, &pt, &info, err);
 	if (rc == 0) {

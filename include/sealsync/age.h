@@ -58,6 +58,8 @@ struct ss_age_seal_opts {
 int ss_age_seal(const struct ss_age_seal_opts *o, const unsigned char *pt, size_t ptlen,
 		struct ss_buf *out, struct ss_err *err) SS_MUST_CHECK;
 
+struct ss_age_info;
+
 struct ss_age_open_opts {
 	const struct ss_keyring *kr;  /* identities to try */
 	const struct ss_scope *expect; /* NULL: no scope check */
@@ -69,6 +71,20 @@ struct ss_age_open_opts {
 	 * SS_AGE_X25519_BUDGET_DEFAULT for this call.
 	 */
 	unsigned *x25519_budget;
+	/*
+	 * privsep: optional delegates (the agent's key-holder process, see
+	 * keyholder.h). When open_fn is set, ss_age_open hands the whole call to
+	 * it (kr may be NULL); when reseal_fn is set, so does ss_age_reseal.
+	 * budget is never NULL there. Same contract and error codes as the
+	 * functions they replace. NULL (memset 0): the keyring is used here.
+	 */
+	int (*open_fn)(void *ctx, const unsigned char *in, size_t inlen,
+		       const struct ss_scope *expect, int allow_unscoped, unsigned *budget,
+		       struct ss_buf *pt, struct ss_age_info *info, struct ss_err *err);
+	int (*reseal_fn)(void *ctx, const unsigned char *in, size_t inlen,
+			 const struct ss_scope *expect, int allow_unscoped, unsigned *budget,
+			 const struct ss_age_seal_opts *to, struct ss_buf *out, struct ss_err *err);
+	void *delegate_ctx;
 };
 
 struct ss_age_info {

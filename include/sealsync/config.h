@@ -70,6 +70,7 @@ struct ss_config {
 	/* run mode */
 	int check_only;               /* -n */
 	int once;                     /* --once */
+	int no_sandbox;               /* --no-sandbox: key holder without seccomp (warns every sync) */
 
 	/* service (server.h, keystore.h, leader.h) */
 	char *tls_cert_file, *tls_key_file; /* HTTPS for the agent's endpoints */

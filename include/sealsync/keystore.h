@@ -71,6 +71,15 @@ int ss_keystore_maintain(struct ss_keystore *ks, int leader, int *changed,
 int ss_keystore_keyring(struct ss_keystore *ks, struct ss_keyring **out,
 			struct ss_err *err) SS_MUST_CHECK;
 
+/*
+ * privsep: frees the identities once the key holder has them, keeping only
+ * their public keys (ss_keystore_recipients keeps working; keyring gives
+ * SS_E_NOTFOUND). File/dir sources only: a managed store keeps its Secret
+ * text to rotate it (docs/ARCHITECTURE.md, "Processes"). The next load
+ * brings the identities back until the next drop.
+ */
+int ss_keystore_drop_identities(struct ss_keystore *ks) SS_MUST_CHECK;
+
 /* Bumped by every load that changed the keys (so copies can be refreshed). */
 unsigned long ss_keystore_generation(struct ss_keystore *ks);
 

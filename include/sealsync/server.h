@@ -43,6 +43,7 @@
 #include "sealsync/err.h"
 #include "sealsync/keys.h"
 
+struct ss_keyholder;
 struct ss_keystore;
 struct ss_metrics;
 struct ss_server;
@@ -61,6 +62,8 @@ struct ss_server_opts {
 	const struct ss_recipient *extra; /* copied; at most SS_SERVER_MAX_EXTRA */
 	size_t nextra;
 	struct ss_keystore *keys;        /* borrowed, must outlive the server */
+	struct ss_keyholder *holder;     /* privsep: opens/reseals values; keys then
+					  * only supplies the public keys. NULL: keys' keyring */
 	struct ss_metrics *metrics;      /* borrowed, must outlive the server */
 	void (*trigger)(void *ctx);      /* on a good webhook (HTTP thread) */
 	void *trigger_ctx;

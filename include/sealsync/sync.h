@@ -71,6 +71,11 @@ size_t ss_agent_key_hints(const struct ss_agent *a, struct ss_metrics_hint *out,
  * With managed keys ss_agent_open loads none: call this before a sync. */
 void ss_agent_set_keyring(struct ss_agent *a, struct ss_keyring *kr);
 
+/* privsep (keyholder.h): values are opened by kh (borrowed, must outlive
+ * the agent) and the agent may hold no keyring at all. NULL: the keyring. */
+struct ss_keyholder;
+void ss_agent_set_holder(struct ss_agent *a, struct ss_keyholder *kh);
+
 /* The cluster client (NULL when rendering or checking), e.g. for Events. */
 struct ss_kube *ss_agent_kube(struct ss_agent *a);
 
