@@ -323,6 +323,13 @@ static void child_main(struct ss_source *s, int fd)
 
 	/* dies with the agent; never outlives the deadline's SIGKILL */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The child parses what the network sends: it keeps only stdio and its
+	 * report pipe, not the agent's sockets (key holder, API, HTTP). */
+	if (fd != 3 && dup2(fd, 3) != 3)
+		_exit(2);
+	fd = 3;
+	if (close_range(4, ~0U, 0) != 0)
+		_exit(2);
 	memset(&r, 0, sizeof(r));
 	ss_err_clear(&e);
 	rc = child_update(s, &r, &e);
