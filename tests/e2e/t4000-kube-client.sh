@@ -13,7 +13,8 @@ KC=$ST/kubeconfig
 LOG=$ST/requests.log
 NS=t4000
 
-kt() { "$KT" --kubeconfig "$KC" "$@"; }
+# Two connections are plenty here; each TLS handshake costs the server.
+kt() { "$KT" --concurrency 2 --kubeconfig "$KC" "$@"; }
 
 # log_count KEY=VALUE...: requests in the server's log matching every pair.
 log_count() {
