@@ -4,7 +4,7 @@
 # when the ref moved (counted with uploadpack.packObjectsHook on the server),
 # and unreachable or stalled servers fail cleanly within the deadline.
 . "$(dirname "$0")/lib.sh"
-test_require git "$TEST_TOOL"
+test_require git ssh-keygen "$TEST_TOOL"
 
 PORT=$(ss_free_port)
 URL="git://127.0.0.1:$PORT/repo"

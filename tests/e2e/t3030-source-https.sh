@@ -4,7 +4,7 @@
 # always verified (another CA, or the system bundle, is refused); secrets
 # never appear in errors; fetches only when the ref moved (POSTs counted).
 . "$(dirname "$0")/lib.sh"
-test_require git openssl nginx fcgiwrap "$TEST_TOOL"
+test_require git openssl nginx fcgiwrap curl ssh-keygen "$TEST_TOOL"
 
 PORT=$(ss_free_port)
 BASE="https://127.0.0.1:$PORT"
