@@ -338,7 +338,7 @@ int ss_keyholder_debug(struct ss_keyholder *kh, unsigned type, const void *body,
 	uint32_t word = 0;
 	int rc;
 
-	if (type < SS_KH_DEBUG_BASE || type >= KH_HELLO || outmax == 0)
+	if (type < SS_KH_DEBUG_BASE || type >= SS_KH_DEBUG_BASE + 0x100 || outmax == 0)
 		return ss_err_set(err, SS_E_INVAL, "not a debug request type");
 	ss_buf_init(&b, 4096);
 	rc = locked_exchange(kh, type, body, len, NULL, 0, &word, &b, err);

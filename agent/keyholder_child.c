@@ -197,7 +197,7 @@ static int serve_one(struct child *c)
 		rc = do_reseal(c, &body);
 	else if (h.type == KH_RECIPIENTS && h.len == 0)
 		rc = do_recipients(c);
-	else if (h.type >= SS_KH_DEBUG_BASE && h.type < KH_HELLO && c->debug != NULL)
+	else if (h.type >= SS_KH_DEBUG_BASE && h.type < SS_KH_DEBUG_BASE + 0x100 && c->debug != NULL)
 		rc = do_debug(c, h.type, &body);
 	else
 		rc = SS_E_INVAL;

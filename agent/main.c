@@ -433,14 +433,18 @@ static void service_stop(struct service *sv)
  */
 static int start_holder(struct service *sv, struct ss_err *err)
 {
-	char why[256];
+	char why[256], pid[16];
 	int rc;
 
 	rc = ss_keyholder_start(!sv->cfg->no_sandbox, NULL, &sv->kh, err);
-	if (rc != 0 || ss_keyholder_sandboxed(sv->kh, why, sizeof(why)))
+	if (rc != 0)
 		return rc;
+	snprintf(pid, sizeof(pid), "%d", (int)ss_keyholder_pid(sv->kh));
+	ss_log(SS_LOG_DEBUG, "key holder started", "pid", pid, NULL);
+	if (ss_keyholder_sandboxed(sv->kh, why, sizeof(why)))
+		return 0;
 	if (!sv->cfg->no_sandbox)
-		return ss_err_set(err, SS_E_PERM,
+		return ss_err_set(err, SS_E_UNSUPPORTED,
 				  "cannot sandbox the key holder (%s); refusing to run without it "
 				  "(--no-sandbox overrides)", why);
 	ss_log(SS_LOG_WARN, "the key holder runs without its seccomp sandbox (--no-sandbox)", NULL);
