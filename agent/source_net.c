@@ -192,8 +192,8 @@ static int download(struct child_ctx *c, git_remote *remote, const git_remote_ca
 	if (git_remote_download(remote, &specs, &fo) != 0 ||
 	    git_remote_update_tips(remote, cbs, 0, GIT_REMOTE_DOWNLOAD_TAGS_NONE, NULL) != 0)
 		return c->failed ? c->err->code : source_git_err(c->s, SS_E_NET, "fetch failed", c->err);
-	/* libgit2 1.5 writes FETCH_HEAD even when told not to; the cache
-	 * holds objects and refs only */
+	/* libgit2 1.5.1 was seen writing FETCH_HEAD despite update_fetchhead
+	 * = 0; the cache holds objects and refs only */
 	snprintf(fetch_head, sizeof(fetch_head), "%s/FETCH_HEAD", c->s->repo_path);
 	(void)unlink(fetch_head);
 	r->fetched = 1;
@@ -203,12 +203,17 @@ static int download(struct child_ctx *c, git_remote *remote, const git_remote_ca
 static int bearer_header(const struct ss_source *s, struct ss_buf *hdr, struct ss_err *err)
 {
 	struct ss_buf tok;
+	size_t i;
 	int rc;
 
 	if (s->o.token_file == NULL)
 		return 0;
 	ss_buf_init_secure(&tok, SOURCE_SECRET_MAX);
 	rc = source_secret_read(s->o.token_file, "token", &tok, err);
+	for (i = 0; rc == 0 && i < tok.len; i++)
+		if (tok.data[i] < 0x21 || tok.data[i] > 0x7e) /* no header injection */
+			rc = ss_err_set(err, SS_E_INVAL, "token file %s holds a character not allowed "
+					"in an HTTP header", s->o.token_file);
 	if (rc == 0 && (rc = ss_buf_printf(hdr, "Authorization: Bearer %s", ss_buf_str(&tok))) != 0)
 		rc = ss_err_set(err, rc, "token too long");
 	ss_buf_release(&tok);

@@ -167,6 +167,14 @@ test_expect_success 'a wrong token is refused; no token in the error' '
 	test_not_contains "$TOKEN" err
 '
 
+test_expect_success 'a token that would inject a header is refused before sending' '
+	printf "abc\rX-Evil: 1\n" >crlf-token &&
+	test_must_fail "$TEST_TOOL" source-poll --url "$BASE/token/repo" --cache cache \
+		--ca-file test-ca.pem --token-file crlf-token 2>err &&
+	test_contains "not allowed in an HTTP header" err &&
+	test_not_contains "X-Evil" err
+'
+
 test_expect_success 'a wrong password is refused; no password in the error' '
 	openssl rand -hex 12 >wrong-password &&
 	test_expect_code 1 "$TEST_TOOL" source-poll --url "$BASE/basic/repo" --cache cache-basic \
