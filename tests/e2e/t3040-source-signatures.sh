@@ -116,6 +116,26 @@ test_expect_success 'a signed force push is refused unless rewinds are allowed' 
 	test_contains "force push" err
 '
 
+test_expect_success 'sshsig-verify agrees with ssh-keygen -Y verify' '
+	printf "some bytes\n" >msg &&
+	for k in good evil; do
+		for ns in git file; do
+			rm -f msg.sig && ssh-keygen -q -Y sign -n $ns -f $k msg &&
+			if ssh-keygen -q -Y verify -f allowed -I tester@example.com -n git \
+				-s msg.sig <msg >/dev/null 2>&1
+			then want=0; else want=1; fi &&
+			if "$TEST_TOOL" sshsig-verify --signers allowed --sig msg.sig --msg msg \
+				>principal 2>/dev/null
+			then got=0; else got=1; fi &&
+			echo "$k $ns: ssh-keygen $want, ours $got" &&
+			test $want = $got || return 1
+		done
+	done &&
+	rm -f msg.sig && ssh-keygen -q -Y sign -n git -f good msg &&
+	"$TEST_TOOL" sshsig-verify --signers allowed --sig msg.sig --msg msg >principal &&
+	echo tester@example.com >expect && test_cmp expect principal
+'
+
 test_expect_success 'a broken allowed signers file is named with its line' '
 	printf "# keys\nx ssh-ed25519 AAAA*\n" >bad &&
 	test_must_fail "$TEST_TOOL" source-poll --url "$URL" --cache cache \
