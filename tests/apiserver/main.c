@@ -179,14 +179,13 @@ static int parse_flag(struct opts *o, struct apisrv_http *h, const char *f, cons
 static int parse_args(int argc, char **argv, struct opts *o, struct apisrv_http *h,
 		      struct ss_err *err)
 {
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return 1;
 		if (i + 1 >= argc)
 			return ss_err_set(err, SS_E_USAGE, "%s needs a value", argv[i]);
 		if (parse_flag(o, h, argv[i], argv[i + 1], err) != 0)
 			return SS_E_USAGE;
-		i++;
 	}
 	return 0;
 }
