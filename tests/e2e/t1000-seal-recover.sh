@@ -140,6 +140,23 @@ test_expect_success 'verify: ok with and without identities, fails with the wron
 	test_contains "FAILED" v3.err
 '
 
+test_expect_success 'a plain age -e value needs --allow-unscoped' '
+	printf "plain-age-value-9" | age -e -r "$(cat recipient)" | base64 -w0 >plain.b64 &&
+	printf "apiVersion: sealsync.dev/v1\nkind: SealedSecret\nmetadata: {name: db, namespace: prod}\nspec:\n  encryptedData:\n    v: %s\n" \
+		"$(cat plain.b64)" >unscoped.yaml &&
+	test_expect_code 1 "$SEALCTL" verify unscoped.yaml 2>u1.err &&
+	test_contains "no scope stanza" u1.err &&
+	"$SEALCTL" verify --allow-unscoped unscoped.yaml &&
+	test_expect_code 1 "$SEALCTL" recover -i keys.txt unscoped.yaml >u.out 2>u2.err &&
+	test ! -s u.out &&
+	test_contains "unscoped.yaml:6: document 0: field spec.encryptedData: key v: " u2.err &&
+	test_not_contains "plain-age-value-9" u2.err &&
+	"$SEALCTL" recover -i keys.txt --allow-unscoped unscoped.yaml >u.yaml 2>/dev/null &&
+	test_contains "v: $(printf plain-age-value-9 | base64)" u.yaml &&
+	"$SEALCTL" inspect unscoped.yaml >u.inspect &&
+	test_contains "scope: \"none (unscoped)\"" u.inspect
+'
+
 test_expect_success 'usage: --help on every verb, exit 2 on bad usage' '
 	for v in seal reseal verify recover inspect; do
 		"$SEALCTL" $v --help >help.$v && test_contains "usage: sealctl $v" help.$v || return 1
