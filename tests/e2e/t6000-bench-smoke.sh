@@ -40,7 +40,8 @@ check_json() {
 	    bad.append("2b: no X25519 operation count")
 	if d["missing"]:
 	    bad.append("missing: %r" % d["missing"])
-	print("\n".join(bad))
+	if bad:
+	    print("\n".join(bad))
 	sys.exit(1 if bad else 0)
 	PY
 }
