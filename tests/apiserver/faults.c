@@ -236,12 +236,23 @@ static double rng_next(struct apisrv_faults *fs)
 	return (double)((x * 0x2545F4914F6CDD1DULL) >> 11) / 9007199254740992.0;
 }
 
+/* method is "PATCH patch": the HTTP method, then the Kubernetes verb. */
+static int method_matches(const char *want, const char *method)
+{
+	const char *sp = strchr(method, ' ');
+	size_t ml = sp ? (size_t)(sp - method) : strlen(method);
+
+	if (strlen(want) == ml && strncasecmp(want, method, ml) == 0)
+		return 1;
+	return sp && strcmp(want, sp + 1) == 0;
+}
+
 static int fault_fires(struct apisrv_faults *fs, struct apisrv_fault *f, const char *method,
 		       const char *path, int dry_run)
 {
 	if (f->dry_run >= 0 && f->dry_run != dry_run)
 		return 0;
-	if (f->method[0] && strcasecmp(f->method, method) != 0)
+	if (f->method[0] && !method_matches(f->method, method))
 		return 0;
 	if (f->path[0] && strncmp(path, f->path, strlen(f->path)) != 0)
 		return 0;

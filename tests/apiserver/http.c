@@ -536,6 +536,32 @@ static const char *fault_reason(int code)
 	}
 }
 
+/* The Kubernetes verb of a request, from its method and path alone. */
+static const char *k8s_verb(struct MHD_Connection *c, const char *url, const char *method)
+{
+	struct apisrv_req rq;
+	struct route r;
+	const char *w = qarg(c, "watch");
+	int named;
+
+	memset(&rq, 0, sizeof(rq));
+	if (split_path(url, &r) != 0 || is_discovery(&r) || route_resource(&r, &rq) != 0)
+		return "get";
+	named = *rq.name != '\0';
+	if (!strcmp(method, "GET"))
+		return named ? "get" : (w && (!strcasecmp(w, "true") || !strcmp(w, "1"))) ? "watch"
+									       : "list";
+	if (!strcmp(method, "POST"))
+		return "create";
+	if (!strcmp(method, "PUT"))
+		return "update";
+	if (!strcmp(method, "PATCH"))
+		return "patch";
+	if (!strcmp(method, "DELETE"))
+		return named ? "delete" : "deletecollection";
+	return "unknown";
+}
+
 /* Applies the fault rules; returns 1 when the request ends here. */
 static int inject_fault(struct apisrv_http *h, struct MHD_Connection *c, const char *url,
 			const char *method, struct served *sv)
@@ -544,7 +570,10 @@ static int inject_fault(struct apisrv_http *h, struct MHD_Connection *c, const c
 	struct apisrv_fault f;
 	long ms;
 
-	faults_pick(&h->faults, method, url, dr && strcmp(dr, "All") == 0, &f, &ms);
+	char mv[64];
+
+	snprintf(mv, sizeof(mv), "%s %s", method, k8s_verb(c, url, method));
+	faults_pick(&h->faults, mv, url, dr && strcmp(dr, "All") == 0, &f, &ms);
 	if (ms > 0) {
 		struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 		nanosleep(&ts, NULL);

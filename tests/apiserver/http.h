@@ -44,7 +44,8 @@ int faults_add_json(struct apisrv_faults *fs, const json_t *j, struct ss_err *er
 void faults_clear(struct apisrv_faults *fs);
 json_t *faults_to_json(struct apisrv_faults *fs);
 /* The first terminal fault that fires (type FAULT_NONE if none) and the
- * sum of the latency rules that fire. */
+ * sum of the latency rules that fire. method is "METHOD verb", e.g.
+ * "GET list"; a rule's method matches either part. */
 void faults_pick(struct apisrv_faults *fs, const char *method, const char *path,
 		 int dry_run, struct apisrv_fault *hit, long *latency_ms);
 const char *faults_name(const struct apisrv_fault *f, char *buf, size_t len);

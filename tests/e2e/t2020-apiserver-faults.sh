@@ -79,6 +79,13 @@ test_expect_success 'a fault filtered by path spares other paths' '
 	test "$(api_status api /api/v1/namespaces/kube-public)" = 200
 '
 
+test_expect_success 'a rule by Kubernetes verb: list fails, get of the same resource does not' '
+	api api /_admin/faults -X POST -d "{\"type\":\"503\",\"verb\":\"list\",\"count\":1}" >/dev/null &&
+	test "$(api_status api /api/v1/namespaces/default/configmaps/a)" = 200 &&
+	test "$(api_status api /api/v1/namespaces/default/configmaps)" = 503 &&
+	test "$(api_status api /api/v1/namespaces/default/configmaps)" = 200
+'
+
 test_expect_success 'dryrun filter: a fault only for real writes lets dry runs through' '
 	api api /_admin/faults -X POST \
 		-d "{\"type\":\"500\",\"method\":\"PATCH\",\"count\":5,\"dryrun\":\"false\"}" >/dev/null &&

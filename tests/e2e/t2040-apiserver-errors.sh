@@ -182,6 +182,17 @@ test_expect_success 'Secret stringData is merged into data as base64, never echo
 	test_not_contains "pl41nt3xt" "$api_dir/requests.log"
 '
 
+test_expect_success 'Events: core/v1 and events.k8s.io/v1' '
+	e1="{\"apiVersion\":\"v1\",\"kind\":\"Event\",\"metadata\":{\"generateName\":\"sync-\"},\"reason\":\"Synced\",\"message\":\"ok\",\"type\":\"Normal\",\"involvedObject\":{\"kind\":\"ConfigMap\",\"name\":\"s1\"}}" &&
+	test "$(api_status api /api/v1/namespaces/default/events -X POST -H "$JSON" -d "$e1")" = 201 &&
+	name=$(py_json "j[\"metadata\"][\"name\"]" <"$TRASH/.body") &&
+	case "$name" in sync-?????) ;; *) echo "bad generated name $name"; exit 1 ;; esac &&
+	e2="{\"apiVersion\":\"events.k8s.io/v1\",\"kind\":\"Event\",\"metadata\":{\"name\":\"e2\"},\"reason\":\"Synced\",\"note\":\"ok\",\"type\":\"Normal\",\"action\":\"Sync\",\"reportingController\":\"sealsync\",\"reportingInstance\":\"a\",\"eventTime\":\"2026-01-01T00:00:00.000000Z\"}" &&
+	test "$(api_status api /apis/events.k8s.io/v1/namespaces/default/events -X POST -H "$JSON" -d "$e2")" = 201 &&
+	test "$(api api /api/v1/namespaces/default/events | py_json "[i[\"reason\"] for i in j[\"items\"]]")" = "[\"Synced\"]" &&
+	test "$(api api /apis/events.k8s.io/v1/events | py_json "[i[\"metadata\"][\"name\"] for i in j[\"items\"]]")" = "[\"e2\"]"
+'
+
 test_expect_success 'admin: DELETE /_admin/objects resets the state' '
 	test "$(api_status api /_admin/objects -X DELETE)" = 200 &&
 	test "$(api_status api $CM/s1)" = 404 &&
