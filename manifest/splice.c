@@ -321,11 +321,15 @@ static int new_entries(const struct sp_doc *d, const struct ss_sealed *s,
 		       struct ss_buf *ins, size_t *at)
 {
 	const struct sp_item *last = d->n > 0 ? &d->items[d->n - 1] : NULL;
-	size_t i, k, added = 0;
-	int rc = 0;
+	size_t i, k, added = 0, p;
+	int rc = 0, comma = 0; /* the flow mapping already ends in a comma */
 
 	if (d->flow) {
 		*at = char_to_byte(c, d->ed_end);
+		/* "{a: x,}" already ends in a comma: do not add a second one. */
+		for (p = *at; p > 0 && strchr(" \t\r\n", c->t[p - 1]) != NULL; p--)
+			;
+		comma = p > 0 && c->t[p - 1] == ',';
 	} else {
 		*at = char_to_byte(c, last->vend);
 		while (!last->block && *at < c->len && c->t[*at] != '\n')
@@ -339,7 +343,7 @@ static int new_entries(const struct sp_doc *d, const struct ss_sealed *s,
 		if (!want_key(s->items[i].key, keys, nkeys) || doc_item(d, s->items[i].key) != NULL)
 			continue;
 		if (d->flow)
-			rc = ss_buf_puts(ins, d->n + added > 0 ? ", " : "");
+			rc = ss_buf_puts(ins, (comma && added == 0) || d->n + added == 0 ? "" : ", ");
 		for (k = 0; rc == 0 && !d->flow && k < d->key_col; k++)
 			rc = ss_buf_putc(ins, ' ');
 		if (rc == 0)

@@ -188,6 +188,21 @@ static void test_flow_and_edges(void **state)
 	assert_string_equal(got, want);
 	assert_reparses(got, 0, 1);
 	free(got);
+	/* A flow mapping that ends in a comma gets no second one. */
+	got = splice("apiVersion: sealsync.dev/v1\nkind: SealedSecret\n"
+		     "metadata: {name: db, namespace: prod}\n"
+		     "spec: {encryptedData: {\n  }}\n",
+		     upd, NULL, 0, 0);
+	assert_reparses(got, 0, 1);
+	free(got);
+	snprintf(in, sizeof(in),
+		 "apiVersion: sealsync.dev/v1\nkind: SealedSecret\n"
+		 "metadata: {name: db, namespace: prod}\n"
+		 "spec: {encryptedData: {x: %s,\n  }}\n", x);
+	got = splice(in, upd, NULL, 0, 0);
+	assert_non_null(strstr(got, ",\n  apikey: "));
+	assert_reparses(got, 0, 2);
+	free(got);
 	/* Several documents, no final newline; only the named one changes. */
 	snprintf(in, sizeof(in),
 		 "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: db}\n---\n"
