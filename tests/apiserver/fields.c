@@ -338,7 +338,7 @@ static int apply_existing(const json_t *live, const json_t *body, json_t *aset,
 				  .force = force};
 	struct prune_ctx pc = {.aset = aset, .manager = manager};
 	struct fpath p = {.n = 0};
-	json_t *obj = NULL, *entry, *old_time = NULL;
+	json_t *obj = NULL, *entry;
 	const char *av = json_string_value(json_object_get(body, "apiVersion"));
 	int rc = SS_E_NOMEM;
 
@@ -356,7 +356,6 @@ static int apply_existing(const json_t *live, const json_t *body, json_t *aset,
 	pc.mf = cc.mf;
 	if (entry && mf_set(entry)) {
 		walk_leaves(mf_set(entry), &p, prune_leaf, &pc);
-		old_time = json_incref(json_object_get(entry, "time"));
 		json_object_set(entry, "fieldsV1", aset);
 		json_object_set_new(entry, "apiVersion", json_string(av ? av : "v1"));
 	} else if (json_array_append_new(cc.mf, mf_entry_new(manager, "Apply", av, now,
@@ -376,7 +375,6 @@ static int apply_existing(const json_t *live, const json_t *body, json_t *aset,
 	res->obj = obj;
 	obj = NULL;
 out:
-	json_decref(old_time);
 	json_decref(cc.mf);
 	json_decref(obj);
 	return rc;
