@@ -144,7 +144,7 @@ int ss_sealed_expected_scope(const struct ss_sealed *s, const char *effective_ns
 /* Inserts a new item at its sorted place; the caller fills it. */
 static struct sealed_item *sealed_insert(struct ss_sealed *s, const char *key)
 {
-	size_t pos = 0;
+	size_t pos = 0, hi = s->n;
 
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 8;
@@ -155,8 +155,14 @@ static struct sealed_item *sealed_insert(struct ss_sealed *s, const char *key)
 		s->items = p;
 		s->cap = cap;
 	}
-	while (pos < s->n && strcmp(s->items[pos].key, key) < 0)
-		pos++;
+	while (pos < hi) { /* lower bound: the first key not below key */
+		size_t mid = pos + (hi - pos) / 2;
+
+		if (strcmp(s->items[mid].key, key) < 0)
+			pos = mid + 1;
+		else
+			hi = mid;
+	}
 	memmove(&s->items[pos + 1], &s->items[pos], (s->n - pos) * sizeof(*s->items));
 	memset(&s->items[pos], 0, sizeof(s->items[pos]));
 	snprintf(s->items[pos].key, sizeof(s->items[pos].key), "%s", key);
