@@ -423,6 +423,14 @@ int ss_server_start(const struct ss_server_opts *o, struct ss_server **out, stru
 	return 0;
 }
 
+unsigned ss_server_port(const struct ss_server *s)
+{
+	const union MHD_DaemonInfo *info;
+
+	info = MHD_get_daemon_info(s->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	return info != NULL ? info->port : 0;
+}
+
 void ss_server_stop(struct ss_server *s)
 {
 	if (s == NULL)

@@ -73,6 +73,9 @@ struct ss_server_opts {
 int ss_server_start(const struct ss_server_opts *o, struct ss_server **out,
 		    struct ss_err *err) SS_MUST_CHECK;
 
+/* The bound TCP port (useful with a listen port of 0). */
+unsigned ss_server_port(const struct ss_server *s);
+
 /* Stops the thread, wipes the webhook secret, TLS key and keyring copy. */
 void ss_server_stop(struct ss_server *s); /* NULL accepted */
 
