@@ -47,31 +47,23 @@ run_ctest() { # run_ctest <builddir> <stage>
 }
 
 run_e2e() { # run_e2e <builddir> <stage>
+	# Scripts run SS_E2E_JOBS at a time (default 3): most of their time is
+	# spent waiting on servers and child processes, not on the CPU.
 	p=0; f=0
-	for t in "$top"/tests/e2e/${SS_E2E:-t*.sh}; do
-		[ -f "$t" ] || continue
-		name=$(basename "$t" .sh)
-		out="$log_dir/e2e-$2-$name.log"
-		t0=$(date +%s)
-		SS_BUILD_DIR="$1" SS_SRC_DIR="$top" SS_SHARED_DIR="$top/../shared" \
-			timeout -k 10 900 bash "$t" >"$out" 2>&1
-		rc=$?
-		secs=$(( $(date +%s) - t0 ))
-		ok=$(grep -c '^ok ' "$out")
-		nok=$(grep -c '^not ok ' "$out")
-		if [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then
-			nok=1
-			echo "not ok - $name exited $rc" >>"$out"
-		fi
+	res="$log_dir/e2e-$2-results.txt"
+	ls "$top"/tests/e2e/${SS_E2E:-t*.sh} 2>/dev/null |
+		xargs -r -n1 -P"${SS_E2E_JOBS:-3}" sh "$top/tests/run-e2e-one.sh" "$1" "$2" "$log_dir" \
+		>"$res"
+	while read -r name ok nok secs; do
 		p=$((p + ok)); f=$((f + nok))
 		if [ "$nok" -gt 0 ]; then
 			failures="$failures $2:$name"
-			echo "-- $name: $ok ok, $nok not ok (${secs}s; log: $out)"
-			grep -E '^not ok|^#' "$out" | head -n 40
+			echo "-- $name: $ok ok, $nok not ok (${secs}s; log: $log_dir/e2e-$2-$name.log)"
+			grep -E '^not ok|^#' "$log_dir/e2e-$2-$name.log" | head -n 40
 		else
 			echo "-- $name: $ok ok (${secs}s)"
 		fi
-	done
+	done <"$(sort "$res" >"$res.sorted" && echo "$res.sorted")"
 	count "$p" "$f" "$2 e2e"
 }
 
