@@ -118,6 +118,25 @@ static void test_yaml_documents(void **state)
 	ss_docset_free(NULL);
 }
 
+static void test_yaml_separators(void **state)
+{
+	struct ss_docset *ds = NULL;
+	struct ss_err err;
+
+	(void)state;
+	/* CRLF, trailing blanks and a comment after "---" separate documents. */
+	assert_int_equal(load("a: 1\r\n---\r\nb: 2\r\n---  \nc: 3\n--- # d\nd: 4", NULL, &ds, &err), 0);
+	assert_int_equal(ss_docset_count(ds), 4);
+	assert_int_equal(ss_docset_line(ds, 3), 7);
+	ss_docset_free(ds);
+	/* "---" followed by content, or "----", is refused as YAMLReader does. */
+	assert_refused("a: 1\n----\nb: 2\n", NULL, SS_E_INVAL, "apps/db.yaml:2: document 0: ");
+	assert_refused("# x\n---\n~\n--- {password: " SECRET "}\n", NULL, SS_E_INVAL,
+		       "separator");
+	/* A later error names the document as Kubernetes numbers it. */
+	assert_refused("a: 1\n---\n# none\n---\nb: [\n", NULL, SS_E_INVAL, "document 2: ");
+}
+
 static void test_yaml_field_lines(void **state)
 {
 	struct ss_docset *ds = NULL;
@@ -346,6 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_yaml_typing),
 		cmocka_unit_test(test_yaml_documents),
+		cmocka_unit_test(test_yaml_separators),
 		cmocka_unit_test(test_yaml_field_lines),
 		cmocka_unit_test(test_yaml_lines_after_merge_and_crlf),
 		cmocka_unit_test(test_yaml_syntax_error_names_place),
