@@ -15,9 +15,10 @@ static int parse_retired(struct ss_keystore *ks, const char *list, struct ss_err
 {
 	char item[SS_RECIPIENT_STR_MAX];
 	const char *p = list, *end;
-	size_t n;
 
 	while (p != NULL && *p != '\0') {
+		size_t n;
+
 		end = strchr(p, ',');
 		n = end != NULL ? (size_t)(end - p) : strlen(p);
 		while (n > 0 && (*p == ' ' || *p == '\t'))
@@ -186,8 +187,8 @@ static void fp_add_stat(crypto_generichash_state *h, const char *path)
 static void fingerprint(const struct ss_config *cfg, unsigned char fp[32], char **last)
 {
 	crypto_generichash_state h;
-	char **names = NULL, path[4096];
-	size_t i, n = 0;
+	char **names = NULL;
+	size_t n = 0;
 
 	*last = NULL;
 	crypto_generichash_init(&h, NULL, 0, 32);
@@ -196,7 +197,9 @@ static void fingerprint(const struct ss_config *cfg, unsigned char fp[32], char 
 		*last = strdup(cfg->identities_file);
 	}
 	if (cfg->identities_dir != NULL && list_dir(cfg->identities_dir, &names, &n) == 0) {
-		for (i = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++) {
+			char path[4096];
+
 			if (names[i] == NULL)
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", cfg->identities_dir, names[i]);

@@ -211,7 +211,6 @@ int ks_managed_maintain(struct ss_keystore *ks, int leader, int *changed, struct
 {
 	unsigned long gen = ks->generation;
 	struct ss_buf base;
-	char rv[64];
 	int rc = 0;
 
 	if (time(NULL) >= ks->next_poll || ks->all == NULL) {
@@ -219,6 +218,8 @@ int ks_managed_maintain(struct ss_keystore *ks, int leader, int *changed, struct
 		ks->next_poll = time(NULL) + POLL_SEC;
 	}
 	if (rc == 0 && leader && rotation_due(ks)) {
+		char rv[64];
+
 		ss_buf_init_secure(&base, SS_KEYFILE_MAX);
 		snprintf(rv, sizeof(rv), "%s", ks->rv);
 		rc = ss_buf_append(&base, ks->text.data, ks->text.len);

@@ -319,9 +319,11 @@ static void run_service(struct service *sv)
 {
 	struct timespec tick = {0, 100 * 1000 * 1000};
 	double next_sync = 0, next_keys = 0;
-	int leader, was_suspended = -1;
+	int was_suspended = -1;
 
 	while (!stop_requested) {
+		int leader;
+
 		if (reload_requested)
 			handle_reload(sv);
 		leader = is_leader(sv);
@@ -386,9 +388,10 @@ static int first_keys(struct service *sv, struct ss_err *err)
 {
 	int create = !sv->cfg->check_only && sv->cfg->render == NULL;
 	struct timespec tick = {0, 100 * 1000 * 1000};
-	int rc, i;
 
 	for (;;) {
+		int rc, i;
+
 		ss_err_clear(err);
 		rc = load_keys(sv, create, err);
 		if (rc == 0 || !sv->cfg->keys_managed || one_shot(sv->cfg) || stop_requested)
