@@ -45,24 +45,46 @@ static int seal_put(struct ss_sealed *s, const char *key, const unsigned char *p
 	return rc;
 }
 
+/*
+ * A data value: base64 as Kubernetes reads it (Go's decoder skips CR and LF,
+ * so a value wrapped over lines in a block scalar is accepted). The
+ * unwrapped text is still the secret: it goes through guarded memory.
+ */
+static int decode_data(const json_t *v, struct ss_buf *text, struct ss_buf *pt,
+		       struct ss_err *err)
+{
+	const char *p = json_string_value(v);
+	size_t i, n = json_string_length(v);
+	int rc = 0;
+
+	if (!json_is_string(v))
+		return ss_err_set(err, SS_E_INVAL, "value must be a base64 string");
+	ss_buf_reset(text);
+	for (i = 0; rc == 0 && i < n; i++)
+		if (p[i] != '\r' && p[i] != '\n')
+			rc = ss_buf_putc(text, p[i]);
+	if (rc != 0)
+		return ss_err_set(err, SS_E_LIMIT, "value is larger than %u bytes",
+				  SS_SEALED_MAX_VALUE);
+	rc = ss_base64_decode(ss_buf_str(text), text->len, pt, err);
+	if (rc != 0)
+		ss_err_prefix(err, "value is not valid base64");
+	return rc;
+}
+
 static int seal_data(struct ss_sealed *s, const json_t *data, const struct ss_origin *o,
 		     const struct ss_sealed_seal_opts *so, struct ss_err *err)
 {
-	struct ss_buf pt;
+	struct ss_buf pt, text;
 	const char *k;
 	const json_t *v;
 	int rc = 0;
 
 	ss_buf_init_secure(&pt, SS_SEALED_MAX_VALUE);
+	ss_buf_init_secure(&text, SS_SEALED_MAX_VALUE / 3 * 4 + 8);
 	json_object_foreach((json_t *)data, k, v) {
 		ss_buf_reset(&pt);
-		if (!json_is_string(v)) {
-			rc = ss_err_set(err, SS_E_INVAL, "value must be a base64 string");
-		} else {
-			rc = ss_base64_decode(json_string_value(v), json_string_length(v), &pt, err);
-			if (rc != 0)
-				ss_err_prefix(err, "value is not valid base64");
-		}
+		rc = decode_data(v, &text, &pt, err);
 		if (rc == 0)
 			rc = seal_put(s, k, pt.data, pt.len, so, err);
 		if (rc != 0) {
@@ -71,6 +93,7 @@ static int seal_data(struct ss_sealed *s, const json_t *data, const struct ss_or
 		}
 	}
 	ss_buf_release(&pt);
+	ss_buf_release(&text);
 	return rc;
 }
 

@@ -383,6 +383,8 @@ static void test_unscoped_and_armor(void **state)
 static void test_secret_errors(void **state)
 {
 	struct ss_sealed_seal_opts so = {&rcp_a, 1, SS_SCOPE_STRICT, NULL};
+	struct ss_age_open_opts ao;
+	json_t *out = NULL;
 	struct ss_origin o = {"in.yaml", 0, 1, NULL, 0};
 	struct ss_sealed *s = NULL;
 	struct ss_err e;
@@ -404,6 +406,17 @@ static void test_secret_errors(void **state)
 	assert_string_equal(e.field, "data");
 	assert_string_equal(e.key, "bad");
 	json_object_del(json_object_get(sec, "data"), "bad");
+	/* Base64 wrapped over lines is what Kubernetes accepts too. */
+	json_object_set_new(json_object_get(sec, "data"), "wrapped",
+			    json_string("aHVudGVyMi12ZXJ5\nLXNlY3JldA==\n"));
+	assert_int_equal(ss_sealed_from_secret(sec, &o, &so, &s, &e), 0);
+	open_opts(&ao, kr_a);
+	assert_int_equal(ss_sealed_unseal(s, NULL, &ao, &out, &e), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(out, "data"), "wrapped")),
+			    "aHVudGVyMi12ZXJ5LXNlY3JldA==");
+	json_decref(out);
+	ss_sealed_free(s);
+	json_object_del(json_object_get(sec, "data"), "wrapped");
 	json_object_del(json_object_get(sec, "metadata"), "namespace");
 	assert_int_equal(ss_sealed_from_secret(sec, &o, &so, &s, &e), SS_E_INVAL);
 	assert_string_equal(e.field, "metadata.namespace");
