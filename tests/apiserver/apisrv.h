@@ -44,6 +44,13 @@ int apisrv_yaml_load(const void *data, size_t len, json_t **out, struct ss_err *
 int apisrv_body_parse(const char *ctype, const void *data, size_t len,
 		      json_t **out, struct ss_err *err);
 
+/*
+ * jsonpatch.c: applies an RFC 6902 JSON Patch (body: a JSON array of
+ * operations) to doc in place. On failure doc is partly changed (callers
+ * patch a copy) and err names the operation index, op and path.
+ */
+int apisrv_json_patch(json_t *doc, const void *body, size_t len, struct ss_err *err);
+
 /* ---- select.c --------------------------------------------------------- */
 
 struct apisrv_selector;

@@ -430,26 +430,49 @@ out:
 	json_decref(body);
 }
 
-static void merge_patch_verb(struct apisrv_store *s, const struct apisrv_res *res,
-			     const struct apisrv_req *rq, struct apisrv_reply *rep)
+/* A copy of live with the patch applied, or NULL with rep filled. */
+static json_t *patched(const json_t *live, const struct apisrv_req *rq, int json_patch,
+		       struct apisrv_reply *rep)
 {
 	struct ss_err err;
-	json_t *patch = NULL, *obj = NULL, *live = store_lookup(s, res, rq->ns, rq->name);
-	char mgr[200], now[40];
+	json_t *patch = NULL, *obj = json_deep_copy(live);
 
 	ss_err_clear(&err);
-	if (require_live(res, live, rq->name, rep) != 0)
-		return;
+	if (!obj)
+		return NULL;
+	if (json_patch) {
+		if (apisrv_json_patch(obj, rq->body, rq->body_len, &err) == 0)
+			return obj;
+		apisrv_reply_status(rep, 422, "Invalid", NULL, rq->name, "%s", err.msg);
+		json_decref(obj);
+		return NULL;
+	}
 	if (apisrv_body_parse(rq->ctype, rq->body, rq->body_len, &patch, &err) != 0) {
 		apisrv_reply_status(rep, rc_status(&err), rc_reason(&err), NULL, NULL, "%s", err.msg);
-		return;
+		json_decref(obj);
+		return NULL;
 	}
-	obj = json_deep_copy(live);
 	if (*rq->subres)
 		json_object_del(patch, "metadata");
 	merge_patch(obj, patch);
-	if (check_identity(s, res, obj, rq, rep) != 0 ||
-	    check_precondition(res, live, meta_str(patch, "resourceVersion"), rq->name, rep) != 0)
+	json_decref(patch);
+	return obj;
+}
+
+static void patch_verb(struct apisrv_store *s, const struct apisrv_res *res,
+		       const struct apisrv_req *rq, struct apisrv_reply *rep, int json_patch)
+{
+	json_t *obj = NULL, *live = store_lookup(s, res, rq->ns, rq->name);
+	char mgr[200], now[40];
+
+	if (require_live(res, live, rq->name, rep) != 0)
+		return;
+	obj = patched(live, rq, json_patch, rep);
+	if (!obj)
+		goto out;
+	if (!json_is_object(json_object_get(obj, "metadata")))
+		json_object_set_new(obj, "metadata", json_object());
+	if (check_identity(s, res, obj, rq, rep) != 0)
 		goto out;
 	if (res->has_status && !*rq->subres)
 		json_object_set(obj, "status", json_object_get(live, "status"));
@@ -463,7 +486,6 @@ static void merge_patch_verb(struct apisrv_store *s, const struct apisrv_res *re
 	obj = NULL;
 out:
 	json_decref(obj);
-	json_decref(patch);
 }
 
 void store_patch(struct apisrv_store *s, const struct apisrv_res *res,
@@ -476,7 +498,9 @@ void store_patch(struct apisrv_store *s, const struct apisrv_res *res,
 		apply_patch(s, res, rq, rep);
 	else if (strncmp(ct, "application/merge-patch+json", 28) == 0 ||
 		 strncmp(ct, "application/strategic-merge-patch+json", 38) == 0)
-		merge_patch_verb(s, res, rq, rep);
+		patch_verb(s, res, rq, rep, 0);
+	else if (strncmp(ct, "application/json-patch+json", 27) == 0)
+		patch_verb(s, res, rq, rep, 1);
 	else
 		apisrv_reply_status(rep, 415, "UnsupportedMediaType", res, rq->name,
 				    "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");

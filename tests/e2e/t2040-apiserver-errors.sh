@@ -44,8 +44,22 @@ test_expect_success 'a body over --max-body is 413 RequestEntityTooLarge' '
 '
 
 test_expect_success 'unsupported patch type is 415' '
-	test "$(api_status api $CM/x -X PATCH -H "Content-Type: application/json-patch+json" -d "[]")" = 415 &&
+	test "$(api_status api $CM/x -X PATCH -H "Content-Type: application/x-unknown" -d "[]")" = 415 &&
 	test "$(reason)" = UnsupportedMediaType
+'
+
+test_expect_success 'JSON patch (RFC 6902): add, test, move, remove; a failing op changes nothing' '
+	printf "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: jp, labels: {a/b: x}}\ndata: {k: v}\n" >jp.yaml &&
+	test "$(api_status api "$CM/jp?fieldManager=t" -X PATCH -H "$YAML" --data-binary @jp.yaml)" = 201 &&
+	JP="Content-Type: application/json-patch+json" &&
+	p="[{\"op\":\"add\",\"path\":\"/data/n\",\"value\":\"1\"},{\"op\":\"test\",\"path\":\"/data/k\",\"value\":\"v\"},{\"op\":\"move\",\"from\":\"/data/k\",\"path\":\"/data/m\"},{\"op\":\"remove\",\"path\":\"/metadata/labels/a~1b\"}]" &&
+	test "$(api_status api $CM/jp -X PATCH -H "$JP" -d "$p")" = 200 &&
+	test "$(py_json "sorted(j[\"data\"].items())" <"$TRASH/.body")" = "[[\"m\", \"v\"], [\"n\", \"1\"]]" &&
+	test "$(py_json "\"a/b\" in j[\"metadata\"].get(\"labels\", {})" <"$TRASH/.body")" = False &&
+	p="[{\"op\":\"replace\",\"path\":\"/data/n\",\"value\":\"2\"},{\"op\":\"test\",\"path\":\"/data/m\",\"value\":\"no\"}]" &&
+	test "$(api_status api $CM/jp -X PATCH -H "$JP" -d "$p")" = 422 &&
+	test_contains "operation 1" "$TRASH/.body" &&
+	test "$(api api $CM/jp | py_json "j[\"data\"][\"n\"]")" = 1
 '
 
 test_expect_success 'apply without fieldManager is 422; with a mismatched name 400' '

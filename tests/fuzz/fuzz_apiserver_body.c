@@ -1,21 +1,24 @@
 /*
  * fuzz_apiserver_body: ss-apiserver's request-body parsing (JSON, YAML)
  * and what runs on a parsed body: the store's create, server-side apply
- * (managed fields, merge), merge patch, plus label selectors.
+ * (managed fields, merge), merge and JSON patch, plus label selectors and
+ * fault rules.
  * The first input byte picks the content type and verb.
  */
 // fuzz-link: ss_manifest
 // fuzz-src: tests/apiserver/parse.c tests/apiserver/select.c tests/apiserver/fields.c
 // fuzz-src: tests/apiserver/registry.c tests/apiserver/openapi.c tests/apiserver/store.c
 // fuzz-src: tests/apiserver/store_ops.c tests/apiserver/kinds.c tests/apiserver/watch.c
+// fuzz-src: tests/apiserver/jsonpatch.c tests/apiserver/faults.c
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../apiserver/apisrv.h"
+#include "../apiserver/http.h"
 
 static const char *const ctypes[] = {"application/apply-patch+yaml", "application/json",
-				     "application/merge-patch+json", "application/yaml"};
+				     "application/merge-patch+json", "application/json-patch+json"};
 static const char *const plurals[] = {"configmaps", "secrets", "namespaces",
 				      "customresourcedefinitions", "widgets"};
 static const char *const groups[] = {"", "", "", "apiextensions.k8s.io", "example.com"};
@@ -49,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct apisrv_store *s;
+	static struct apisrv_faults fs;
 	static unsigned runs;
 	struct apisrv_selector *ls = NULL;
 	json_t *obj = NULL;
@@ -58,6 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (!s && apisrv_store_new(0, &s) != 0)
 		abort();
+	if (runs == 0)
+		faults_init(&fs, 1);
 	if (++runs % 512 == 0)
 		apisrv_store_reset(s);
 	if (apisrv_body_parse(ctypes[data[0] & 3], data + 1, size - 1, &obj, NULL) == 0) {
@@ -73,6 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (apisrv_selector_parse(text, &ls, NULL) == 0)
 			(void)apisrv_selector_match(ls, NULL);
 		apisrv_selector_free(ls);
+		if (faults_add_spec(&fs, text, NULL) == 0)
+			faults_clear(&fs);
 		free(text);
 	}
 	return 0;
