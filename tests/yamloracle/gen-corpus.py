@@ -457,7 +457,7 @@ more = {
  'tag-timestamp-dot-nodigit': 'a: !!timestamp 2001-12-14 21:59:43.\n', 'tag-timestamp-hour24': 'a: !!timestamp 2001-12-14 24:00:00\n',
  'bom-midline-in-value': 'a: x\ufeffy\n', 'bom-in-block-scalar': 'a: |\n  \ufeffx\n',
  'stricter-bom-inner-line': 'a: 1\n\ufeffb: 2\n', 'stricter-flow-colon-indicator': '{a:}\n', 'stricter-flow-colon-comma': '[a:, b]\n',
- 'stricter-tag-flow-indicator': 'a: !x]y 1\n', 'stricter-tag-comma': '[!a:, b]\n', 'stricter-tag-comma-plain': '[!a, b]\n',
+ 'stricter-tag-flow-indicator': 'a: !x]y 1\n', 'stricter-tag-comma': '[!a:, b]\n', 'stricter-escaped-single-quote': 'v: "a\\'b"\n', 'stricter-flow-colon-end': 'v: [a:]\n', 'stricter-tag-comma-plain': '[!a, b]\n',
  'tag-empty-in-flow-space': '[!a , b]\n', 'tag-empty-in-flow-map': '{a: !b , c: d}\n',
  'scalar-0b-signed-fallback': 'a: [0b+101, 0b-101, 0B+1, 0b+, -0b+1, 0b+1_0, 0b-1111111111111111111111111111111111111111111111111111111111111111]\n',
  'limit-uint64-binary': 'a: 0b1111111111111111111111111111111111111111111111111111111111111111\n',
