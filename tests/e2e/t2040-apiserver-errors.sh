@@ -6,7 +6,8 @@
 . "$SS_SRC_DIR/tests/apiserver/e2e-lib.sh"
 test_require "$APISERVER" curl "$PYTHON"
 
-apiserver_start api --max-body 4096 --token-ro "ro-$APISERVER_TOKEN" --crd-established-delay 3000 || exit 1
+apiserver_start api --max-body 4096 --token-ro "ro-$APISERVER_TOKEN" --crd-established-delay 300 || exit 1
+apiserver_start never --crd-established-delay 600000 || exit 1
 
 CM=/api/v1/namespaces/default/configmaps
 YAML="Content-Type: application/apply-patch+yaml"
@@ -153,7 +154,7 @@ test_expect_success 'the read-only token may read but not write (403)' '
 	test_contains "\"reason\":\"Forbidden\"" body
 '
 
-test_expect_success 'a CRD is Established only after --crd-established-delay; then its resource serves' '
+test_expect_success 'a CRD is not Established before --crd-established-delay; after it, its resource serves' '
 	cat >crd.yaml <<-Y &&
 	apiVersion: apiextensions.k8s.io/v1
 	kind: CustomResourceDefinition
@@ -165,9 +166,14 @@ test_expect_success 'a CRD is Established only after --crd-established-delay; th
 	  versions: [{name: v1, served: true, storage: true}]
 	Y
 	C=/apis/apiextensions.k8s.io/v1/customresourcedefinitions &&
+	est() { py_json "[c[\"status\"] for c in j[\"status\"][\"conditions\"] if c[\"type\"]==\"Established\"][0]" <"$TRASH/.body"; } &&
+	test "$(api_status never "$C/gadgets.example.com?fieldManager=t" -X PATCH -H "$YAML" --data-binary @crd.yaml)" = 201 &&
+	test "$(est)" = False &&
+	test "$(api_status never /apis/example.com/v1/gadgets)" = 404 &&
+	test "$(api_status never $C/gadgets.example.com)" = 200 && test "$(est)" = False &&
+	api never /apis | py_json "\"example.com\" in [g[\"name\"] for g in j[\"groups\"]]" >disc &&
+	test "$(cat disc)" = False &&
 	test "$(api_status api "$C/gadgets.example.com?fieldManager=t" -X PATCH -H "$YAML" --data-binary @crd.yaml)" = 201 &&
-	test "$(py_json "[c[\"status\"] for c in j[\"status\"][\"conditions\"] if c[\"type\"]==\"Established\"][0]" <"$TRASH/.body")" = False &&
-	test "$(api_status api /apis/example.com/v1/gadgets)" = 404 &&
 	i=0 && while [ $i -lt 150 ]; do
 		test "$(api_status api $C/gadgets.example.com)" = 200 &&
 		test "$(py_json "[c[\"status\"] for c in j[\"status\"][\"conditions\"] if c[\"type\"]==\"Established\"][0]" <"$TRASH/.body")" = True && break
