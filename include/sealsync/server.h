@@ -73,6 +73,14 @@ struct ss_server_opts {
 int ss_server_start(const struct ss_server_opts *o, struct ss_server **out,
 		    struct ss_err *err) SS_MUST_CHECK;
 
+/*
+ * The webhook check: 0 when header is "sha256=" + 64 hex digits of
+ * HMAC-SHA256(secret, body), compared in constant time; SS_E_SIG for
+ * anything else (an empty secret never matches).
+ */
+int ss_server_check_signature(const unsigned char *secret, size_t secret_len, const char *header,
+			      const unsigned char *body, size_t len) SS_MUST_CHECK;
+
 /* The bound TCP port (useful with a listen port of 0). */
 unsigned ss_server_port(const struct ss_server *s);
 
