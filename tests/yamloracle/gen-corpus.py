@@ -438,7 +438,6 @@ for name, text in cases.items():
     fn = name if name.endswith('.json') else name + '.yaml'
     with open(os.path.join(out, fn), 'w', encoding='utf-8', newline='') as f:
         f.write(text)
-print(len(cases), 'cases')
 extra = {
  'err-escaped-slash-after-unicode': 'ü: x\nb: "a\\/b"\n', 'escaped-slash-unicode-ok': 'ü: "é/x"\nb: "a\\\\/b"\n',
  'escaped-slash-bom': '\ufeffa: "x/\\/"\n', 'flow-question-in-value': '{a: b?c}\n', 'flow-question-quoted': '{a: "b?c"}\n',
@@ -457,7 +456,7 @@ more = {
  'tag-timestamp-dot-nodigit': 'a: !!timestamp 2001-12-14 21:59:43.\n', 'tag-timestamp-hour24': 'a: !!timestamp 2001-12-14 24:00:00\n',
  'bom-midline-in-value': 'a: x\ufeffy\n', 'bom-in-block-scalar': 'a: |\n  \ufeffx\n',
  'stricter-bom-inner-line': 'a: 1\n\ufeffb: 2\n', 'stricter-flow-colon-indicator': '{a:}\n', 'stricter-flow-colon-comma': '[a:, b]\n',
- 'stricter-tag-flow-indicator': 'a: !x]y 1\n', 'stricter-tag-comma': '[!a:, b]\n', 'stricter-escaped-single-quote': 'v: "a\\'b"\n', 'stricter-flow-colon-end': 'v: [a:]\n', 'stricter-tag-comma-plain': '[!a, b]\n',
+ 'stricter-tag-flow-indicator': 'a: !x]y 1\n', 'stricter-tag-comma': '[!a:, b]\n', 'stricter-escaped-single-quote': 'v: "a\\\'b"\n', 'stricter-flow-colon-end': 'v: [a:]\n', 'stricter-tag-comma-plain': '[!a, b]\n',
  'tag-empty-in-flow-space': '[!a , b]\n', 'tag-empty-in-flow-map': '{a: !b , c: d}\n',
  'scalar-0b-signed-fallback': 'a: [0b+101, 0b-101, 0B+1, 0b+, -0b+1, 0b+1_0, 0b-1111111111111111111111111111111111111111111111111111111111111111]\n',
  'limit-uint64-binary': 'a: 0b1111111111111111111111111111111111111111111111111111111111111111\n',
@@ -465,3 +464,5 @@ more = {
 for name, text in more.items():
     with open(os.path.join(out, name + '.yaml'), 'w', encoding='utf-8', newline='') as f:
         f.write(text)
+
+print(len([f for f in os.listdir(out) if f.endswith(('.yaml', '.json'))]), 'cases in', out)
