@@ -57,6 +57,7 @@ struct service {
 	struct ss_keyholder *kh;  /* privsep: the only process with identities */
 	int kh_died;
 	struct unit_event events[SS_CONFIG_MAX_UNITS];
+	char last_inventory[8192]; /* the key inventory last logged */
 };
 
 static void on_signal(int sig)
@@ -249,6 +250,25 @@ static void post_events(struct service *sv)
 	}
 }
 
+/* The key inventory as a log line, when it changed: how many values of the
+ * revision each key seals, so an operator sees when a key is unused. */
+static void log_key_inventory(struct service *sv)
+{
+	struct ss_metrics_hint h[SS_METRICS_MAX_HINTS];
+	char line[sizeof(sv->last_inventory)] = "";
+	size_t i, n, len = 0;
+
+	n = ss_agent_key_hints(sv->agent, h, SS_METRICS_MAX_HINTS);
+	for (i = 0; i < n && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s=%lu", i ? "," : "",
+					h[i].recipient[0] ? h[i].recipient : h[i].hint,
+					h[i].values);
+	if (strcmp(line, sv->last_inventory) == 0)
+		return;
+	snprintf(sv->last_inventory, sizeof(sv->last_inventory), "%s", line);
+	ss_log(SS_LOG_INFO, "sealed values by key", "keys", line[0] ? line : "(none)", NULL);
+}
+
 static double mono_now(void)
 {
 	struct timespec ts;
@@ -270,6 +290,7 @@ static int sync_once(struct service *sv)
 	rc = ss_agent_sync(sv->agent, &err);
 	if (sv->metrics != NULL)
 		ss_metrics_record_sync(sv->metrics, sv->agent, sv->cfg, rc, mono_now() - t0);
+	log_key_inventory(sv);
 	post_events(sv);
 	return rc;
 }

@@ -129,7 +129,9 @@ test_expect_success 'metrics count both keys and the values sealed to each' '
 	promtool check metrics <m.txt &&
 	grep -qx "sealsync_keys{state=\"usable\"} 2" m.txt &&
 	grep -q "^sealsync_sealed_values{key_hint=\"[^\"]*\",recipient=\"$KEY_A\"} 1$" m.txt &&
-	grep -q "^sealsync_sealed_values{key_hint=\"[^\"]*\",recipient=\"$KEY_B\"} 1$" m.txt
+	grep -q "^sealsync_sealed_values{key_hint=\"[^\"]*\",recipient=\"$KEY_B\"} 1$" m.txt &&
+	grep "\"sealed values by key\"" agent.log | tail -n 1 >inventory.log &&
+	grep -q "$KEY_A=1" inventory.log && grep -q "$KEY_B=1" inventory.log
 '
 
 test_expect_success 'a changed key file is noticed without a signal' '
