@@ -12,12 +12,12 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sealsync/base64.h"
 #include "yaml_int.h"
 
 #define TAG_PREFIX "tag:yaml.org,2002:"
@@ -327,6 +327,7 @@ static int resolve_number(const char *in, int timestamp_ok, struct resolved *r)
 	 * so "0b+101" is 5 (its "-0b" fallback adds nothing to base 0). */
 	if (!found && strncmp(plain, "0b", 2) == 0)
 		found = parse_go_int(plain + 2, 2, r);
+	sodium_memzero(plain, strlen(plain));
 	free(plain);
 	if (!found)
 		r->kind = R_STR;
@@ -442,7 +443,7 @@ static json_t *json_string_go(const unsigned char *s, size_t n)
 		i += k;
 	}
 	j = json_stringn((const char *)fixed, o);
-	explicit_bzero(fixed, n * 3 + 1);
+	sodium_memzero(fixed, n * 3 + 1);
 	free(fixed);
 	return j;
 }
@@ -491,6 +492,7 @@ static int resolve_tagged(struct ss_yctx *c, const struct ss_ynode *n, struct re
 					return SS_E_NOMEM;
 				remove_underscores(plain);
 				(void)parse_float(plain, r);
+				sodium_memzero(plain, strlen(plain));
 				free(plain);
 			}
 		} else if (ch == '+' || ch == '-' || (ch >= '0' && ch <= '9')) {
@@ -564,7 +566,7 @@ static int resolve_binary(struct ss_yctx *c, const struct ss_ynode *n, json_t **
 	blen = decode_b64_go(n->value, n->len, bin);
 	if (blen >= 0)
 		*out = json_string_go(bin, (size_t)blen);
-	explicit_bzero(bin, n->len + 1);
+	sodium_memzero(bin, n->len + 1);
 	free(bin);
 	if (blen < 0)
 		return fail_at(c, SS_E_INVAL, n->line, "!!binary value contains invalid base64 data");
