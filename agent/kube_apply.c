@@ -7,13 +7,13 @@
  * force=true: sealsync owns what Git says, as Flux does; a conflict with
  * another manager's field is taken over rather than failing the revision.
  *
- * A batch goes in chunks of KUBE_BATCH_CHUNK_PER_CONN x concurrency
- * objects: each chunk prepares its requests (an object that cannot even be
- * addressed, such as an unknown kind, gets its result and is skipped), runs
- * them concurrently through kube_http_run, each retried on its own, and
- * wipes its bodies before the next chunk. Chunks bound the memory of a
- * stage of thousands of objects; the cost is that a chunk waits for its
- * slowest retry.
+ * A batch is a sliding window over the stage: each object's request is
+ * prepared (URL, body in guarded memory for a Secret) just before its
+ * first attempt and released (wiped) as soon as it is done, so only the
+ * requests in flight or waiting for a retry hold memory, however many
+ * objects the stage has; each is retried on its own without holding up
+ * the others. An object that cannot even be addressed (unknown kind, no
+ * name) gets its result and no request.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,82 +99,80 @@ static void result_set(struct ss_kube_result *res, int code, long status, const 
 	snprintf(res->message, sizeof(res->message), "%s", msg);
 }
 
-/* Prepares every object; the ones that fail get their result and are
- * marked done so the runner skips them. */
-static void batch_prepare(struct ss_kube *k, json_t *const *objs, size_t n, int dry_run,
-			  struct apply_op *ops, struct kube_req *reqs, struct ss_kube_result *res)
+struct batch {
+	struct ss_kube *k;
+	json_t *const *objs;
+	int dry_run;
+	struct apply_op **ops;       /* live only while a request is */
+	struct ss_kube_result *res;
+};
+
+static void batch_release(struct batch *b, size_t i, struct kube_req *r)
 {
-	struct ss_err e;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		int rc;
-
-		ss_err_clear(&e);
-		rc = apply_prepare(k, objs[i], dry_run, &ops[i], &reqs[i], &e);
-		if (rc != 0) {
-			result_set(&res[i], rc, 0, e.msg);
-			reqs[i].done = 1;
-		}
+	kube_req_release(b->k, r);
+	if (b->ops[i] != NULL) {
+		kube_secbuf_give(b->k, &b->ops[i]->body); /* wipes */
+		free(b->ops[i]);
+		b->ops[i] = NULL;
 	}
 }
 
-/* Applies objs[0..n) (one chunk): prepare, run, collect, release. */
-static int batch_chunk(struct ss_kube *k, json_t *const *objs, size_t n, int dry_run,
-		       struct ss_kube_result *res, struct ss_err *err)
+static int batch_prepare(void *ctx, size_t i, struct kube_req *r)
 {
-	struct apply_op *ops = calloc(n, sizeof(*ops));
-	struct kube_req *reqs = calloc(n, sizeof(*reqs));
-	char msg[SS_ERR_MSG_MAX];
-	size_t i;
+	struct batch *b = ctx;
+	struct ss_err e;
 	int rc;
 
-	if (ops == NULL || reqs == NULL) {
-		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
-		goto out;
+	b->ops[i] = calloc(1, sizeof(*b->ops[i]));
+	if (b->ops[i] == NULL) {
+		result_set(&b->res[i], SS_E_NOMEM, 0, "out of memory");
+		return SS_E_NOMEM;
 	}
-	batch_prepare(k, objs, n, dry_run, ops, reqs, res);
-	rc = kube_http_run(k, reqs, n, err);
-	for (i = 0; i < n && rc == 0; i++) {
-		if (reqs[i].url != NULL && res[i].code == 0) {
-			int code = kube_req_outcome(k, &reqs[i], ops[i].what, msg, sizeof(msg));
-
-			result_set(&res[i], code, reqs[i].status, msg);
-		}
+	ss_err_clear(&e);
+	rc = apply_prepare(b->k, b->objs[i], b->dry_run, b->ops[i], r, &e);
+	if (rc != 0) {
+		result_set(&b->res[i], rc, 0, e.msg);
+		batch_release(b, i, r);
 	}
-out:
-	for (i = 0; i < n && ops != NULL && reqs != NULL; i++) {
-		kube_req_release(k, &reqs[i]);
-		kube_secbuf_give(k, &ops[i].body); /* wipes */
-	}
-	free(ops);
-	free(reqs);
 	return rc;
+}
+
+static void batch_done(void *ctx, size_t i, struct kube_req *r)
+{
+	struct batch *b = ctx;
+	char msg[SS_ERR_MSG_MAX];
+	int code = kube_req_outcome(b->k, r, b->ops[i]->what, msg, sizeof(msg));
+
+	result_set(&b->res[i], code, r->status, msg);
+	batch_release(b, i, r);
 }
 
 int ss_kube_apply_batch(struct ss_kube *k, json_t *const *objs, size_t n, int dry_run,
 			struct ss_kube_result *res, struct ss_err *err)
 {
-	/* Chunks bound what is alive at once (bodies of Secrets in guarded
-	 * memory, responses, curl handles) for stages of thousands of objects,
-	 * while keeping every connection busy. */
-	size_t chunk = (size_t)k->opts.concurrency * KUBE_BATCH_CHUNK_PER_CONN, i, m;
-	int rc = 0, first = 0;
+	struct batch b = {k, objs, dry_run, calloc(n ? n : 1, sizeof(*b.ops)), res};
+	struct kube_hooks hooks = {batch_prepare, batch_done, &b};
+	struct kube_req *reqs = calloc(n ? n : 1, sizeof(*reqs));
+	size_t i;
+	int rc;
 
+	if (b.ops == NULL || reqs == NULL) {
+		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
+		goto out;
+	}
 	if (n > 0)
 		memset(res, 0, n * sizeof(*res));
-	for (i = 0; i < n && rc == 0; i += m) {
-		m = n - i < chunk ? n - i : chunk;
-		rc = batch_chunk(k, objs + i, m, dry_run, res + i, err);
-	}
-	if (rc != 0)
-		return rc;
-	for (i = 0; i < n; i++) {
+	rc = kube_http_run_hooked(k, reqs, n, &hooks, err);
+	for (i = 0; i < n && rc == 0; i++) {
 		if (res[i].code != 0) {
-			first = res[i].code;
-			ss_err_set(err, first, "%s", res[i].message);
+			rc = ss_err_set(err, res[i].code, "%s", res[i].message);
 			break;
 		}
 	}
-	return first;
+out:
+	for (i = 0; i < n && b.ops != NULL && reqs != NULL; i++)
+		batch_release(&b, i, &reqs[i]); /* after a failed run */
+	free(b.ops);
+	free(reqs);
+	return rc;
 }

@@ -300,61 +300,123 @@ static void req_finish(struct ss_kube *k, struct kube_req *r, CURLcode cc)
 	r->hdrs = NULL;
 }
 
+/* The state of one kube_http_run: requests [fresh, n) were never
+ * started; the others are in flight, waiting for a retry, or done. */
+struct run {
+	struct ss_kube *k;
+	struct kube_req *reqs;
+	size_t n, fresh, active, waiting, left;
+	const struct kube_hooks *hooks;
+};
+
+static void run_done(struct run *ru, struct kube_req *r)
+{
+	ru->left--;
+	if (ru->hooks != NULL && ru->hooks->done != NULL)
+		ru->hooks->done(ru->hooks->ctx, (size_t)(r - ru->reqs), r);
+	r->done = 1; /* the hook may have released (zeroed) r */
+}
+
 /* How long the loop may sleep: until the next retry is due, at most 1 s. */
-static long run_wait_ms(const struct kube_req *reqs, size_t n, size_t active,
-			unsigned conc, uint64_t now)
+static long run_wait_ms(const struct run *ru, uint64_t now)
 {
 	uint64_t wait = 1000;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (reqs[i].done || reqs[i].active)
+	if (ru->active >= ru->k->opts.concurrency)
+		return (long)wait; /* a transfer ending wakes the poll */
+	if (ru->fresh < ru->n)
+		return 0;
+	for (i = 0; ru->waiting > 0 && i < ru->fresh; i++) {
+		const struct kube_req *r = &ru->reqs[i];
+
+		if (r->done || r->active)
 			continue;
-		if (active >= conc)
-			break;
-		if (reqs[i].not_before <= now)
+		if (r->not_before <= now)
 			return 0;
-		if (reqs[i].not_before - now < wait)
-			wait = reqs[i].not_before - now;
+		if (r->not_before - now < wait)
+			wait = r->not_before - now;
 	}
 	return (long)wait;
 }
 
-/* Starts what may start now; returns the number started or an error. */
-static int run_start(struct ss_kube *k, struct kube_req *reqs, size_t n, size_t *active)
+/* Starts due retries first (they waited longest), then fresh requests,
+ * preparing each just before its first attempt. */
+static int run_start(struct run *ru)
 {
+	unsigned conc = ru->k->opts.concurrency;
 	uint64_t now = now_ms();
+	struct kube_req *r;
 	size_t i;
 	int rc;
 
-	for (i = 0; i < n && *active < k->opts.concurrency; i++) {
-		if (reqs[i].done || reqs[i].active || reqs[i].not_before > now)
+	for (i = 0; ru->waiting > 0 && i < ru->fresh && ru->active < conc; i++) {
+		r = &ru->reqs[i];
+		if (r->done || r->active || r->not_before > now)
 			continue;
-		rc = req_start(k, &reqs[i]);
+		ru->waiting--;
+		rc = req_start(ru->k, r);
 		if (rc != 0)
 			return rc;
-		(*active)++;
+		ru->active++;
+	}
+	while (ru->fresh < ru->n && ru->active < conc) {
+		i = ru->fresh++;
+		r = &ru->reqs[i];
+		if (r->done)
+			continue; /* marked done by the caller: skipped */
+		if (ru->hooks != NULL && ru->hooks->prepare != NULL &&
+		    ru->hooks->prepare(ru->hooks->ctx, i, r) != 0) {
+			r->done = 1; /* prepare recorded why */
+			ru->left--;
+			continue;
+		}
+		rc = req_start(ru->k, r);
+		if (rc != 0)
+			return rc;
+		ru->active++;
 	}
 	return 0;
 }
 
-static void run_abort(struct ss_kube *k, struct kube_req *reqs, size_t n)
+/* Collects the transfers that ended: done, or waiting for a retry. */
+static void run_collect(struct run *ru)
 {
-	size_t i;
+	struct kube_req *r;
+	CURLMsg *msg;
+	int q;
 
-	for (i = 0; i < n; i++) {
-		if (reqs[i].active)
-			curl_multi_remove_handle(k->multi, reqs[i].easy);
-		reqs[i].active = 0;
+	while ((msg = curl_multi_info_read(ru->k->multi, &q)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		r = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
+		req_finish(ru->k, r, msg->data.result);
+		ru->active--;
+		if (r->done)
+			run_done(ru, r);
+		else
+			ru->waiting++;
 	}
 }
 
-int kube_http_run(struct ss_kube *k, struct kube_req *reqs, size_t n, struct ss_err *err)
+static void run_abort(struct run *ru)
 {
-	size_t active = 0, left = 0, i;
-	struct kube_req *r;
-	CURLMsg *msg;
-	int running, q, rc;
+	size_t i;
+
+	for (i = 0; i < ru->n; i++) {
+		if (ru->reqs[i].active)
+			curl_multi_remove_handle(ru->k->multi, ru->reqs[i].easy);
+		ru->reqs[i].active = 0;
+	}
+}
+
+int kube_http_run_hooked(struct ss_kube *k, struct kube_req *reqs, size_t n,
+			 const struct kube_hooks *hooks, struct ss_err *err)
+{
+	struct run ru = {k, reqs, n, 0, 0, 0, 0, hooks};
+	int running, rc;
+	size_t i;
 
 	rc = kube_conn_refresh_token(&k->conn, err);
 	if (rc != 0)
@@ -362,38 +424,33 @@ int kube_http_run(struct ss_kube *k, struct kube_req *reqs, size_t n, struct ss_
 	for (i = 0; i < n; i++) {
 		reqs[i].not_before = 0;
 		if (!reqs[i].done)
-			left++;
+			ru.left++;
 	}
-	while (left > 0) {
-		rc = run_start(k, reqs, n, &active);
+	while (ru.left > 0) {
+		rc = run_start(&ru);
 		if (rc != 0)
 			goto fail;
 		if (curl_multi_perform(k->multi, &running) != CURLM_OK) {
 			rc = SS_E_INTERNAL;
 			goto fail;
 		}
-		while ((msg = curl_multi_info_read(k->multi, &q)) != NULL) {
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			r = NULL;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-			req_finish(k, r, msg->data.result);
-			active--;
-			if (r->done)
-				left--;
-		}
-		if (left > 0 &&
-		    curl_multi_poll(k->multi, NULL, 0,
-				    (int)run_wait_ms(reqs, n, active, k->opts.concurrency, now_ms()),
-				    NULL) != CURLM_OK) {
+		run_collect(&ru);
+		if (ru.left > 0 &&
+		    curl_multi_poll(k->multi, NULL, 0, (int)run_wait_ms(&ru, now_ms()), NULL) !=
+			    CURLM_OK) {
 			rc = SS_E_INTERNAL;
 			goto fail;
 		}
 	}
 	return 0;
 fail:
-	run_abort(k, reqs, n);
+	run_abort(&ru);
 	return ss_err_set(err, rc, "HTTP client failure: %s", ss_strerror(rc));
+}
+
+int kube_http_run(struct ss_kube *k, struct kube_req *reqs, size_t n, struct ss_err *err)
+{
+	return kube_http_run_hooked(k, reqs, n, NULL, err);
 }
 
 int kube_req_outcome(const struct ss_kube *k, const struct kube_req *r, const char *what,

@@ -35,7 +35,6 @@
 #define KUBE_LIST_PAGE 500
 #define KUBE_LIST_MAX_PAGES 10000
 #define KUBE_SECRET_RESP_HINT 8192u /* first size of a Secret's response buffer */
-#define KUBE_BATCH_CHUNK_PER_CONN 4 /* batch objects in flight per connection */
 
 /* Credentials and endpoint, from a kubeconfig or the in-cluster files. */
 struct kube_conn {
@@ -157,6 +156,19 @@ void kube_req_release(struct ss_kube *k, struct kube_req *r);
  * for internal errors; each request's outcome is in its fields. A request
  * marked done before the call (a skipped one) is left alone. */
 int kube_http_run(struct ss_kube *k, struct kube_req *reqs, size_t n, struct ss_err *err);
+/*
+ * The same as a sliding window: prepare(ctx, i, r) fills reqs[i] just
+ * before its first attempt (nonzero: skip it; prepare records why), and
+ * done(ctx, i, r) takes each finished request (it may release r). So only
+ * the requests in flight or waiting for a retry hold bodies and buffers.
+ */
+struct kube_hooks {
+	int (*prepare)(void *ctx, size_t i, struct kube_req *r);
+	void (*done)(void *ctx, size_t i, struct kube_req *r);
+	void *ctx;
+};
+int kube_http_run_hooked(struct ss_kube *k, struct kube_req *reqs, size_t n,
+			 const struct kube_hooks *hooks, struct ss_err *err);
 /* Outcome of a finished request as SS_E_* plus a redacted message. */
 int kube_req_outcome(const struct ss_kube *k, const struct kube_req *r, const char *what,
 		     char *msg, size_t cap);

@@ -129,8 +129,10 @@ int ss_kube_apply(struct ss_kube *k, const json_t *obj, int dry_run, json_t **re
  * reason. An object that cannot be addressed (unknown kind, no name) gets
  * its result without a request; the others are still sent. Returns 0 only
  * if every object succeeded; otherwise the code of the first failure (in
- * input order), with that message in err. Objects go in chunks of
- * 4 x concurrency, so memory stays bounded for thousands of objects.
+ * input order), with that message in err. A sliding window: each body
+ * is built just before its first attempt and wiped when the object is
+ * done, so memory stays bounded for thousands of objects, and an object
+ * waiting for a retry does not hold up the others.
  */
 struct ss_kube_result {
 	int code;
