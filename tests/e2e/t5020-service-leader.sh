@@ -108,6 +108,19 @@ test_expect_success 'the new leader applies new commits' '
 	poll_eq after-failover ss_secret_value shop db password
 '
 
+test_expect_success 'a leader that cannot renew for the renew deadline steps down and stops syncing' '
+	read L F <roles &&
+	eval fport=\$PORT_$(echo $F | tr a-z A-Z) &&
+	ss_fault "{\"type\":\"500\",\"method\":\"PUT\",\"path\":\"/apis/coordination.k8s.io\"}" &&
+	poll_eq 0 leader_of "$fport" &&
+	grep -q "lost leadership" "agent_$F.log" &&
+	mark=$(ss_writes_mark) &&
+	sleep 3 &&
+	test "$(writes_by "fm-$F" "$mark")" = 0 &&
+	ss_faults_clear &&
+	poll_eq 1 leader_of "$fport"
+'
+
 test_expect_success 'no plaintext in either log' '
 	test_not_contains leader-test-value agent_a.log &&
 	test_not_contains leader-test-value agent_b.log &&
