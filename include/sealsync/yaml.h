@@ -23,7 +23,8 @@
  * Documented limits: an integer between 2^63 and 2^64-1 (Go reads it as
  * uint64) is SS_E_LIMIT here; quote it. Two keys that differ in YAML type
  * but not as JSON strings (`1` and "1") are SS_E_DUP (Go's result depends on
- * map order).
+ * map order). A few syntax corners where libyaml and go-yaml disagree are
+ * refused (docs/YAML.md lists them); nothing is read differently.
  *
  * Secrets: scalar copies made here are wiped when freed, and values live in
  * jansson memory, which ss_json_use_zeroing_alloc() (jsonalloc.h) makes
@@ -64,7 +65,10 @@ struct ss_docset;
  *   SS_E_INVAL  syntax or typing error (err->file, ->line, ->doc set)
  *   SS_E_DUP    a mapping key twice (message names the key; line of the second)
  *   SS_E_LIMIT  a bound was exceeded (message names the bound)
+ *   SS_E_UNSUPPORTED  a mapping key with a NUL character
  *   SS_E_NOMEM
+ * The location is in err's fields (file, line, doc; key for SS_E_DUP), not
+ * repeated in err->msg: print errors with ss_err_format.
  * Error text never contains scalar values, only key names and positions.
  */
 int ss_yaml_load(const char *name, const unsigned char *text, size_t len,
