@@ -180,7 +180,12 @@ static void commit(struct apisrv_store *s, const struct apisrv_res *res, json_t 
 		json_object_set_new(meta, "uid", json_string(uid));
 		json_object_set_new(meta, "creationTimestamp", json_string(now));
 	}
-	json_object_set_new(meta, "generation", json_integer(gen > 0 ? gen : 1));
+	/* As the real strategies do: generation for kinds with a spec/status
+	 * split and custom resources, not for ConfigMaps, Secrets, ... */
+	if (res->has_status || res->custom)
+		json_object_set_new(meta, "generation", json_integer(gen > 0 ? gen : 1));
+	else
+		json_object_del(meta, "generation");
 	if (rq->dry_run) {
 		if (live)
 			json_object_set(meta, "resourceVersion",
