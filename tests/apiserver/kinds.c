@@ -434,19 +434,67 @@ static const char *allowed_fields(const struct apisrv_res *res)
 	for (int i = 0; core_fields[i].plural; i++)
 		if (strcmp(res->plural, core_fields[i].plural) == 0)
 			return core_fields[i].fields;
-	if (strcmp(res->plural, "events") == 0 || res->custom)
-		return NULL; /* many fields; custom: see custom_allowed */
+	if (strcmp(res->plural, "events") == 0)
+		return NULL; /* many fields */
 	return " spec status ";
 }
 
-static int custom_allowed(const struct apisrv_res *res, const char *k)
+/* Finds the first field of v that schema s does not declare and writes its
+ * path ("spec.a[2].b") into path. Structural schemas: properties,
+ * additionalProperties, items, x-kubernetes-preserve-unknown-fields. */
+static int schema_unknown(const json_t *s, const json_t *v, char *path, size_t len, int depth)
 {
-	const json_t *props = json_object_get(res->schema, "properties");
+	const json_t *props, *addl, *sub;
+	const char *k;
+	json_t *x;
+	size_t i, n = strlen(path);
 
-	if (!res->schema || !props ||
-	    json_is_true(json_object_get(res->schema, "x-kubernetes-preserve-unknown-fields")))
-		return 1;
-	return json_object_get(props, k) != NULL;
+	if (!json_is_object(s) || depth > APISRV_MAX_DEPTH ||
+	    json_is_true(json_object_get(s, "x-kubernetes-preserve-unknown-fields")))
+		return 0;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x) {
+			snprintf(path + n, len - n, "[%zu]", i);
+			if (schema_unknown(json_object_get(s, "items"), x, path, len, depth + 1))
+				return 1;
+		}
+	} else if (json_is_object(v)) {
+		props = json_object_get(s, "properties");
+		addl = json_object_get(s, "additionalProperties");
+		json_object_foreach((json_t *)v, k, x) {
+			snprintf(path + n, len - n, "%s%s", n ? "." : "", k);
+			sub = json_object_get(props, k);
+			if (!sub && json_is_object(addl))
+				sub = addl;
+			if (!sub && !json_is_true(addl))
+				return 1;
+			if (schema_unknown(sub, x, path, len, depth + 1))
+				return 1;
+		}
+	}
+	path[n] = '\0';
+	return 0;
+}
+
+/* A custom resource against its CRD's openAPIV3Schema, below the top. */
+static int custom_unknown(const struct apisrv_res *res, const json_t *body, char *path,
+			  size_t len)
+{
+	json_t *c;
+	int bad;
+
+	path[0] = '\0';
+	if (!res->schema)
+		return 0;
+	c = json_copy((json_t *)body);
+	if (!c)
+		return 0;
+	json_object_del(c, "apiVersion");
+	json_object_del(c, "kind");
+	json_object_del(c, "metadata");
+	bad = schema_unknown(res->schema, c, path, len, 0);
+	json_decref(c);
+	return bad;
 }
 
 static int top_allowed(const struct apisrv_res *res, const char *k)
@@ -456,8 +504,6 @@ static int top_allowed(const struct apisrv_res *res, const char *k)
 
 	if (!strcmp(k, "apiVersion") || !strcmp(k, "kind") || !strcmp(k, "metadata"))
 		return 1;
-	if (res->custom)
-		return custom_allowed(res, k);
 	if (!fields)
 		return 1;
 	snprintf(pat, sizeof(pat), " %.250s ", k);
@@ -468,16 +514,17 @@ int kinds_check_strict(const struct apisrv_res *res, const json_t *body,
 		       const struct apisrv_req *rq, struct apisrv_reply *rep)
 {
 	const char *k, *bad = NULL;
+	char path[512];
 	json_t *v;
 	int in_meta = 0;
 
 	if (!rq->strict)
 		return 0;
+	if (res->custom && custom_unknown(res, body, path, sizeof(path)))
+		bad = path;
 	json_object_foreach((json_t *)body, k, v) {
-		if (!top_allowed(res, k)) {
+		if (!bad && !res->custom && !top_allowed(res, k))
 			bad = k;
-			break;
-		}
 	}
 	json_object_foreach(json_object_get(body, "metadata"), k, v) {
 		int known = 0;

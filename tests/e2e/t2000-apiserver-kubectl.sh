@@ -178,7 +178,11 @@ test_expect_success 'a second manager changing a field gets a conflict, then for
 test_expect_success 'server-side strict validation refuses an unknown field' '
 	sed "s/^data:/bogus: 1\ndata:/" m/configmap.yaml >bad.yaml &&
 	test_must_fail kubectl apply --server-side -f bad.yaml 2>err &&
-	test_contains "unknown field \"bogus\"" err
+	test_contains "unknown field \"bogus\"" err &&
+	sed "s/color: red/colour: red/" m/widget.yaml >badw.yaml &&
+	test_must_fail kubectl apply --server-side -f badw.yaml 2>err &&
+	test_contains "unknown field \"spec.colour\"" err &&
+	test "$(kubectl -n shop get widget w1 -o jsonpath={.spec.color})" = red
 '
 
 test_expect_success 'a bad Secret is refused without echoing its value' '
