@@ -15,7 +15,7 @@ metric() { curl -sS "$URL/metrics" | sed -n "s/^$1 //p"; }
 poll() {
 	i=0
 	while ! "$@" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || exit 1; sleep 0.1
+		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
 	done
 }
 # poll_eq WANT CMD...: until CMD prints WANT (bounded wait, never a timing assertion).
@@ -192,7 +192,7 @@ test_expect_success 'the active key cannot be retired' '
 
 test_expect_success 'no key material in the logs' '
 	for f in keys.d/*.txt; do
-		test_not_contains "$(grep ^AGE-SECRET-KEY "$f")" agent.log || exit 1
+		test_not_contains "$(grep ^AGE-SECRET-KEY "$f")" agent.log || return 1
 	done &&
 	test_not_contains value-for-key-a agent.log &&
 	test_not_contains value-for-key-b agent.log

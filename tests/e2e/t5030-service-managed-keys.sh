@@ -10,7 +10,7 @@ test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl age
 poll() {
 	i=0
 	while ! "$@" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || exit 1; sleep 0.1
+		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
 	done
 }
 poll_eq() {
@@ -142,7 +142,7 @@ test_expect_success 'no key material or plaintext in the logs' '
 	for l in agent_a.log agent_b.log agent_c.log; do
 		test_not_contains AGE-SECRET-KEY-1 "$l" &&
 		test_not_contains value-one "$l" &&
-		test_not_contains value-new "$l" || exit 1
+		test_not_contains value-new "$l" || return 1
 	done
 '
 

@@ -56,7 +56,7 @@ test_expect_success 'its core file size limit is 0' '
 
 test_expect_success 'a crash of the agent writes no core file (a crash of the control does)' '
 	mkdir -p cores-agent cores-control && chmod 777 cores-agent cores-control &&
-	port2=$(ss_free_port) || exit 1
+	port2=$(ss_free_port) || return 1
 	# (an ASan build must let the signal kill the process, as a release build does)
 	(cd cores-agent && ulimit -c unlimited &&
 		export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0" &&
@@ -67,7 +67,7 @@ test_expect_success 'a crash of the agent writes no core file (a crash of the co
 	apid=$!
 	(cd cores-control && ulimit -c unlimited && exec $NOBODY sleep 60) &
 	cpid=$!
-	ss_wait_port "$port2" || { kill $apid $cpid; exit 1; }
+	ss_wait_port "$port2" || { kill $apid $cpid; return 1; }
 	kill -SEGV "$apid" "$cpid"
 	wait "$apid"; arc=$?
 	wait "$cpid"; crc=$?
