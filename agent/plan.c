@@ -258,7 +258,8 @@ int ss_bundle_plan(struct ss_bundle *b, const struct ss_plan_opts *o, struct ss_
 	/* qsort is not stable; a sort key of (rank, original index) is. */
 	for (i = 0; i < b->n; i++)
 		b->items[i].rank = b->items[i].rank * (int)SS_BUNDLE_MAX_ITEMS + (int)i;
-	qsort(b->items, b->n, sizeof(*b->items), cmp_rank);
+	if (b->n > 1) /* qsort wants a valid pointer even for 0 items */
+		qsort(b->items, b->n, sizeof(*b->items), cmp_rank);
 	for (i = 0; i < b->n; i++)
 		b->items[i].rank /= (int)SS_BUNDLE_MAX_ITEMS;
 	return 0;
