@@ -261,8 +261,10 @@ static int record_pending(struct ss_kube *k, const struct ss_apply_opts *o,
 	return ss_inventory_save(k, o->agent_ns, o->agent_name, o->unit_name, prev, err);
 }
 
+/* left (may be NULL): objects still to prune, kept as pending. */
 static int commit_inventory(struct ss_kube *k, const struct ss_apply_opts *o,
-			    const char *revision, struct ss_inv_list *cur, struct ss_err *err)
+			    const char *revision, struct ss_inv_list *cur,
+			    const struct ss_inv_list *left, struct ss_err *err)
 {
 	struct ss_inventory next;
 	int rc;
@@ -270,9 +272,58 @@ static int commit_inventory(struct ss_kube *k, const struct ss_apply_opts *o,
 	ss_inventory_init(&next);
 	snprintf(next.revision, sizeof(next.revision), "%s", revision);
 	next.objects = *cur;
+	if (left != NULL)
+		next.pending = *left;
 	rc = ss_inventory_save(k, o->agent_ns, o->agent_name, o->unit_name, &next, err);
 	memset(&next.objects, 0, sizeof(next.objects)); /* still owned by cur */
+	memset(&next.pending, 0, sizeof(next.pending)); /* and by left */
 	ss_inventory_release(&next);
+	return rc;
+}
+
+/* What prune is to delete: (previous ∪ pending) − current. */
+static int prune_leftovers(const struct ss_inventory *prev, const struct ss_inv_list *cur,
+			   struct ss_inv_list *out)
+{
+	struct ss_inv_list known = {0};
+	size_t i;
+	int rc = ss_inv_list_union(&known, &prev->objects, &prev->pending);
+
+	for (i = 0; rc == 0 && i < known.n; i++)
+		if (!ss_inv_list_contains(cur, &known.refs[i]))
+			rc = ss_inv_list_add(out, &known.refs[i]);
+	ss_inv_list_release(&known);
+	return rc;
+}
+
+/*
+ * Commits the revision, then prunes. Until the prune has finished, what it
+ * is to delete stays listed as pending, so a prune that fails half-way is
+ * retried by the next sync instead of leaving objects behind that no
+ * inventory lists (found by the fault soak, t7040-soak).
+ */
+static int commit_and_prune(struct ss_kube *k, const struct ss_apply_opts *o,
+			    const char *revision, const struct ss_inventory *prev,
+			    struct ss_inv_list *cur, const struct ss_bundle *b,
+			    struct ss_apply_stats *st, struct ss_err *err)
+{
+	struct ss_inv_list left = {0};
+	int rc = 0;
+
+	st->stage = "inventory";
+	if (o->prune && (rc = prune_leftovers(prev, cur, &left)) != 0)
+		rc = ss_err_set(err, rc, "inventory too large");
+	if (rc == 0)
+		rc = commit_inventory(k, o, revision, cur, &left, err);
+	if (rc == 0 && o->prune) {
+		st->stage = "prune";
+		rc = ss_prune_unit(k, o, prev, b, st, err);
+	}
+	if (rc == 0 && left.n > 0) {
+		st->stage = "inventory";
+		rc = commit_inventory(k, o, revision, cur, NULL, err);
+	}
+	ss_inv_list_release(&left);
 	return rc;
 }
 
@@ -328,14 +379,8 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 		st->stage = "apply";
 		rc = apply_ranks(k, b, STAGE0_MAX_RANK + 1, 1 << 30, 0, &st->applied, err);
 	}
-	if (rc == 0) {
-		st->stage = "inventory";
-		rc = commit_inventory(k, o, revision, &cur, err);
-	}
-	if (rc == 0 && o->prune) {
-		st->stage = "prune";
-		rc = ss_prune_unit(k, o, &prev, b, st, err);
-	}
+	if (rc == 0)
+		rc = commit_and_prune(k, o, revision, &prev, &cur, b, st, err);
 	if (rc == 0)
 		st->stage = "done";
 	ss_inv_list_release(&cur);

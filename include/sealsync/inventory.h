@@ -7,7 +7,9 @@
  *   data.pending   the same for a revision being applied: previous ∪ new,
  *                  recorded before its first write, so that objects of a
  *                  revision that fails half-way are still known and pruned
- *                  later. Empty once a revision is committed.
+ *                  later. At commit it becomes what prune is still to
+ *                  delete ((previous ∪ pending) − new), so a prune that
+ *                  fails half-way is retried; empty once prune finished.
  */
 #ifndef SEALSYNC_INVENTORY_H
 #define SEALSYNC_INVENTORY_H
