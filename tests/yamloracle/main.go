@@ -11,12 +11,13 @@
 // "error\t<message>" when the file is refused (kubectl refuses the whole
 // file then). The exit status is 0 in both cases; 2 means it could not run.
 //
-//   yamloracle FILE              output on stdout
-//   yamloracle -o DIR FILE...    output of each FILE in DIR/<base name>.oracle
-//                                (one process for the whole corpus)
+//	yamloracle FILE              output on stdout
+//	yamloracle -o DIR FILE...    output of each FILE in DIR/<base name>.oracle
+//	                             (one process for the whole corpus)
 //
 // Built offline from Debian's golang-k8s-sigs-yaml-dev:
-//   GO111MODULE=off GOPATH=/usr/share/gocode go build -o yamloracle main.go
+//
+//	GO111MODULE=off GOPATH=/usr/share/gocode go build -o yamloracle main.go
 package main
 
 import (
