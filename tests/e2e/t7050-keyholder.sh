@@ -56,12 +56,13 @@ test_expect_success 'the running key holder is under seccomp with NO_NEW_PRIVS' 
 	test "$(status_of "$agent_pid" Seccomp)" = 0
 '
 
-test_expect_success 'the sandboxed key holder cannot open a socket or a file' '
+test_expect_success 'the sandboxed key holder cannot open a socket, connect or open a file' '
 	test -s listen.port &&
 	"$TEST_TOOL" keyholder-probe "$(cat listen.port)" >probe.out &&
 	cat probe.out &&
 	grep -qx "sandboxed: 1" probe.out &&
 	grep -qx "socket: Operation not permitted" probe.out &&
+	grep -qx "connect: Operation not permitted" probe.out &&
 	grep -qx "open: Operation not permitted" probe.out &&
 	grep -q "^Seccomp:.*2$" probe.out &&
 	grep -q "^NoNewPrivs:.*1$" probe.out
