@@ -190,6 +190,21 @@ test_expect_success 'the active key cannot be retired' '
 	grep -q "rotate before retiring" retired-c.log
 '
 
+test_expect_success 'a request cannot spend more than its X25519 budget' '
+	: >strangers.txt &&
+	for i in $(seq 1 16); do
+		"$SEALCTL" keygen 2>/dev/null | sed -n "s/^# public key: //p" >>strangers.txt || return 1
+	done &&
+	v=$(printf x | "$SEALCTL" seal --raw --scope cluster -R strangers.txt) &&
+	{
+		printf "apiVersion: sealsync.dev/v1\nkind: SealedSecret\nmetadata:\n  name: burn\n  namespace: shop\nspec:\n  scope: cluster\n  encryptedData:\n"
+		for i in $(seq 1 400); do printf "    k%03d: %s\n" "$i" "$v"; done
+	} >burn.yaml &&
+	test "$(st /v1/verify --data-binary @burn.yaml)" = 409 &&
+	$PYTHON -c "import json; j=json.load(open(\"body\")); r=[f[\"reason\"] for f in j[\"failed\"]]; print(r[0], \"|\", r[-1], j[\"failed\"][-1][\"error\"]); assert len(r)==400, len(r); assert r[0]==\"no identity matched\" and r[-1]==\"limit exceeded\", (r[0], r[-1])" &&
+	test "$(st /healthz)" = 200
+'
+
 test_expect_success 'no key material in the logs' '
 	for f in keys.d/*.txt; do
 		test_not_contains "$(grep ^AGE-SECRET-KEY "$f")" agent.log || return 1
