@@ -4,7 +4,8 @@
  *
  * Allowed: what serving requests from an already open socket needs: read,
  * write, memory management (sodium_malloc: mmap, mprotect, madvise, mlock),
- * getrandom (sealing on /v1/reseal), futex, clocks, signal return, exit.
+ * getrandom (sealing on /v1/reseal), futex, clocks, signal return and
+ * stack, exit.
  * Everything else, socket, connect, open*, execve, ptrace included, fails
  * with EPERM: an attacker who gets code execution in the key holder cannot
  * reach the network or the file system. A foreign architecture or an x32
@@ -64,6 +65,7 @@ static const struct sock_filter filter[] = {
 	ALLOW(SYS_sched_yield),
 	ALLOW(SYS_rt_sigreturn),
 	ALLOW(SYS_rt_sigprocmask),
+	ALLOW(SYS_sigaltstack), /* ASan's _exit interceptor unsets its signal stack */
 	ALLOW(SYS_getpid),
 	ALLOW(SYS_gettid),
 	ALLOW(SYS_exit),

@@ -34,29 +34,55 @@ def writable_regions(pid):
                 yield lo, hi, (parts[5] if len(parts) > 5 else "")
 
 
+CHUNK = 4 << 20
+OVERLAP = 128          # longer than any needle
+HUGE = 1 << 30         # ASan's shadow and allocator reserves: not data
+
+
+def scan(pid, needles):
+    """The set of needles found in pid's readable, writable mappings."""
+    found, read_any, skipped = set(), False, 0
+    with open("/proc/%d/mem" % pid, "rb", 0) as mem:
+        for lo, hi, name in writable_regions(pid):
+            if name.startswith("[vvar") or name.startswith("[vsyscall"):
+                continue
+            if hi - lo > HUGE:
+                skipped += 1
+                continue
+            tail = b""
+            for off in range(lo, hi, CHUNK):
+                try:
+                    mem.seek(off)
+                    data = mem.read(min(CHUNK, hi - off))
+                except OSError:
+                    tail = b""
+                    continue  # guard pages
+                read_any = True
+                buf = tail + data
+                found.update(n for n in needles if n in buf)
+                tail = buf[-OVERLAP:]
+    if not read_any:
+        sys.exit("could not read the memory of %d" % pid)
+    if skipped:
+        print("skipped %d mappings over 1 GiB (sanitizer reserves)" % skipped, file=sys.stderr)
+    return found
+
+
 def main():
     pid = int(sys.argv[1])
     keys = re.findall(r"AGE-SECRET-KEY-1[0-9A-Z]+", open(sys.argv[2]).read())
     if not keys:
         sys.exit("no identity in " + sys.argv[2])
-    blobs = []
-    with open("/proc/%d/mem" % pid, "rb", 0) as mem:
-        for lo, hi, name in writable_regions(pid):
-            if name.startswith("[vvar") or name.startswith("[vsyscall"):
-                continue
-            try:
-                mem.seek(lo)
-                blobs.append(mem.read(hi - lo))
-            except OSError:
-                continue  # guard pages
-    if not blobs:
-        sys.exit("could not read the memory of %d" % pid)
+    needles = []
     for k in keys:
         sk = bech32_data(k)
         assert len(sk) == 32, len(sk)
-        strs = (k.encode(), k.lower().encode())
-        print("scalar", "found" if any(sk in b for b in blobs) else "absent")
-        print("string", "found" if any(s in b for b in blobs for s in strs) else "absent")
+        needles += [sk, k.encode(), k.lower().encode()]
+    found = scan(pid, needles)
+    for i in range(len(keys)):
+        sk, up, low = needles[3 * i:3 * i + 3]
+        print("scalar", "found" if sk in found else "absent")
+        print("string", "found" if up in found or low in found else "absent")
 
 
 main()
