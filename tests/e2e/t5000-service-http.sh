@@ -230,6 +230,26 @@ test_expect_success 'sync results are Kubernetes Events on the inventory ConfigM
 	test_not_contains hunter2-plain events.json
 '
 
+failed_event() {
+	kubectl -n sealsync-system get events -o json |
+		$PYTHON -c "import json,sys; e=[i for i in json.load(sys.stdin)[\"items\"] if i[\"reason\"]==\"SyncFailed\"]; print(e[-1][\"message\"] if e else \"\")"
+}
+
+test_expect_success 'a failed sync is a Warning Event naming the file, never the value' '
+	cp tampered.yaml repo/apps/db.sealed.yaml &&
+	ss_commit "tampered value" &&
+	body="{}" &&
+	test "$(st /hook -H "X-Hub-Signature-256: sha256=$(sign "$body")" --data-binary "$body")" = 202 &&
+	poll_gt 0 eval "failed_event | grep -c db.sealed.yaml" &&
+	failed_event >failed.txt &&
+	grep -q "db.sealed.yaml" failed.txt &&
+	test_not_contains app-user failed.txt &&
+	test_not_contains hunter2-plain failed.txt &&
+	kubectl -n sealsync-system get events -o json >events2.json &&
+	test_not_contains app-user events2.json &&
+	test "$(ss_secret_value shop db password)" = hunter2-plain
+'
+
 test_expect_success 'POSTs past the rate limit get 429 with Retry-After' '
 	got=0 &&
 	for i in $(seq 1 40); do
