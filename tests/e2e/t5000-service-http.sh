@@ -261,6 +261,21 @@ test_expect_success 'POSTs past the rate limit get 429 with Retry-After' '
 	test "$(st /healthz)" = 200
 '
 
+test_expect_success 'a TLS key or webhook secret others can read is refused at start, by name' '
+	cp tls/agent.key loose.key && chmod 644 loose.key &&
+	p2=$(ss_free_port) &&
+	test_expect_code 1 "$AGENT" --repo "file://$TRASH/repo" --identities keys.txt \
+		--cache-dir "$TRASH/cache2" --kubeconfig "$KUBECONFIG" --path apps --no-leader-election \
+		--listen "127.0.0.1:$p2" --tls-cert tls/agent.crt --tls-key loose.key 2>loose.log &&
+	grep -q "loose.key" loose.log &&
+	cp hook.txt loose-hook.txt && chmod 604 loose-hook.txt &&
+	test_expect_code 1 "$AGENT" --repo "file://$TRASH/repo" --identities keys.txt \
+		--cache-dir "$TRASH/cache2" --kubeconfig "$KUBECONFIG" --path apps --no-leader-election \
+		--listen "127.0.0.1:$p2" --webhook-secret loose-hook.txt 2>loose2.log &&
+	grep -q "loose-hook.txt" loose2.log &&
+	test_not_contains hook-secret-for-tests loose2.log
+'
+
 test_expect_success 'SIGTERM stops the agent cleanly' '
 	kill "$agent_pid" &&
 	poll gone "$agent_pid" &&
