@@ -170,16 +170,19 @@ def fault_rules(rng):
     if rng.random() < 0.3:
         return []
     rules = []
+    # Each error costs the agent a backoff (200 ms and up; 1 s for a 429's
+    # Retry-After), so rates are low; with one retry, two faults in a row
+    # on one request fail the sync at that stage.
     pool = [
-        {"type": "500", "method": "PATCH", "rate": 0.08},
-        {"type": "503", "method": "GET", "rate": 0.05},
-        {"type": "reset", "rate": 0.03},
-        {"type": "429", "retryAfter": 0, "rate": 0.05},
+        {"type": "500", "method": "PATCH", "rate": 0.04},
+        {"type": "503", "method": "GET", "rate": 0.03},
+        {"type": "reset", "rate": 0.015},
+        {"type": "429", "method": "PATCH", "dryrun": "false", "rate": 0.03},
         {"type": "latency", "ms": 5, "rate": 0.2},
         {"type": "500", "method": "DELETE", "rate": 0.4},
         {"type": "500", "method": "PATCH", "path": "/api/v1/namespaces/sealsync-system",
          "dryrun": "false", "rate": 0.3},
-        {"type": "reset", "method": "PATCH", "dryrun": "false", "rate": 0.05},
+        {"type": "reset", "method": "PATCH", "dryrun": "false", "rate": 0.03},
     ]
     for rule in pool:
         if rng.random() < 0.4:
