@@ -14,7 +14,15 @@
 
 #include "yaml_int.h"
 
-#define ARENA_BLOCK 65536
+/*
+ * Every loaded file has its own table and it lives as long as the loaded
+ * set (10,000 one-object files in a bundle), while a typical object needs
+ * 1-2 KiB of names: start small and double, so small files cost little and
+ * big ones still get few blocks.
+ */
+#define ARENA_FIRST 1024
+#define ARENA_MAX 65536
+#define TABLE_FIRST 32
 
 struct ss_yline {
 	const json_t *parent; /* NULL: empty slot */
@@ -68,7 +76,7 @@ static struct ss_yline *slot_find(struct ss_yline *tab, size_t cap, const json_t
 
 static int table_grow(struct ss_ylines *l)
 {
-	size_t cap = l->cap ? l->cap * 2 : 256, i;
+	size_t cap = l->cap ? l->cap * 2 : TABLE_FIRST, i;
 	struct ss_yline *tab;
 
 	if (cap > SIZE_MAX / sizeof(*tab))
@@ -93,7 +101,10 @@ static const char *arena_strdup(struct ss_ylines *l, const char *s)
 	char *p;
 
 	if (a == NULL || a->cap - a->used < n) {
-		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		size_t cap = a == NULL ? ARENA_FIRST : a->cap < ARENA_MAX / 2 ? a->cap * 2 : ARENA_MAX;
+
+		if (cap < n)
+			cap = n;
 
 		a = malloc(sizeof(*a) + cap);
 		if (a == NULL)

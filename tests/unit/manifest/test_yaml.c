@@ -188,6 +188,44 @@ static void test_yaml_lines_after_merge_and_crlf(void **state)
 	ss_docset_free(ds);
 }
 
+/*
+ * The names of the line table live in blocks that start small and double:
+ * enough keys to fill many blocks (more than 64 KiB of names), then a key
+ * longer than any block, and every key must still have its own line.
+ */
+static void test_yaml_lines_many_blocks(void **state)
+{
+	enum { NKEYS = 3000, LONGKEY = 100000 };
+	size_t cap = LONGKEY + 16 + (size_t)NKEYS * 64, o = 0, i;
+	char *text = malloc(cap), *longkey, path[64];
+	struct ss_docset *ds = NULL;
+	struct ss_err err;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < NKEYS; i++)
+		o += (size_t)snprintf(text + o, cap - o,
+				      "key-%05zu-padding-padding-padding-padding: %zu\n", i, i);
+	/* An explicit key ("? "): plain keys stop at 1024 characters. */
+	memcpy(text + o, "? ", 2);
+	longkey = text + o + 2;
+	memset(longkey, 'k', LONGKEY);
+	o += 2 + LONGKEY;
+	o += (size_t)snprintf(text + o, cap - o, "\n: 0\n");
+	assert_true(o < cap);
+	assert_int_equal(load(text, NULL, &ds, &err), 0);
+	assert_int_equal(ss_docset_count(ds), 1);
+	for (i = 0; i < NKEYS; i++) {
+		snprintf(path, sizeof(path), "key-%05zu-padding-padding-padding-padding", i);
+		assert_int_equal(ss_docset_field_line(ds, 0, path), i + 1);
+	}
+	assert_int_equal(ss_docset_field_line(ds, 0, "key-03000-padding-padding-padding-padding"), 0);
+	longkey[LONGKEY] = '\0';
+	assert_int_equal(ss_docset_field_line(ds, 0, longkey), NKEYS + 1);
+	ss_docset_free(ds);
+	free(text);
+}
+
 static void test_yaml_syntax_error_names_place(void **state)
 {
 	struct ss_docset *ds = NULL;
@@ -368,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_separators),
 		cmocka_unit_test(test_yaml_field_lines),
 		cmocka_unit_test(test_yaml_lines_after_merge_and_crlf),
+		cmocka_unit_test(test_yaml_lines_many_blocks),
 		cmocka_unit_test(test_yaml_syntax_error_names_place),
 		cmocka_unit_test(test_yaml_duplicate_key),
 		cmocka_unit_test(test_yaml_limit_bytes),
