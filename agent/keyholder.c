@@ -181,6 +181,8 @@ static int exchange(struct ss_keyholder *kh, uint32_t type, const void *a, size_
 	rest = h.len - 4;
 	if (rest == 0)
 		return 0;
+	if (out == NULL) /* excluded above (len == 4); said again for the analyzer */
+		return kh_dead(kh, err);
 	if (ss_buf_reserve(out, rest) != 0) {
 		if (kh_discard(kh->fd, rest) != 0)
 			return kh_dead(kh, err);

@@ -120,16 +120,17 @@ static void batch_release(struct batch *b, size_t i, struct kube_req *r)
 static int batch_prepare(void *ctx, size_t i, struct kube_req *r)
 {
 	struct batch *b = ctx;
+	struct apply_op *op = calloc(1, sizeof(*op));
 	struct ss_err e;
 	int rc;
 
-	b->ops[i] = calloc(1, sizeof(*b->ops[i]));
-	if (b->ops[i] == NULL) {
+	if (op == NULL) {
 		result_set(&b->res[i], SS_E_NOMEM, 0, "out of memory");
 		return SS_E_NOMEM;
 	}
+	b->ops[i] = op; /* batch_release frees it */
 	ss_err_clear(&e);
-	rc = apply_prepare(b->k, b->objs[i], b->dry_run, b->ops[i], r, &e);
+	rc = apply_prepare(b->k, b->objs[i], b->dry_run, op, r, &e);
 	if (rc != 0) {
 		result_set(&b->res[i], rc, 0, e.msg);
 		batch_release(b, i, r);

@@ -173,6 +173,10 @@ static int dispatch(struct ss_server *s, const struct route *rt, struct srv_req 
 {
 	if (q->too_big)
 		return srv_json_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
+	/* precheck answers an unknown URL on the first call, but if that reply
+	 * could not be built MHD calls again: answer 404 here too. */
+	if (rt == NULL)
+		return srv_json_error(r, MHD_HTTP_NOT_FOUND, "no such endpoint");
 	switch (rt->kind) {
 	case R_RESEAL:
 		return srv_reseal(s, q, r);
@@ -369,6 +373,9 @@ static int start_mhd(struct ss_server *s, struct ss_err *err)
 	rc = resolve(s->o.listen, &ai, err);
 	if (rc != 0)
 		return rc;
+	if (ai == NULL) /* getaddrinfo succeeds with at least one address */
+		return ss_err_set(err, SS_E_USAGE, "listen address %s: cannot resolve",
+				  s->o.listen);
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (s->tls_cert.len > 0)

@@ -129,7 +129,12 @@ static int list_dir(const char *dir, char ***names, size_t *n, struct ss_err *er
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
+		/* gcc 12's analyzer does not carry the old contents over when realloc
+		 * moves v, so it reports the names already held as leaked. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
 		if (cnt >= SS_KEYRING_MAX || (p = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
+#pragma GCC diagnostic pop
 			rc = ss_err_set(err, cnt >= SS_KEYRING_MAX ? SS_E_LIMIT : SS_E_NOMEM, "too many files");
 			ss_err_at(err, dir, 0, -1);
 			break;

@@ -138,6 +138,7 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	char k[sizeof(struct ss_objid)];
 	size_t n = objset_key(id, k, sizeof(k)), *slot;
 	struct objset_entry *e;
+	char *key = NULL, *file = NULL;
 
 	if (n == 0)
 		return ss_err_set(err, SS_E_INTERNAL, "object identity too long");
@@ -152,16 +153,18 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	slot = objset_find(s, k, n);
 	if (*slot != 0)
 		return objset_dup_error(&s->entries[*slot - 1], o, err);
-	e = &s->entries[s->count];
-	memset(e, 0, sizeof(*e));
-	e->key = malloc(n);
-	e->file = strdup(o != NULL && o->file != NULL ? o->file : "<unknown>");
-	if (e->key == NULL || e->file == NULL) {
-		free(e->key);
-		free(e->file);
+	key = malloc(n);
+	file = strdup(o != NULL && o->file != NULL ? o->file : "<unknown>");
+	if (key == NULL || file == NULL) {
+		free(key);
+		free(file);
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
 	}
-	memcpy(e->key, k, n);
+	memcpy(key, k, n);
+	e = &s->entries[s->count];
+	memset(e, 0, sizeof(*e));
+	e->key = key;
+	e->file = file;
 	e->keylen = n;
 	e->doc = o != NULL ? o->doc : -1;
 	e->line = o != NULL ? o->line : 0;
