@@ -22,7 +22,60 @@
 
 #define REDACT_MIN_LEN 4
 #define REDACT_MAX_VALUES 200000 /* forms: 100000 values, raw + base64 */
+#define REDACT_ARENA_FIRST 4096
 #define REDACT_MARK "[REDACTED]"
+
+/*
+ * All forms live back to back in one guarded region that doubles when
+ * full, so vals[0] is its start: a region per form cost a mapping with
+ * guard pages (mmap/mprotect, TLB flushes) and a resident page each. The
+ * capacity follows from the bytes in use, so the struct needs no field.
+ */
+static size_t redact_arena_cap(size_t used)
+{
+	size_t cap = REDACT_ARENA_FIRST;
+
+	while (cap < used) {
+		if (cap > SIZE_MAX / 2)
+			return 0;
+		cap *= 2;
+	}
+	return cap;
+}
+
+static size_t redact_used(const struct kube_redact *r)
+{
+	if (r->n == 0)
+		return 0;
+	return (size_t)(r->vals[r->n - 1] - r->vals[0]) + r->lens[r->n - 1];
+}
+
+/* Room for need more bytes at *tail; moves the arena (and every vals[i])
+ * to a region twice as big when full. The old region is wiped and freed. */
+static int redact_reserve(struct kube_redact *r, size_t need, unsigned char **tail)
+{
+	size_t used = redact_used(r), cap, i;
+	unsigned char *old = r->n ? r->vals[0] : NULL, *mem;
+
+	*tail = NULL;
+	if (need > SIZE_MAX - used || (cap = redact_arena_cap(used + need)) == 0)
+		return SS_E_LIMIT;
+	if (old != NULL && cap == redact_arena_cap(used)) {
+		*tail = old + used;
+		return 0;
+	}
+	mem = sodium_malloc(cap);
+	if (mem == NULL)
+		return SS_E_NOMEM;
+	if (used > 0)
+		memcpy(mem, old, used);
+	for (i = 0; i < r->n; i++)
+		r->vals[i] = mem + (r->vals[i] - old);
+	if (old != NULL)
+		sodium_free(old); /* wipes */
+	*tail = mem + used;
+	return 0;
+}
 
 static int redact_grow(struct kube_redact *r)
 {
@@ -47,32 +100,59 @@ static int redact_grow(struct kube_redact *r)
 	return 0;
 }
 
-static int redact_push(struct kube_redact *r, const unsigned char *v, size_t len)
+static int redact_known(const struct kube_redact *r, const unsigned char *v, size_t len)
 {
-	unsigned char *copy;
 	size_t i;
-	int rc;
 
 	for (i = 0; i < r->n; i++)
 		if (r->lens[i] == len && sodium_memcmp(r->vals[i], v, len) == 0)
-			return 0;
-	rc = redact_grow(r);
-	if (rc != 0)
-		return rc;
-	copy = sodium_malloc(len);
-	if (copy == NULL)
-		return SS_E_NOMEM;
-	memcpy(copy, v, len);
-	r->vals[r->n] = copy;
+			return 1;
+	return 0;
+}
+
+/* Appends the len bytes already written at tail (the arena's free end). */
+static void redact_commit(struct kube_redact *r, unsigned char *tail, size_t len)
+{
+	r->vals[r->n] = tail;
 	r->lens[r->n] = len;
 	r->n++;
+}
+
+static int redact_push_raw(struct kube_redact *r, const unsigned char *v, size_t len)
+{
+	unsigned char *tail;
+	int rc;
+
+	if (redact_known(r, v, len))
+		return 0;
+	if ((rc = redact_grow(r)) != 0 || (rc = redact_reserve(r, len, &tail)) != 0)
+		return rc;
+	memcpy(tail, v, len);
+	redact_commit(r, tail, len);
+	return 0;
+}
+
+/* The base64 form is encoded straight into the arena: no scratch copy. */
+static int redact_push_b64(struct kube_redact *r, const unsigned char *v, size_t len)
+{
+	size_t b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL), n;
+	unsigned char *tail;
+	int rc;
+
+	if ((rc = redact_grow(r)) != 0 || (rc = redact_reserve(r, b64len, &tail)) != 0)
+		return rc;
+	sodium_bin2base64((char *)tail, b64len, v, len, sodium_base64_VARIANT_ORIGINAL);
+	n = strlen((const char *)tail);
+	if (redact_known(r, tail, n)) {
+		sodium_memzero(tail, b64len);
+		return 0;
+	}
+	redact_commit(r, tail, n);
 	return 0;
 }
 
 int kube_redact_add(struct kube_redact *r, const unsigned char *v, size_t len)
 {
-	size_t b64len;
-	char *b64;
 	int rc;
 
 	if (len < REDACT_MIN_LEN)
@@ -81,25 +161,16 @@ int kube_redact_add(struct kube_redact *r, const unsigned char *v, size_t len)
 		return SS_E_LIMIT;
 	if (sodium_init() < 0)
 		return SS_E_INTERNAL;
-	rc = redact_push(r, v, len);
+	rc = redact_push_raw(r, v, len);
 	if (rc != 0)
 		return rc;
-	b64len = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-	b64 = sodium_malloc(b64len);
-	if (b64 == NULL)
-		return SS_E_NOMEM;
-	sodium_bin2base64(b64, b64len, v, len, sodium_base64_VARIANT_ORIGINAL);
-	rc = redact_push(r, (const unsigned char *)b64, strlen(b64));
-	sodium_free(b64);
-	return rc;
+	return redact_push_b64(r, v, len);
 }
 
 void kube_redact_clear(struct kube_redact *r)
 {
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		sodium_free(r->vals[i]); /* wipes */
+	if (r->n > 0)
+		sodium_free(r->vals[0]); /* the arena; wipes */
 	free(r->vals);
 	free(r->lens);
 	memset(r, 0, sizeof(*r));
