@@ -226,7 +226,6 @@ static void harden(void)
 
 void kh_child_main(int fd, int sandbox, const struct ss_keyholder_debug *debug)
 {
-	struct child c = {fd, NULL, debug};
 	char hello[4 + 256];
 	uint32_t ok = 0;
 	size_t n;
@@ -245,8 +244,17 @@ void kh_child_main(int fd, int sandbox, const struct ss_keyholder_debug *debug)
 	memcpy(hello, &ok, 4);
 	n = 4 + strnlen(hello + 4, sizeof(hello) - 5);
 	if (kh_send(fd, KH_HELLO, hello, n, NULL, 0) == 0)
-		while (serve_one(&c) == 0)
-			;
-	ss_keyring_free(c.kr); /* wipes the identities */
+		kh_serve(fd, debug);
 	_exit(0);
+}
+
+int kh_serve(int fd, const struct ss_keyholder_debug *debug)
+{
+	struct child c = {fd, NULL, debug};
+	int rc;
+
+	while ((rc = serve_one(&c)) == 0)
+		;
+	ss_keyring_free(c.kr); /* wipes the identities */
+	return rc == SS_E_IO ? 0 : rc;
 }

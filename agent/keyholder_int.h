@@ -69,6 +69,10 @@ int kh_discard(int fd, size_t len);
  * on fd until EOF. Never returns. */
 void kh_child_main(int fd, int sandbox, const struct ss_keyholder_debug *debug);
 
+/* Serves requests on fd until EOF (0) or a malformed message (its code),
+ * then wipes the identities. kh_child_main's loop; fuzz_keyholder's entry. */
+int kh_serve(int fd, const struct ss_keyholder_debug *debug);
+
 /* NO_NEW_PRIVS + the seccomp allow list. 0, or -errno with why in reason. */
 int kh_sandbox_apply(char *reason, size_t len);
 
