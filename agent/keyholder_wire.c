@@ -10,10 +10,10 @@
 static int write_all(int fd, const void *p, size_t n)
 {
 	const unsigned char *c = p;
-	ssize_t w;
 
 	while (n > 0) {
-		w = write(fd, c, n);
+		ssize_t w = write(fd, c, n);
+
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -27,10 +27,10 @@ static int write_all(int fd, const void *p, size_t n)
 static int read_all(int fd, void *p, size_t n)
 {
 	unsigned char *c = p;
-	ssize_t r;
 
 	while (n > 0) {
-		r = read(fd, c, n);
+		ssize_t r = read(fd, c, n);
+
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -93,11 +93,11 @@ int kh_recv_body(int fd, size_t len, struct ss_buf *out)
 int kh_discard(int fd, size_t len)
 {
 	unsigned char chunk[4096];
-	size_t n;
 	int rc = 0;
 
 	while (rc == 0 && len > 0) {
-		n = len < sizeof(chunk) ? len : sizeof(chunk);
+		size_t n = len < sizeof(chunk) ? len : sizeof(chunk);
+
 		rc = read_all(fd, chunk, n);
 		len -= n;
 	}
