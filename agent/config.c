@@ -18,7 +18,9 @@
 /* gcc 12's analyzer loses a store through field_set's computed
  * (char *)c + offset and reports the new string as leaked; *dst owns it. */
 #pragma GCC diagnostic push
+#ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 static int set_str(char **dst, const char *v)
 {
 	char *copy = NULL;

@@ -122,7 +122,9 @@ static int blob_add(struct walk *w, char *path, const git_oid *oid)
 	/* gcc 12's analyzer loses pointers stored into the grown t->v array and
 	 * reports t->v, path and data as leaked; ss_tree_free frees them. */
 #pragma GCC diagnostic push
+#ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 	if ((rc = tree_push(w->t, path, data, size)) != 0) {
 #pragma GCC diagnostic pop
 		ss_err_set(w->err, rc, "out of memory");
@@ -218,7 +220,9 @@ out:
 	free(prefix);
 	/* False positive, as at blob_add's tree_push: the tree owns the path. */
 #pragma GCC diagnostic push
+#ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 	return rc;
 #pragma GCC diagnostic pop
 }

@@ -464,7 +464,9 @@ static int line_parse(char *line, struct signer *sg, struct ss_err *err)
 	/* gcc 12's analyzer loses the store into the signer array element and
 	 * reports a leak; ss_signers_free frees every counted signer. */
 #pragma GCC diagnostic push
+#ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 	if (sg->principals == NULL)
 #pragma GCC diagnostic pop
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");

@@ -132,7 +132,9 @@ static int list_dir(const char *dir, char ***names, size_t *n, struct ss_err *er
 		/* gcc 12's analyzer does not carry the old contents over when realloc
 		 * moves v, so it reports the names already held as leaked. */
 #pragma GCC diagnostic push
+#ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 		if (cnt >= SS_KEYRING_MAX || (p = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
 #pragma GCC diagnostic pop
 			rc = ss_err_set(err, cnt >= SS_KEYRING_MAX ? SS_E_LIMIT : SS_E_NOMEM, "too many files");

@@ -215,7 +215,9 @@ int ss_keyring_add(struct ss_keyring *kr, struct ss_identity *id)
 	/* gcc 12's analyzer does not carry the old contents over when realloc
 	 * moves kr->ids, so it reports the identities already held as leaked. */
 #pragma GCC diagnostic push
+#ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 	int rc = keyring_reserve(kr, 1);
 #pragma GCC diagnostic pop
 

@@ -91,7 +91,9 @@ static int anchor_put(struct ss_yparse *p, const yaml_char_t *anchor, struct ss_
 		/* gcc 12's analyzer loses the store into the anchor table (freed
 		 * by ss_ytree_parse) and reports a leak here. */
 #pragma GCC diagnostic push
+#ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 		if (slot->name == NULL)
 #pragma GCC diagnostic pop
 			return SS_E_NOMEM;
@@ -163,7 +165,9 @@ static int node_new(struct ss_yparse *p, enum ss_ynode_kind kind, const yaml_eve
 	/* gcc 12's analyzer reports the grown t->all as leaked here; it is
 	 * reachable from t and freed by ss_ytree_release. */
 #pragma GCC diagnostic push
+#ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
+#endif
 	if (t->nall == t->capall && nodes_grow(t) != 0)
 #pragma GCC diagnostic pop
 		return SS_E_NOMEM;
