@@ -127,7 +127,7 @@ int ss_age_seal(const struct ss_age_seal_opts *o, const unsigned char *pt, size_
 	if (rc != 0)
 		return rc;
 	ss_buf_init(&file, out->max);
-	k = ss_secmem_alloc(sizeof(*k));
+	k = ss_secmem_scratch(sizeof(*k));
 	if (k == NULL) {
 		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 		goto out;
@@ -148,7 +148,7 @@ int ss_age_seal(const struct ss_age_seal_opts *o, const unsigned char *pt, size_
 	else if (rc != 0)
 		ss_err_set(err, rc, "seal: %s", ss_strerror(rc));
 out:
-	ss_secmem_free(k);
+	ss_secmem_unscratch(k);
 	ss_buf_release(&file);
 	return rc;
 }

@@ -144,7 +144,7 @@ static int open_parsed(const struct ss_age_open_opts *o, const struct input *x,
 {
 	unsigned local = SS_AGE_X25519_BUDGET_DEFAULT;
 	struct unwrap_ctx u = {o->kr, h, o->x25519_budget ? o->x25519_budget : &local, 0, 0};
-	struct open_keys *k = ss_secmem_alloc(sizeof(*k));
+	struct open_keys *k = ss_secmem_scratch(sizeof(*k));
 	unsigned char mac[32];
 	const unsigned char *payload = x->bin + h->len;
 	size_t plen = x->len - h->len;
@@ -176,7 +176,7 @@ static int open_parsed(const struct ss_age_open_opts *o, const struct input *x,
 	if (rc == 0)
 		rc = ss_age_stream_open(k->payload_key, payload + SS_AGE_NONCE_LEN, plen - SS_AGE_NONCE_LEN, pt, err);
 out:
-	ss_secmem_free(k);
+	ss_secmem_unscratch(k);
 	return rc;
 }
 

@@ -1,4 +1,5 @@
 /* secmem.c: guarded memory for secrets (see include/sealsync/secmem.h). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,102 @@ void ss_secmem_free(void *p)
 {
 	if (p != NULL)
 		sodium_free(p); /* wipes before unmapping */
+}
+
+/*
+ * Per-thread scratch regions: sealing or opening a value needs ~4 short-lived
+ * guarded buffers, and a fresh sodium_malloc each costs mmap + mprotect +
+ * munmap (most of the CPU was the kernel's TLB flushes). Each thread keeps a
+ * few one-page regions, wiped when returned; the caller gets the end of the
+ * region, so an overrun still hits the guard page as with sodium_malloc.
+ * A thread's regions are freed when it exits.
+ */
+#define SCRATCH_SLOTS 6
+#define SCRATCH_CAP (4096 - 16) /* one page with sodium's canary */
+
+struct scratch {
+	unsigned char *base[SCRATCH_SLOTS]; /* sodium_malloc'd, SCRATCH_CAP bytes */
+	unsigned char busy[SCRATCH_SLOTS];
+};
+
+static __thread struct scratch *tls_scratch;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static int scratch_key_ok;
+
+static void scratch_destroy(void *arg)
+{
+	struct scratch *sc = arg;
+	size_t i;
+
+	for (i = 0; i < SCRATCH_SLOTS; i++)
+		if (sc->base[i] != NULL)
+			sodium_free(sc->base[i]); /* wipes */
+	free(sc);
+}
+
+static void scratch_key_init(void)
+{
+	scratch_key_ok = pthread_key_create(&scratch_key, scratch_destroy) == 0;
+}
+
+static struct scratch *scratch_get(void)
+{
+	struct scratch *sc;
+
+	if (tls_scratch != NULL)
+		return tls_scratch;
+	if (pthread_once(&scratch_once, scratch_key_init) != 0 || !scratch_key_ok)
+		return NULL;
+	sc = calloc(1, sizeof(*sc));
+	if (sc == NULL)
+		return NULL;
+	if (pthread_setspecific(scratch_key, sc) != 0) {
+		free(sc);
+		return NULL;
+	}
+	tls_scratch = sc;
+	return sc;
+}
+
+void *ss_secmem_scratch(size_t n)
+{
+	struct scratch *sc;
+	size_t i, r = (n + 15) & ~(size_t)15;
+
+	if (n == 0 || n > SCRATCH_CAP || ss_secmem_init() != 0 || (sc = scratch_get()) == NULL)
+		return ss_secmem_alloc(n);
+	for (i = 0; i < SCRATCH_SLOTS; i++) {
+		if (sc->busy[i])
+			continue;
+		if (sc->base[i] == NULL) {
+			sc->base[i] = sodium_malloc(SCRATCH_CAP);
+			if (sc->base[i] == NULL)
+				break;
+			sodium_memzero(sc->base[i], SCRATCH_CAP);
+		}
+		sc->busy[i] = 1;
+		return sc->base[i] + SCRATCH_CAP - r;
+	}
+	return ss_secmem_alloc(n);
+}
+
+void ss_secmem_unscratch(void *p)
+{
+	struct scratch *sc = tls_scratch;
+	unsigned char *q = p;
+	size_t i;
+
+	if (p == NULL)
+		return;
+	for (i = 0; sc != NULL && i < SCRATCH_SLOTS; i++) {
+		if (sc->busy[i] && q >= sc->base[i] && q < sc->base[i] + SCRATCH_CAP) {
+			sodium_memzero(sc->base[i], SCRATCH_CAP);
+			sc->busy[i] = 0;
+			return;
+		}
+	}
+	ss_secmem_free(p);
 }
 
 int ss_secslot_new(struct ss_secslot **out, size_t cap)

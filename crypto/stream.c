@@ -34,7 +34,7 @@ int ss_age_stream_seal(const unsigned char *key, const unsigned char *pt, size_t
 		       struct ss_buf *out)
 {
 	/* Sized to the value: most secrets are small, and locked memory is scarce. */
-	unsigned char nonce[12], *chunk = ss_secmem_alloc((ptlen < SS_AGE_CHUNK ? ptlen : SS_AGE_CHUNK) + TAG);
+	unsigned char nonce[12], *chunk = ss_secmem_scratch((ptlen < SS_AGE_CHUNK ? ptlen : SS_AGE_CHUNK) + TAG);
 	unsigned long long ctr = 0;
 	size_t pos = 0;
 	int last, rc = 0;
@@ -49,7 +49,7 @@ int ss_age_stream_seal(const unsigned char *key, const unsigned char *pt, size_t
 		rc = ss_buf_append(out, chunk, n + TAG);
 		pos += n;
 	} while (rc == 0 && !last);
-	ss_secmem_free(chunk);
+	ss_secmem_unscratch(chunk);
 	return rc;
 }
 
@@ -95,7 +95,7 @@ static int next_chunk(const unsigned char *key, const unsigned char *in, size_t 
 int ss_age_stream_open(const unsigned char *key, const unsigned char *in, size_t inlen,
 		       struct ss_buf *pt, struct ss_err *err)
 {
-	unsigned char *chunk = ss_secmem_alloc(inlen < SS_AGE_CHUNK ? inlen + 1 : SS_AGE_CHUNK);
+	unsigned char *chunk = ss_secmem_scratch(inlen < SS_AGE_CHUNK ? inlen + 1 : SS_AGE_CHUNK);
 	unsigned long long ctr;
 	size_t pos = 0, n = 0;
 	int last = 0, rc = 0;
@@ -109,6 +109,6 @@ int ss_age_stream_open(const unsigned char *key, const unsigned char *in, size_t
 	}
 	if (rc == 0 && pos != inlen)
 		rc = ss_err_set(err, SS_E_AGE_PAYLOAD, "payload: trailing data after the final chunk");
-	ss_secmem_free(chunk);
+	ss_secmem_unscratch(chunk);
 	return rc;
 }

@@ -43,7 +43,7 @@ int ss_age_x25519_wrap(const struct ss_recipient *r, const unsigned char *file_k
 		       struct ss_buf *hdr)
 {
 	static const unsigned char nonce[12];
-	struct x_scratch *x = ss_secmem_alloc(sizeof(*x));
+	struct x_scratch *x = ss_secmem_scratch(sizeof(*x));
 	unsigned char share[32], body[SS_AGE_FILE_KEY_LEN + 16];
 	int rc;
 
@@ -70,7 +70,7 @@ int ss_age_x25519_wrap(const struct ss_recipient *r, const unsigned char *file_k
 	if (rc == 0)
 		rc = ss_buf_putc(hdr, '\n');
 out:
-	ss_secmem_free(x);
+	ss_secmem_unscratch(x);
 	return rc;
 }
 
@@ -78,7 +78,7 @@ int ss_age_x25519_unwrap(const struct ss_identity *id, const unsigned char share
 			 const unsigned char *body, unsigned char *file_key)
 {
 	static const unsigned char nonce[12];
-	struct x_scratch *x = ss_secmem_alloc(sizeof(*x));
+	struct x_scratch *x = ss_secmem_scratch(sizeof(*x));
 	struct ss_recipient pub;
 	unsigned long long n = 0;
 	int rc;
@@ -100,6 +100,6 @@ int ss_age_x25519_unwrap(const struct ss_identity *id, const unsigned char share
 		     ? 0
 		     : SS_E_NOMATCH;
 out:
-	ss_secmem_free(x);
+	ss_secmem_unscratch(x);
 	return rc;
 }

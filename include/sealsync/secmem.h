@@ -25,6 +25,15 @@ void *ss_secmem_alloc(size_t n);
 void ss_secmem_free(void *p);
 
 /*
+ * Short-lived guarded scratch of n bytes, zero-filled, NULL on failure: like
+ * ss_secmem_alloc but reused from a small per-thread cache (no mmap per
+ * call). Return it with ss_secmem_unscratch, which wipes, from the SAME
+ * thread (NULL accepted); meant for buffers that live within one call.
+ */
+void *ss_secmem_scratch(size_t n);
+void ss_secmem_unscratch(void *p);
+
+/*
  * A reusable guarded region of fixed capacity. ss_secslot_wipe zeroes it for
  * the next user; ss_secslot_free wipes and frees (NULL accepted).
  */
