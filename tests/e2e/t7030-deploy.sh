@@ -1,7 +1,7 @@
 #!/bin/bash
 # deploy/ is a kustomize base that kubectl renders and the API server accepts.
 . "$(dirname "$0")/lib.sh"
-. "$(dirname "$0")/lib-agent.sh"
+. "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require kubectl "$APISERVER"
 
 test_expect_success 'kubectl kustomize renders deploy/' '
