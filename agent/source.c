@@ -268,6 +268,11 @@ static int git_isolate(void)
 	for (i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
 		if (git_libgit2_opts(GIT_OPT_SET_SEARCH_PATH, levels[i], "") != 0)
 			return -1;
+	/* Each incremental fetch adds a pack; libgit2 keeps them open (mapped)
+	 * without bound by default. A long-running agent keeps its fd count
+	 * flat by letting libgit2 close the least recently used ones. */
+	if (git_libgit2_opts(GIT_OPT_SET_MWINDOW_FILE_LIMIT, (size_t)8) != 0)
+		return -1;
 	return 0;
 }
 
