@@ -210,8 +210,8 @@ test_expect_success 'webhook: a good signature is 202 and a sync follows' '
 
 test_expect_success 'a body over the cap is 413, with or without Content-Length' '
 	head -c 70000 /dev/zero | tr "\0" a >big &&
-	test "$(st /v1/reseal --data-binary @big)" = 413 &&
-	test "$(st /v1/verify -H "Transfer-Encoding: chunked" --data-binary @big)" = 413 &&
+	test "$(st /v1/reseal -H "Expect: 100-continue" --data-binary @big)" = 413 &&
+	test "$(st /v1/verify -H "Expect: 100-continue" -H "Transfer-Encoding: chunked" --data-binary @big)" = 413 &&
 	test "$(st /healthz)" = 200
 '
 
