@@ -115,6 +115,31 @@ test_contains() {
 
 test_cmp() { diff -u "$1" "$2"; }
 
+# Bounded waits (30 s), never timing assertions:
+# poll CMD...            until CMD succeeds
+# poll_eq WANT CMD...    until CMD prints WANT
+# poll_gt MIN CMD...     until CMD prints a number above MIN
+poll() {
+	i=0
+	while ! "$@" 2>/dev/null; do
+		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
+	done
+}
+poll_eq() {
+	want=$1; shift; i=0
+	while got=$("$@" 2>/dev/null); [ "$got" != "$want" ]; do
+		i=$((i + 1)); sleep 0.1
+		[ $i -lt 300 ] || { echo "poll_eq: want '$want', got '$got': $*" >&2; return 1; }
+	done
+}
+poll_gt() {
+	min=$1; shift; i=0
+	while got=$("$@" 2>/dev/null); ! [ "${got:-0}" -gt "$min" ] 2>/dev/null; do
+		i=$((i + 1)); sleep 0.1
+		[ $i -lt 300 ] || { echo "poll_gt: want > $min, got '$got': $*" >&2; return 1; }
+	done
+}
+
 # A free TCP port on 127.0.0.1 (the kernel picks it).
 ss_free_port() {
 	$PYTHON -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -30,29 +30,6 @@ st() {
 header() { tr -d '\r' <"$TRASH/hdrs" | sed -n "s/^$1: //Ip" | head -n 1; }
 metric() { curl -sS --cacert "$TRASH/tls/ca.crt" "$URL/metrics" | sed -n "s/^$1 //p"; }
 sign() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$(cat "$TRASH/hook.txt")" | sed 's/.*= //'; }
-# Waits (bounded) until "$@" succeeds.
-poll() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
-	done
-}
-# poll_eq WANT CMD...: until CMD prints WANT (bounded wait, never a timing assertion).
-poll_eq() {
-	want=$1; shift; i=0
-	while got=$("$@" 2>/dev/null); [ "$got" != "$want" ]; do
-		i=$((i + 1)); sleep 0.1
-		[ $i -lt 300 ] || { echo "poll_eq: want '$want', got '$got': $*" >&2; return 1; }
-	done
-}
-# poll_gt MIN CMD...: until CMD prints a number above MIN.
-poll_gt() {
-	min=$1; shift; i=0
-	while got=$("$@" 2>/dev/null); ! [ "${got:-0}" -gt "$min" ] 2>/dev/null; do
-		i=$((i + 1)); sleep 0.1
-		[ $i -lt 300 ] || { echo "poll_gt: want > $min, got '$got': $*" >&2; return 1; }
-	done
-}
 gone() { # PID: exited (or a zombie not yet reaped by this shell)
 	! test -d "/proc/$1" || test "$(cut -d" " -f3 "/proc/$1/stat")" = Z
 }

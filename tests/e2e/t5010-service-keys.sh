@@ -12,28 +12,6 @@ st() {
 	curl -sS -o "$TRASH/body" -w '%{http_code}' "$@" "$URL$p"
 }
 metric() { curl -sS "$URL/metrics" | sed -n "s/^$1 //p"; }
-poll() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
-	done
-}
-# poll_eq WANT CMD...: until CMD prints WANT (bounded wait, never a timing assertion).
-poll_eq() {
-	want=$1; shift; i=0
-	while got=$("$@" 2>/dev/null); [ "$got" != "$want" ]; do
-		i=$((i + 1)); sleep 0.1
-		[ $i -lt 300 ] || { echo "poll_eq: want '$want', got '$got': $*" >&2; return 1; }
-	done
-}
-# poll_gt MIN CMD...: until CMD prints a number above MIN.
-poll_gt() {
-	min=$1; shift; i=0
-	while got=$("$@" 2>/dev/null); ! [ "${got:-0}" -gt "$min" ] 2>/dev/null; do
-		i=$((i + 1)); sleep 0.1
-		[ $i -lt 300 ] || { echo "poll_gt: want > $min, got '$got': $*" >&2; return 1; }
-	done
-}
 active() { curl -sS "$URL/v1/recipients" | $PYTHON -c "import json,sys; print(json.load(sys.stdin)[\"active\"])"; }
 # seal_to RECIPIENT NS NAME KEY=VALUE
 seal_to() {

@@ -6,28 +6,6 @@
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl
 
-poll() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
-	done
-}
-# poll_eq WANT CMD...: until CMD prints WANT (bounded wait, never a timing assertion).
-poll_eq() {
-	want=$1; shift; i=0
-	while got=$("$@" 2>/dev/null); [ "$got" != "$want" ]; do
-		i=$((i + 1)); sleep 0.1
-		[ $i -lt 300 ] || { echo "poll_eq: want '$want', got '$got': $*" >&2; return 1; }
-	done
-}
-# poll_gt MIN CMD...: until CMD prints a number above MIN.
-poll_gt() {
-	min=$1; shift; i=0
-	while got=$("$@" 2>/dev/null); ! [ "${got:-0}" -gt "$min" ] 2>/dev/null; do
-		i=$((i + 1)); sleep 0.1
-		[ $i -lt 300 ] || { echo "poll_gt: want > $min, got '$got': $*" >&2; return 1; }
-	done
-}
 # writes_by MANAGER [SINCE-LINE]: real (not dry-run) PATCHes by that field manager.
 writes_by() {
 	$PYTHON - "$API_LOG" "$1" "${2:-0}" <<-\PY

@@ -7,19 +7,6 @@
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl age
 
-poll() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
-	done
-}
-poll_eq() {
-	want=$1; shift; i=0
-	while got=$("$@" 2>/dev/null); [ "$got" != "$want" ]; do
-		i=$((i + 1)); sleep 0.1
-		[ $i -lt 300 ] || { echo "poll_eq: want '$want', got '$got': $*" >&2; return 1; }
-	done
-}
 active() { # PORT
 	curl -sS "http://127.0.0.1:$1/v1/recipients" |
 		$PYTHON -c "import json,sys; print(json.load(sys.stdin)[\"active\"])"

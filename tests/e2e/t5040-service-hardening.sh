@@ -8,12 +8,6 @@
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl setpriv
 
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
-poll() {
-	i=0
-	while ! "$@" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
-	done
-}
 
 ss_apiserver_start
 ss_repo_init
