@@ -85,3 +85,19 @@ ss_admin() { # METHOD PATH [JSON]
 }
 ss_fault() { ss_admin POST /_admin/faults "$1" >/dev/null; }
 ss_faults_clear() { ss_admin DELETE /_admin/faults >/dev/null; }
+
+# A test CA and a server certificate for 127.0.0.1 and localhost in
+# $TRASH/tls (ca.crt, agent.crt, agent.key), made fresh by each test.
+make_tls() {
+	mkdir -p "$TRASH/tls" && (
+		cd "$TRASH/tls" &&
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout ca.key -out ca.crt -days 2 -subj /CN=sealsync-test-ca &&
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout agent.key -out agent.csr -subj /CN=127.0.0.1 &&
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >ext &&
+		openssl x509 -req -in agent.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+			-out agent.crt -days 2 -extfile ext &&
+		chmod 600 agent.key
+	) >/dev/null 2>&1
+}

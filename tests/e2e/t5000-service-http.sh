@@ -6,21 +6,6 @@
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl openssl promtool age age-keygen
 
-# A test CA and a server certificate for 127.0.0.1 in $TRASH/tls.
-make_tls() {
-	mkdir -p "$TRASH/tls" && (
-		cd "$TRASH/tls" &&
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout ca.key -out ca.crt -days 2 -subj /CN=sealsync-test-ca &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-			-keyout agent.key -out agent.csr -subj /CN=127.0.0.1 &&
-		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >ext &&
-		openssl x509 -req -in agent.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
-			-out agent.crt -days 2 -extfile ext &&
-		chmod 600 agent.key
-	) >/dev/null 2>&1
-}
-
 # st URL-PATH [curl args]: prints the status; body in $TRASH/body, headers in $TRASH/hdrs.
 st() {
 	p=$1; shift
