@@ -14,6 +14,19 @@
 
 #define RENDER_MAX (256u * 1024 * 1024)
 
+/* base64 length → byte count, without decoding the value. Data from a
+ * plain Secret in Git may be malformed: never wrap below zero. */
+static size_t b64_decoded_len(const char *b64, size_t len)
+{
+	size_t n = len / 4 * 3, pad = 0;
+
+	if (len >= 1 && b64[len - 1] == '=')
+		pad++;
+	if (len >= 2 && b64[len - 2] == '=')
+		pad++;
+	return n >= pad ? n - pad : 0;
+}
+
 static int redact_secret(json_t *obj)
 {
 	json_t *data = json_object_get(obj, "data"), *v;
@@ -25,8 +38,7 @@ static int redact_secret(json_t *obj)
 		const char *b64 = json_string_value(v);
 
 		len = b64 != NULL ? strlen(b64) : 0;
-		/* base64 length → byte count, without decoding the value */
-		len = len / 4 * 3 - (len >= 1 && b64[len - 1] == '=') - (len >= 2 && b64[len - 2] == '=');
+		len = b64_decoded_len(b64, len);
 		snprintf(note, sizeof(note), "<redacted: %zu bytes>", len);
 		if (json_object_set_new(data, key, json_string(note)) != 0)
 			return SS_E_NOMEM;
