@@ -54,6 +54,10 @@ int ss_config_init(struct ss_config *c)
 	c->max_retries = 5;
 	c->http_max_body_kib = 4096;
 	c->http_posts_per_minute = 60;
+	c->http_body_budget_kib = 16384;
+	c->http_header_timeout_sec = 10;
+	c->http_request_timeout_sec = 30;
+	rc |= set_str(&c->probe_listen, "");
 	c->leader_election = 1;
 	return rc != 0 ? SS_E_NOMEM : 0;
 }
@@ -75,7 +79,7 @@ void ss_config_release(struct ss_config *c)
 			 &c->identities_file, &c->identities_dir, &c->kubeconfig, &c->context,
 			 &c->render, &c->field_manager, &c->listen, &c->webhook_secret_file,
 			 &c->log_level, &c->log_format, &c->tls_cert_file, &c->tls_key_file,
-			 &c->retired_keys};
+			 &c->retired_keys, &c->probe_listen};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -179,7 +183,15 @@ static const struct field fields[] = {
 	{"http.maxBodyKiB", "http-max-body-kib", F_UINT, OFF(http_max_body_kib),
 	 "request body cap in KiB (4096)"},
 	{"http.postsPerMinute", "http-post-rate", F_UINT, OFF(http_posts_per_minute),
-	 "POST requests per minute before 429 (60)"},
+	 "POST requests per minute before 429 (60), per bucket"},
+	{"http.bodyBudgetKiB", "http-body-budget-kib", F_UINT, OFF(http_body_budget_kib),
+	 "KiB all request bodies may hold at once before 503 (16384)"},
+	{"http.headerTimeout", "http-header-timeout", F_DUR, OFF(http_header_timeout_sec),
+	 "absolute deadline for a request's headers (10s)"},
+	{"http.requestTimeout", "http-request-timeout", F_DUR, OFF(http_request_timeout_sec),
+	 "absolute deadline for a request's body and reply (30s)"},
+	{"http.probeListen", "probe-listen", F_STR, OFF(probe_listen),
+	 "plain-HTTP host:port serving only /healthz and /readyz"},
 	{"leaderElection", "leader-election", F_BOOL, OFF(leader_election),
 	 "hold a Lease so that one replica syncs (default true)"},
 	{NULL, "no-leader-election", F_BOOL, OFF(no_leader_election), "single replica: no Lease"},

@@ -393,6 +393,10 @@ static int start_server(struct service *sv, struct ss_err *err)
 	o.webhook_secret_file = sv->cfg->webhook_secret_file;
 	o.max_body = (size_t)sv->cfg->http_max_body_kib * 1024;
 	o.posts_per_minute = sv->cfg->http_posts_per_minute;
+	o.body_budget = (size_t)sv->cfg->http_body_budget_kib * 1024;
+	o.header_timeout = sv->cfg->http_header_timeout_sec;
+	o.request_timeout = sv->cfg->http_request_timeout_sec;
+	o.probe_listen = sv->cfg->probe_listen;
 	o.allow_unscoped = sv->cfg->allow_unscoped;
 	o.extra = extra;
 	o.nextra = sv->cfg->nextra_recipients;

@@ -18,6 +18,10 @@
 #define TLS_FILE_MAX (256u * 1024)
 #define HOOK_SECRET_MAX 4096
 #define REPLY_MAX (64u * 1024 * 1024)
+#define BUSY_RETRY_SEC 5u      /* a reservation lasts request_timeout at most */
+#define MAIN_CONN_LIMIT 64u
+#define PROBE_CONN_LIMIT 16u   /* kubelet probes one at a time per probe */
+#define IDLE_TIMEOUT_SEC 30u   /* MHD's own, restarted by activity */
 
 enum route_kind { R_HEALTHZ, R_READYZ, R_METRICS, R_RECIPIENTS, R_RESEAL, R_VERIFY, R_HOOK };
 
@@ -94,27 +98,6 @@ int srv_keyring(struct ss_server *s, struct ss_err *err)
 	return 0;
 }
 
-/* Token bucket: posts_per_minute of burst, refilled continuously. */
-static unsigned rate_take(struct ss_server *s)
-{
-	double rate = s->o.posts_per_minute / 60.0, now;
-	struct timespec ts;
-
-	if (s->o.posts_per_minute == 0)
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	s->tokens += (now - s->last_refill) * rate;
-	if (s->tokens > s->o.posts_per_minute)
-		s->tokens = s->o.posts_per_minute;
-	s->last_refill = now;
-	if (s->tokens >= 1.0) {
-		s->tokens -= 1.0;
-		return 0;
-	}
-	return (unsigned)((1.0 - s->tokens) / rate) + 1;
-}
-
 static int handle_get(struct ss_server *s, const struct route *rt, struct srv_req *q,
 		      struct srv_reply *r)
 {
@@ -141,14 +124,37 @@ static int handle_get(struct ss_server *s, const struct route *rt, struct srv_re
 	}
 }
 
-/* Checks made before any body is read: route, method, rate, size. 1 when
- * r holds the final answer already. */
+/* A POST's checks before its body is read: its bucket (a webhook's come
+ * after the HMAC check, server_hook.c), its size, and a reservation from the
+ * body budget, which bounds the memory all bodies can hold at once. */
+static int precheck_post(struct ss_server *s, struct srv_req *q, const struct route *rt,
+			 struct srv_reply *r)
+{
+	const char *cl = srv_header(q, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	unsigned long long want = cl != NULL ? strtoull(cl, NULL, 10) : s->o.max_body;
+	unsigned wait;
+
+	if (rt->kind != R_HOOK && (wait = srv_bucket_take(&s->api, s->o.posts_per_minute)) != 0) {
+		r->retry_after = wait;
+		return srv_json_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "too many requests") == 0;
+	}
+	if (want > s->o.max_body)
+		return srv_json_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large") == 0;
+	if (srv_body_reserve(s, (size_t)want) != 0) {
+		r->retry_after = BUSY_RETRY_SEC;
+		return srv_json_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+				      "busy: request bodies use their whole memory budget") == 0;
+	}
+	q->reserved = (size_t)want;
+	ss_buf_init(&q->body, q->reserved); /* still empty: nothing to free */
+	return 0;
+}
+
+/* Checks made before any body is read: route, method, rate, size, memory.
+ * 1 when r holds the final answer already. */
 static int precheck(struct ss_server *s, struct srv_req *q, const struct route *rt,
 		    struct srv_reply *r)
 {
-	const char *cl;
-	unsigned wait;
-
 	if (rt == NULL)
 		return srv_json_error(r, MHD_HTTP_NOT_FOUND, "no such endpoint") == 0;
 	if (strcmp(q->method, rt->method) != 0 &&
@@ -158,14 +164,7 @@ static int precheck(struct ss_server *s, struct srv_req *q, const struct route *
 	}
 	if (strcmp(rt->method, "POST") != 0)
 		return 0;
-	if ((wait = rate_take(s)) != 0) {
-		r->retry_after = wait;
-		return srv_json_error(r, MHD_HTTP_TOO_MANY_REQUESTS, "too many requests") == 0;
-	}
-	cl = srv_header(q, MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && strtoull(cl, NULL, 10) > s->o.max_body)
-		return srv_json_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large") == 0;
-	return 0;
+	return precheck_post(s, q, rt, r);
 }
 
 static int dispatch(struct ss_server *s, const struct route *rt, struct srv_req *q,
@@ -239,15 +238,19 @@ static enum MHD_Result answer(struct ss_server *s, struct srv_req *q, const stru
 }
 
 /* First call for a request: only headers are known. Answers at once (no
- * body read) when a check fails. */
-static enum MHD_Result first_call(struct ss_server *s, struct srv_req *q, const struct route *rt)
+ * body read) when a check fails; *answered says whether it did. */
+static enum MHD_Result first_call(struct ss_server *s, struct srv_req *q, const struct route *rt,
+				  int *answered)
 {
 	enum MHD_Result ret = MHD_YES;
 	struct srv_reply r;
 
+	/* Headers are in: body and reply are due within request_timeout. */
+	srv_deadline(s, q->conn, s->o.request_timeout);
 	memset(&r, 0, sizeof(r));
 	ss_buf_init(&r.body, 4096);
-	if (precheck(s, q, rt, &r))
+	*answered = precheck(s, q, rt, &r);
+	if (*answered)
 		ret = send_reply(q->conn, q, &r);
 	ss_buf_release(&r.body);
 	return ret;
@@ -260,6 +263,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct ss_server *s = cls;
 	const struct route *rt = route_find(url);
 	struct srv_req *q = *con_cls;
+	int answered;
 
 	(void)version;
 	if (q == NULL) {
@@ -271,7 +275,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		q->url = url;
 		ss_buf_init(&q->body, s->o.max_body);
 		*con_cls = q;
-		return first_call(s, q, rt);
+		return first_call(s, q, rt, &answered);
 	}
 	if (*upload_size > 0) {
 		if (!q->too_big && ss_buf_append(&q->body, upload, *upload_size) != 0) {
@@ -284,16 +288,46 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	return answer(s, q, rt);
 }
 
+/* The probe listener: GET/HEAD /healthz and /readyz, nothing else. Answers
+ * on the first call; no request state, no body. */
+static enum MHD_Result on_probe(void *cls, struct MHD_Connection *c, const char *url,
+				const char *method, const char *version, const char *upload,
+				size_t *upload_size, void **con_cls)
+{
+	const struct route *rt = route_find(url);
+	struct ss_server *s = cls;
+	enum MHD_Result ret;
+	struct srv_req q;
+	int answered;
+
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)con_cls;
+	if (rt != NULL && rt->kind != R_HEALTHZ && rt->kind != R_READYZ)
+		rt = NULL;
+	memset(&q, 0, sizeof(q));
+	q.conn = c;
+	q.method = method;
+	q.url = url;
+	ss_buf_init(&q.body, 0);
+	ret = first_call(s, &q, rt, &answered);
+	return answered ? ret : answer(s, &q, rt);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
+	struct ss_server *s = cls;
 	struct srv_req *q = *con_cls;
 
-	(void)cls;
-	(void)c;
 	(void)toe;
+	/* Reply sent: the next request's headers are due within header_timeout
+	 * (this also bounds an idle keep-alive connection). */
+	srv_deadline(s, c, s->o.header_timeout);
 	if (q == NULL)
 		return;
+	srv_body_release(s, q->reserved);
 	ss_buf_release(&q->body);
 	free(q);
 	*con_cls = NULL;
@@ -364,34 +398,57 @@ static int resolve(const char *listen, struct addrinfo **ai, struct ss_err *err)
 	return 0;
 }
 
-static int start_mhd(struct ss_server *s, struct ss_err *err)
+/* One daemon on `listen`: the main one (TLS if configured, every route) or
+ * the probe one (plain HTTP, on_probe). Both share the deadline sweeper. */
+static int start_daemon(struct ss_server *s, const char *listen, int probe,
+			struct MHD_Daemon **out, struct ss_err *err)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	int tls = !probe && s->tls_cert.len > 0;
 	struct addrinfo *ai = NULL;
 	int rc;
 
-	rc = resolve(s->o.listen, &ai, err);
+	rc = resolve(listen, &ai, err);
 	if (rc != 0)
 		return rc;
 	if (ai == NULL) /* getaddrinfo succeeds with at least one address */
-		return ss_err_set(err, SS_E_USAGE, "listen address %s: cannot resolve",
-				  s->o.listen);
+		return ss_err_set(err, SS_E_USAGE, "listen address %s: cannot resolve", listen);
 	if (ai->ai_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	if (s->tls_cert.len > 0)
+	if (tls)
 		flags |= MHD_USE_TLS;
-	s->mhd = MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-		s->tls_cert.len > 0 ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
-		(const char *)s->tls_cert.data, MHD_OPTION_HTTPS_MEM_KEY,
-		(const char *)s->tls_key.data, MHD_OPTION_END);
+	*out = MHD_start_daemon(
+		flags, 0, NULL, NULL, probe ? on_probe : on_request, s, MHD_OPTION_SOCK_ADDR,
+		ai->ai_addr, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_NOTIFY_CONNECTION, srv_on_connection, s, MHD_OPTION_CONNECTION_TIMEOUT,
+		IDLE_TIMEOUT_SEC, MHD_OPTION_CONNECTION_LIMIT,
+		probe ? PROBE_CONN_LIMIT : MAIN_CONN_LIMIT,
+		tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, (const char *)s->tls_cert.data,
+		MHD_OPTION_HTTPS_MEM_KEY, (const char *)s->tls_key.data, MHD_OPTION_END);
 	freeaddrinfo(ai);
-	if (s->mhd == NULL)
+	if (*out == NULL)
 		return ss_err_set(err, SS_E_IO, "cannot listen on %s (in use, or bad TLS files?)",
-				  s->o.listen);
+				  listen);
 	return 0;
+}
+
+static int start_all(struct ss_server *s, struct ss_err *err)
+{
+	int rc;
+
+	if (s->o.body_budget < s->o.max_body)
+		return ss_err_set(err, SS_E_USAGE,
+				  "http body budget (%zu KiB) is below the body cap (%zu KiB)",
+				  s->o.body_budget / 1024, s->o.max_body / 1024);
+	srv_bucket_init(&s->api, s->o.posts_per_minute);
+	srv_bucket_init(&s->hook_ok, s->o.posts_per_minute);
+	srv_bucket_init(&s->hook_bad, s->o.posts_per_minute);
+	rc = srv_guard_start(s, err);
+	if (rc == 0)
+		rc = start_daemon(s, s->o.listen, 0, &s->mhd, err);
+	if (rc == 0 && s->o.probe_listen != NULL && s->o.probe_listen[0] != '\0')
+		rc = start_daemon(s, s->o.probe_listen, 1, &s->probe, err);
+	return rc;
 }
 
 int ss_server_start(const struct ss_server_opts *o, struct ss_server **out, struct ss_err *err)
@@ -409,19 +466,18 @@ int ss_server_start(const struct ss_server_opts *o, struct ss_server **out, stru
 	if (o->nextra > 0)
 		memcpy(s->extra, o->extra, o->nextra * sizeof(*o->extra));
 	s->o.extra = s->extra;
-	s->tokens = o->posts_per_minute;
-	s->last_refill = 0;
+	if (s->o.body_budget == 0)
+		s->o.body_budget = SS_SERVER_BODY_BUDGET;
+	if (s->o.header_timeout == 0)
+		s->o.header_timeout = SS_SERVER_HEADER_TIMEOUT;
+	if (s->o.request_timeout == 0)
+		s->o.request_timeout = SS_SERVER_REQUEST_TIMEOUT;
 	ss_buf_init(&s->tls_cert, TLS_FILE_MAX);
 	ss_buf_init_secure(&s->tls_key, TLS_FILE_MAX);
 	ss_buf_init_secure(&s->hook_secret, HOOK_SECRET_MAX);
 	rc = load_secrets(s, err);
-	if (rc == 0) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		s->last_refill = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-		rc = start_mhd(s, err);
-	}
+	if (rc == 0)
+		rc = start_all(s, err);
 	if (rc != 0) {
 		ss_server_stop(s);
 		return rc;
@@ -442,8 +498,11 @@ void ss_server_stop(struct ss_server *s)
 {
 	if (s == NULL)
 		return;
+	if (s->probe != NULL)
+		MHD_stop_daemon(s->probe);
 	if (s->mhd != NULL)
 		MHD_stop_daemon(s->mhd);
+	srv_guard_stop(s); /* after the daemons: they unlinked every connection */
 	ss_keyring_free(s->kr);
 	ss_buf_release(&s->tls_cert);
 	ss_buf_release(&s->tls_key);

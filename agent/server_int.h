@@ -2,6 +2,8 @@
 #ifndef SEALSYNC_SERVER_INT_H
 #define SEALSYNC_SERVER_INT_H
 
+#include <pthread.h>
+
 #include <jansson.h>
 #include <microhttpd.h>
 
@@ -9,16 +11,32 @@
 #include "sealsync/server.h"
 
 struct ss_keyring;
+struct srv_conn;
+
+struct srv_bucket {
+	double tokens, last;
+};
 
 struct ss_server {
 	struct MHD_Daemon *mhd;
+	struct MHD_Daemon *probe; /* /healthz and /readyz only; NULL: none */
 	struct ss_server_opts o;
 	struct ss_recipient extra[SS_SERVER_MAX_EXTRA];
 	struct ss_buf tls_cert, tls_key, hook_secret; /* key and secret: guarded */
 	size_t hook_len;         /* the secret without a trailing newline */
 	struct ss_keyring *kr;   /* copy of the store's usable keys */
 	unsigned long kr_gen;
-	double tokens, last_refill; /* POST token bucket */
+	/* Buckets (MHD thread only): /v1 POSTs, signed webhooks, webhooks
+	 * whose signature failed. Kept apart so that unauthenticated POSTs
+	 * cannot spend a signed webhook's budget. */
+	struct srv_bucket api, hook_ok, hook_bad;
+	size_t body_used; /* bytes reserved for request bodies (MHD thread) */
+	/* Per-connection deadlines (server_limits.c); guard_mu protects conns,
+	 * their deadlines and guard_stop. */
+	pthread_mutex_t guard_mu;
+	pthread_t guard_thread;
+	struct srv_conn *conns;
+	int guard_mu_ok, guard_running, guard_stop;
 };
 
 /* One request as the handlers see it. */
@@ -26,6 +44,7 @@ struct srv_req {
 	struct MHD_Connection *conn;
 	const char *method, *url;
 	struct ss_buf body;
+	size_t reserved; /* of the body budget, released when the request ends */
 	int too_big;
 };
 
@@ -43,6 +62,22 @@ int srv_json_error(struct srv_reply *r, unsigned status, const char *msg);
 int srv_json(struct srv_reply *r, unsigned status, json_t *o);
 /* A request header, or NULL. */
 const char *srv_header(const struct srv_req *q, const char *name);
+
+double srv_now(void); /* CLOCK_MONOTONIC seconds */
+void srv_bucket_init(struct srv_bucket *b, unsigned per_minute);
+/* 0 when a token was taken, else the seconds to wait (for Retry-After). */
+unsigned srv_bucket_take(struct srv_bucket *b, unsigned per_minute);
+/* Reserves n bytes of the global body budget; -1 when it is full. */
+int srv_body_reserve(struct ss_server *s, size_t n);
+void srv_body_release(struct ss_server *s, size_t n);
+/* MHD_OPTION_NOTIFY_CONNECTION: tracks each connection and its deadline. */
+void srv_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+		       enum MHD_ConnectionNotificationCode toe);
+/* The connection is cut `seconds` from now unless moved again. */
+void srv_deadline(struct ss_server *s, struct MHD_Connection *c, unsigned seconds);
+/* The sweeper thread: before the daemons start, after they stopped. */
+int srv_guard_start(struct ss_server *s, struct ss_err *err);
+void srv_guard_stop(struct ss_server *s);
 
 /* Refreshes s->kr from the key store when it changed. */
 int srv_keyring(struct ss_server *s, struct ss_err *err);

@@ -76,6 +76,10 @@ struct ss_config {
 	char *tls_cert_file, *tls_key_file; /* HTTPS for the agent's endpoints */
 	unsigned http_max_body_kib;   /* request body cap (413 past it) */
 	unsigned http_posts_per_minute; /* POST rate limit (429 past it) */
+	unsigned http_body_budget_kib;  /* all request bodies at once (503 past it) */
+	unsigned http_header_timeout_sec;  /* accept to end of headers, absolute */
+	unsigned http_request_timeout_sec; /* headers to end of body and reply */
+	char *probe_listen;           /* host:port for /healthz + /readyz, "" none */
 	int leader_election;          /* default 1; leaderElection: false for one replica */
 	int no_leader_election;       /* --no-leader-election */
 	char *retired_keys;           /* comma-separated age1... kept but no longer used */

@@ -22,18 +22,29 @@
  *                         missing signature; 202 and a sync trigger if good
  *
  * Limits: bodies over max_body get 413 (Content-Length checked before
- * reading); POSTs beyond posts_per_minute (a token bucket with that burst)
- * get 429 with Retry-After; a known path with another method gets 405 with
+ * reading). Every body reserves its Content-Length (max_body when chunked)
+ * from body_budget before a byte is read; past it, 503 with Retry-After, so
+ * memory for bodies never exceeds body_budget. Every connection has an
+ * absolute deadline that trickling does not move: header_timeout for the
+ * headers, then request_timeout for body and reply; then it is cut. POSTs
+ * beyond posts_per_minute get 429 with Retry-After, from three token
+ * buckets with that burst: /v1/reseal + /v1/verify (taken before the body
+ * is read), signed webhooks and webhooks whose signature failed (both
+ * taken after the HMAC check), so that unauthenticated POSTs never spend a
+ * signed webhook's tokens. A known path with another method gets 405 with
  * Allow; anything else 404. Each reseal/verify request may spend at most
- * SS_SERVER_X25519_BUDGET X25519 operations.
+ * SS_SERVER_X25519_BUDGET X25519 operations. The probe listener (its own
+ * daemon and connection limit) keeps /healthz answering while the main
+ * port is full.
  *
  * Secrets: plaintext exists only inside ss_age_reseal / ss_age_open (guarded
  * memory) and is never put in a response or a log line; requests are logged
  * at debug level by method, path and status only.
  *
- * Threads: handlers run on MHD's single internal thread. They read the key
- * store and metrics through their mutexes and call trigger() for a webhook;
- * they never touch struct ss_agent.
+ * Threads: handlers run on MHD's internal thread (one per daemon; the probe
+ * daemon only reads metrics). They read the key store and metrics through
+ * their mutexes and call trigger() for a webhook; they never touch struct
+ * ss_agent. A sweeper thread enforces the connection deadlines.
  */
 #ifndef SEALSYNC_SERVER_H
 #define SEALSYNC_SERVER_H
@@ -50,14 +61,27 @@ struct ss_server;
 
 #define SS_SERVER_X25519_BUDGET 4096u
 #define SS_SERVER_MAX_EXTRA 16
+/* Defaults for the options below left 0. */
+#define SS_SERVER_BODY_BUDGET (16u * 1024 * 1024)
+#define SS_SERVER_HEADER_TIMEOUT 10u
+#define SS_SERVER_REQUEST_TIMEOUT 30u
 
 struct ss_server_opts {
 	const char *listen;              /* "host:port" (IPv4/IPv6 literal or name) */
 	const char *tls_cert_file;       /* PEM; with tls_key_file: HTTPS */
 	const char *tls_key_file;        /* must pass ss_keyfile_check_perms */
 	const char *webhook_secret_file; /* NULL: /hook answers 404 */
+	const char *probe_listen;        /* "host:port": plain HTTP, /healthz and
+					  * /readyz only; NULL or "": none */
 	size_t max_body;                 /* bytes */
-	unsigned posts_per_minute;       /* 0: no limit */
+	size_t body_budget;              /* bytes all bodies may hold at once;
+					  * at least max_body (0: default) */
+	unsigned header_timeout;         /* seconds from accept (or the last
+					  * reply) to the end of the headers */
+	unsigned request_timeout;        /* seconds from the headers to the end
+					  * of the body and of the reply (0s:
+					  * the defaults) */
+	unsigned posts_per_minute;       /* per bucket; 0: no limit */
 	int allow_unscoped;
 	const struct ss_recipient *extra; /* copied; at most SS_SERVER_MAX_EXTRA */
 	size_t nextra;
