@@ -13,11 +13,35 @@ test_expect_success 'kubectl kustomize renders deploy/' '
 	grep -q "defaultMode: 288" rendered.yaml
 '
 
+test_expect_success 'probes use the probe listener; a NetworkPolicy admits labelled namespaces to 8080 only' '
+	$PYTHON - rendered.yaml <<-\PY
+	import sys, yaml
+	docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+	dep = [d for d in docs if d["kind"] == "Deployment"][0]
+	c = dep["spec"]["template"]["spec"]["containers"][0]
+	ports = {p["name"]: p["containerPort"] for p in c["ports"]}
+	assert ports == {"http": 8080, "probe": 8081}, ports
+	assert c["livenessProbe"]["httpGet"]["port"] == "probe", c
+	assert c["readinessProbe"]["httpGet"]["port"] == "probe", c
+	cfg = yaml.safe_load([d for d in docs if d["kind"] == "ConfigMap"][0]["data"]["config.yaml"])
+	assert cfg["http"]["probeListen"] == ":8081", cfg
+	np = [d for d in docs if d["kind"] == "NetworkPolicy"]
+	assert len(np) == 1, np
+	spec = np[0]["spec"]
+	assert spec["podSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"], spec
+	assert spec["policyTypes"] == ["Ingress"], spec
+	rule, = spec["ingress"]
+	assert rule["ports"] == [{"protocol": "TCP", "port": 8080}], rule
+	assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"sealsync.dev/agent-access": "true"}}}], rule
+	PY
+'
+
 test_expect_success 'the rendered base applies cleanly with server-side apply' '
 	ss_apiserver_start &&
 	kubectl apply --server-side -f rendered.yaml &&
 	kubectl -n sealsync-system get deployment sealsync &&
 	kubectl -n sealsync-system get serviceaccount sealsync &&
+	kubectl -n sealsync-system get networkpolicy sealsync &&
 	kubectl get clusterrole sealsync-apply &&
 	kubectl -n sealsync-system get configmap sealsync-config -o jsonpath="{.data.config\.yaml}" >config.yaml &&
 	grep -q "cacheDir" config.yaml
