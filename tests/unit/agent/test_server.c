@@ -307,6 +307,48 @@ static void test_rate_limit(void **state)
 	done(&r);
 }
 
+/* Bad webhooks and /v1 POSTs spend their own buckets, never a signed
+ * webhook's: the signed one is 202 after both are empty. */
+static void test_buckets_are_separate(void **state)
+{
+	struct fx *f = *state;
+	struct reply r;
+	char hdr[128];
+	int i;
+
+	assert_int_equal(ss_keystore_load(f->ks, 0, NULL), 0);
+	for (i = 0; i < 4; i++) {
+		request(f, "POST", "/v1/verify", "a: [", NULL, &r);
+		assert_int_equal(r.status, i < 3 ? 400 : 429);
+		done(&r);
+		request(f, "POST", "/hook", "{}", "X-Hub-Signature-256: sha256=00", &r);
+		assert_int_equal(r.status, i < 3 ? 401 : 429);
+		done(&r);
+	}
+	sign("{}", hdr, sizeof(hdr));
+	request(f, "POST", "/hook", "{}", hdr, &r);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(f->triggered, 1);
+	done(&r);
+}
+
+static void test_body_budget_below_cap(void **state)
+{
+	struct ss_server_opts o;
+	struct ss_server *s = NULL;
+	struct ss_err e;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.listen = "127.0.0.1:0";
+	o.max_body = 2048;
+	o.body_budget = 1024;
+	ss_err_clear(&e);
+	assert_int_equal(ss_server_start(&o, &s, &e), SS_E_USAGE);
+	assert_null(s);
+	assert_non_null(strstr(e.msg, "budget"));
+}
+
 static void test_listen_errors(void **state)
 {
 	struct ss_server_opts o;
@@ -336,6 +378,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_body_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_bodies_are_400, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup_rate3, teardown),
+		cmocka_unit_test_setup_teardown(test_buckets_are_separate, setup_rate3, teardown),
+		cmocka_unit_test(test_body_budget_below_cap),
 		cmocka_unit_test(test_listen_errors),
 	};
 	int rc;
