@@ -379,7 +379,7 @@ int kube_redact_mark(const struct kube_redact *r, const unsigned char *text, siz
 {
 	struct redact_view cur, next;
 	size_t i;
-	int rc, depth, changed = 1;
+	int rc, depth, changed;
 
 	memset(&next, 0, sizeof(next));
 	if (r == NULL || r->n == 0)
@@ -394,14 +394,16 @@ int kube_redact_mark(const struct kube_redact *r, const unsigned char *text, siz
 	}
 	for (depth = 0;; depth++) {
 		redact_mark_view(r, &cur, mark);
-		if (depth == REDACT_DEPTH || !changed)
+		/* No backslash left: another pass would find nothing new. */
+		if (depth == REDACT_DEPTH || memchr(cur.s, '\\', cur.len) == NULL)
 			break;
-		if ((rc = view_decode(&cur, &next, &changed)) != 0)
+		if ((rc = view_decode(&cur, &next, &changed)) != 0 || !changed)
 			break;
 		view_release(&cur);
 		cur = next;
 		memset(&next, 0, sizeof(next));
 	}
+	view_release(&next);
 	view_release(&cur);
 	return rc;
 }
