@@ -8,9 +8,31 @@
 
 #include "sealsync/events.h"
 #include "sealsync/kube.h"
+#include "sealsync/log.h"
 
 /* Kubernetes caps an Event message at 1 KiB (Flux truncates the same way). */
 #define EVENT_MESSAGE_MAX 1024
+
+/*
+ * The message quotes file names, which whoever commits chooses: control
+ * characters are escaped (kubectl shows an Event on one line) and so are
+ * bytes that are not UTF-8, which JSON cannot carry: left in, they made
+ * the Event impossible to encode, and it was lost. Escaping never cuts a
+ * character, so the cap cannot leave half of one either.
+ */
+static void event_message(const struct ss_event *ev, char *msg, size_t cap)
+{
+	char raw[EVENT_MESSAGE_MAX * 2];
+
+	if (ev->ok)
+		snprintf(raw, sizeof(raw), "unit %s applied revision %s", ev->unit,
+			 ev->revision != NULL ? ev->revision : "");
+	else
+		snprintf(raw, sizeof(raw), "unit %s revision %s: %s", ev->unit,
+			 ev->revision != NULL ? ev->revision : "",
+			 ev->message != NULL ? ev->message : "sync failed");
+	ss_log_escape(raw, SS_LOG_ESC_LINE, msg, cap);
+}
 
 static json_t *event_json(const struct ss_event *ev)
 {
@@ -25,13 +47,7 @@ static json_t *event_json(const struct ss_event *ev)
 	/* Unique like kubectl's: object name plus a nanosecond-ish suffix. */
 	snprintf(name, sizeof(name), "%s.%lx%05lx", cm, (unsigned long)tv.tv_sec,
 		 (unsigned long)tv.tv_usec);
-	if (ev->ok)
-		snprintf(msg, sizeof(msg), "unit %s applied revision %s", ev->unit,
-			 ev->revision != NULL ? ev->revision : "");
-	else
-		snprintf(msg, sizeof(msg), "unit %s revision %s: %s", ev->unit,
-			 ev->revision != NULL ? ev->revision : "",
-			 ev->message != NULL ? ev->message : "sync failed");
+	event_message(ev, msg, sizeof(msg));
 	return json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:s,s:s,s:s,s:s},s:s,s:s,s:s,s:{s:s},"
 			 "s:s,s:s,s:i,s:s}",
 			 "apiVersion", "v1", "kind", "Event", "metadata", "name", name,
@@ -49,7 +65,11 @@ int ss_event_post(struct ss_kube *k, const struct ss_event *ev, struct ss_err *e
 	int rc;
 
 	if (o == NULL)
-		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+		/* The message is always encodable; the names come from the
+		 * configuration. */
+		return ss_err_set(err, SS_E_NOMEM,
+				  "cannot build the Event: out of memory or a configured "
+				  "name that is not UTF-8");
 	rc = ss_kube_create(k, o, NULL, err);
 	json_decref(o);
 	return rc;

@@ -484,6 +484,7 @@ int kube_req_outcome(const struct ss_kube *k, const struct kube_req *r, const ch
 		msg[0] = '\0';
 		return 0;
 	}
-	kube_status_message(head, r->status, r->resp.data, r->resp.len, &k->redact, msg, cap);
+	kube_status_message(head, r->status, r->resp.data, r->resp.len, &k->redact, r->secret, msg,
+			    cap);
 	return code;
 }

@@ -57,6 +57,7 @@ struct kube_redact {
 	unsigned char **vals;
 	size_t *lens;
 	size_t n, cap;
+	size_t nshort; /* values too short to redact (1..3 bytes), not kept */
 };
 
 /*
@@ -114,6 +115,13 @@ void kube_config_err_line(const struct ss_docset *ds, struct ss_err *err);
 int kube_redact_add(struct kube_redact *r, const unsigned char *v, size_t len);
 void kube_redact_clear(struct kube_redact *r);
 void kube_redact_apply(const struct kube_redact *r, char *text, size_t cap);
+#define KUBE_REDACT_MARK "[REDACTED]"
+/* Sets mark[i] (mark: len bytes, zeroed by the caller) for every byte of
+ * text covered by a value in any form: raw, base64, or escaped (decoded up
+ * to three times). Works on bytes (NULs included), before any byte of the
+ * text is replaced. SS_E_NOMEM: the caller must not show the text. */
+int kube_redact_mark(const struct kube_redact *r, const unsigned char *text, size_t len,
+		     unsigned char *mark);
 
 /* kube_status.c */
 /* HTTP status → SS_E_* (0 for 2xx). */
@@ -121,9 +129,13 @@ int kube_status_code(long http_status);
 /*
  * Formats "<what>: <http> <reason>: <message> (<causes>)" from a response
  * body (a Kubernetes Status or anything else) into buf, redacted with r.
+ * secret: the request was about a Secret; when r holds a value too short
+ * to redact, the server's text is withheld (code, reason and cause fields
+ * are kept).
  */
 void kube_status_message(const char *what, long http_status, const unsigned char *body,
-			 size_t len, const struct kube_redact *r, char *buf, size_t cap);
+			 size_t len, const struct kube_redact *r, int secret, char *buf,
+			 size_t cap);
 
 /* kube_http.c */
 struct kube_req {

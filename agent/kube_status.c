@@ -7,6 +7,11 @@
  * redacted before it leaves this file; it is composed in full first and
  * truncated only after redaction, so no value is cut in half and left
  * partly readable.
+ *
+ * A value shorter than 4 bytes cannot be redacted (it would mangle every
+ * message). When the sync holds one, the server's text about a Secret is
+ * withheld: only the HTTP code, the reason and the cause field names stay.
+ * This holds at every log level (the debug log is a log too).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +25,9 @@
 #define STATUS_WORK_MAX 8192
 #define STATUS_MAX_CAUSES 8
 #define STATUS_BODY_SNIPPET 256
+#define STATUS_WITHHELD                                                                   \
+	" (the server's message is withheld: a value of this sync is shorter than 4 bytes " \
+	"and cannot be redacted)"
 
 int kube_status_code(long s)
 {
@@ -66,8 +74,9 @@ static const char *status_str(const json_t *o, const char *key)
 	return s != NULL ? s : "";
 }
 
-/* Appends "; field: message" for each cause, bounded. */
-static void status_causes(const json_t *st, struct ss_buf *w)
+/* Appends "; field: message" for each cause, bounded; only the field
+ * when the text is withheld. */
+static void status_causes(const json_t *st, int withhold, struct ss_buf *w)
 {
 	const json_t *causes = json_object_get(json_object_get(st, "details"), "causes");
 	const json_t *c;
@@ -81,7 +90,7 @@ static void status_causes(const json_t *st, struct ss_buf *w)
 			break;
 		}
 		field = status_str(c, "field");
-		msg = status_str(c, "message");
+		msg = withhold ? "" : status_str(c, "message");
 		if (*field == '\0' && *msg == '\0')
 			continue;
 		/* The top-level message usually repeats its causes already. */
@@ -95,25 +104,42 @@ static void status_causes(const json_t *st, struct ss_buf *w)
  * Printable ASCII only: a non-Status body can be anything (an HTML proxy
  * page, binary noise). Only a short body is quoted, and whole: cutting a
  * longer one could cut a value in half, and half a value escapes
- * redaction.
+ * redaction. Values are marked on the bytes as received, before anything
+ * is replaced: a value with a tab or a NUL in it would no longer match
+ * once that byte became a space.
  */
-static void status_snippet(const unsigned char *body, size_t len, struct ss_buf *w)
+static void status_snippet(const struct kube_redact *r, const unsigned char *body, size_t len,
+			   struct ss_buf *w)
 {
+	unsigned char mark[STATUS_BODY_SNIPPET];
 	size_t i;
 
 	if (len > STATUS_BODY_SNIPPET) {
 		w_printf(w, "(a %zu-byte response that is not a Status)", len);
 		return;
 	}
-	for (i = 0; i < len; i++) {
+	memset(mark, 0, sizeof(mark));
+	if (kube_redact_mark(r, body, len, mark) != 0) {
+		w_printf(w, "(a %zu-byte response that is not a Status; out of memory)", len);
+		return;
+	}
+	for (i = 0; i < len;) {
 		unsigned char c = body[i];
 
+		if (mark[i]) {
+			while (i < len && mark[i])
+				i++;
+			w_printf(w, "%s", KUBE_REDACT_MARK);
+			continue;
+		}
 		w_printf(w, "%c", (c >= 0x20 && c < 0x7f) ? c : ' ');
+		i++;
 	}
 }
 
 static void status_compose(const char *what, long http_status, const unsigned char *body,
-			   size_t len, struct ss_buf *w)
+			   size_t len, const struct kube_redact *r, int withhold,
+			   struct ss_buf *w)
 {
 	json_t *st = NULL;
 	json_error_t jerr;
@@ -128,18 +154,24 @@ static void status_compose(const char *what, long http_status, const unsigned ch
 				   json_object_get(st, "message") != NULL)) {
 		if (*status_str(st, "reason") != '\0')
 			w_printf(w, " %s", status_str(st, "reason"));
-		if (*status_str(st, "message") != '\0')
+		if (withhold)
+			w_printf(w, "%s", STATUS_WITHHELD);
+		else if (*status_str(st, "message") != '\0')
 			w_printf(w, ": %s", status_str(st, "message"));
-		status_causes(st, w);
+		status_causes(st, withhold, w);
+	} else if (body != NULL && len > 0 && withhold) {
+		w_printf(w, ": (a %zu-byte response that is not a Status)%s", len,
+			 STATUS_WITHHELD);
 	} else if (body != NULL && len > 0) {
 		w_printf(w, ": ");
-		status_snippet(body, len, w);
+		status_snippet(r, body, len, w);
 	}
 	json_decref(st);
 }
 
 void kube_status_message(const char *what, long http_status, const unsigned char *body,
-			 size_t len, const struct kube_redact *r, char *buf, size_t cap)
+			 size_t len, const struct kube_redact *r, int secret, char *buf,
+			 size_t cap)
 {
 	struct ss_buf w;
 	char *text;
@@ -149,7 +181,8 @@ void kube_status_message(const char *what, long http_status, const unsigned char
 	buf[0] = '\0';
 	/* Secure: the text may quote a Secret's value until it is redacted. */
 	ss_buf_init_secure(&w, STATUS_WORK_MAX);
-	status_compose(what, http_status, body, len, &w);
+	status_compose(what, http_status, body, len, r,
+		       secret && r != NULL && r->nshort > 0, &w);
 	if (w.data == NULL) {
 		snprintf(buf, cap, "%s", what);
 		goto out;

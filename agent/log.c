@@ -1,5 +1,6 @@
-/* log.c: JSON-lines logging (see include/sealsync/log.h). */
+/* log.c: JSON-lines or logfmt-style text logging (see include/sealsync/log.h). */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,103 @@ int ss_log_parse_level(const char *s, enum ss_log_level *out)
 	return SS_E_INVAL;
 }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, at most U+10FFFF); 0 when p starts none. Reads no
+ * byte past a NUL. */
+static size_t utf8_seq(const unsigned char *p)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		lo = c == 0xe0 ? 0xa0 : 0x80;
+		hi = c == 0xed ? 0x9f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		lo = c == 0xf0 ? 0x90 : 0x80;
+		hi = c == 0xf4 ? 0x8f : 0xbf;
+		return p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80 &&
+			       (p[3] & 0xc0) == 0x80 ?
+			       4 :
+			       0;
+	}
+	return 0;
+}
+
+/* The escape (into esc, 8 bytes) for the n-byte character at p, n == 0
+ * for a bad byte; 0 when it is copied as is. */
+static size_t esc_one(const unsigned char *p, size_t n, enum ss_log_esc mode, char *esc)
+{
+	if (n == 0)
+		return (size_t)snprintf(esc, 8, "\\x%02x", p[0]);
+	if (mode == SS_LOG_ESC_UTF8)
+		return 0;
+	if (n == 1 && (p[0] < 0x20 || p[0] == 0x7f)) {
+		if (p[0] == '\n' || p[0] == '\r' || p[0] == '\t')
+			return (size_t)snprintf(esc, 8, "\\%c",
+						p[0] == '\n' ? 'n' : p[0] == '\r' ? 'r' : 't');
+		return (size_t)snprintf(esc, 8, "\\u%04x", p[0]);
+	}
+	if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) /* C1: U+0085 is a newline */
+		return (size_t)snprintf(esc, 8, "\\u%04x", p[1]);
+	if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9))
+		return (size_t)snprintf(esc, 8, "\\u%04x", 0x2000 + (p[2] - 0x80));
+	if (mode == SS_LOG_ESC_QUOTED && n == 1 && (p[0] == '"' || p[0] == '\\'))
+		return (size_t)snprintf(esc, 8, "\\%c", p[0]);
+	return 0;
+}
+
+size_t ss_log_escape(const char *s, enum ss_log_esc mode, char *out, size_t cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0, n, el;
+	char esc[8];
+
+	if (cap == 0)
+		return 0;
+	while (*p != '\0') {
+		n = utf8_seq(p);
+		el = esc_one(p, n, mode, esc);
+		if (o + (el ? el : n) >= cap)
+			break; /* whole characters and escapes only */
+		memcpy(out + o, el ? (const void *)esc : (const void *)p, el ? el : n);
+		o += el ? el : n;
+		p += n ? n : 1;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* A JSON string for any text: bytes that are not UTF-8 (which JSON cannot
+ * carry, and jansson refuses) become \xNN instead of losing the field.
+ * Text logs keep the bytes: their own escaping (text_pair) handles them. */
+static json_t *log_string(const char *v)
+{
+	json_t *j;
+	char *e;
+	size_t cap;
+
+	if (v == NULL)
+		return json_null();
+	if (log_text)
+		return json_string_nocheck(v);
+	if ((j = json_string(v)) != NULL)
+		return j;
+	if (strlen(v) >= SIZE_MAX / 6)
+		return NULL;
+	cap = SS_LOG_ESC_MAX(strlen(v));
+	if ((e = malloc(cap)) == NULL)
+		return NULL;
+	ss_log_escape(v, SS_LOG_ESC_UTF8, e, cap);
+	j = json_string(e);
+	free(e);
+	return j;
+}
+
 static void put_time(json_t *o)
 {
 	struct timeval tv;
@@ -73,7 +171,7 @@ static void put_pairs(json_t *o, va_list ap)
 
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
-		json_object_set_new(o, k, v != NULL ? json_string(v) : json_null());
+		json_object_set_new(o, k, log_string(v));
 	}
 }
 
@@ -84,18 +182,59 @@ static void put_err(json_t *o, const struct ss_err *e)
 	if (e == NULL)
 		return;
 	ss_err_format(e, where, sizeof(where));
-	json_object_set_new(o, "error", json_string(where));
+	json_object_set_new(o, "error", log_string(where));
 	json_object_set_new(o, "reason", json_string(ss_strerror(e->code)));
 	if (e->file[0] != '\0')
-		json_object_set_new(o, "file", json_string(e->file));
+		json_object_set_new(o, "file", log_string(e->file));
 	if (e->line > 0)
 		json_object_set_new(o, "line", json_integer(e->line));
 	if (e->doc >= 0)
 		json_object_set_new(o, "document", json_integer(e->doc));
 	if (e->field[0] != '\0')
-		json_object_set_new(o, "field", json_string(e->field));
+		json_object_set_new(o, "field", log_string(e->field));
 	if (e->key[0] != '\0')
-		json_object_set_new(o, "key", json_string(e->key));
+		json_object_set_new(o, "key", log_string(e->key));
+}
+
+/* Appends " key=value", the value quoted when it has to be (log.h). */
+static int text_pair(struct ss_buf *b, const char *k, const char *v)
+{
+	size_t len = strlen(v), cap;
+	char *e;
+	int rc, quote;
+
+	if (len >= SIZE_MAX / 6)
+		return SS_E_LIMIT;
+	cap = SS_LOG_ESC_MAX(len);
+	if ((e = malloc(cap)) == NULL)
+		return SS_E_NOMEM;
+	quote = ss_log_escape(v, SS_LOG_ESC_LINE, e, cap) != len || len == 0 ||
+		strpbrk(v, " =\"") != NULL;
+	if (quote)
+		ss_log_escape(v, SS_LOG_ESC_QUOTED, e, cap);
+	rc = ss_buf_printf(b, quote ? " %s=\"%s\"" : " %s=%s", k, e);
+	free(e);
+	return rc;
+}
+
+static int text_head(struct ss_buf *b, json_t *o)
+{
+	const char *msg = json_string_value(json_object_get(o, "msg"));
+	char *e;
+	size_t cap;
+	int rc;
+
+	msg = msg != NULL ? msg : "";
+	if (strlen(msg) >= SIZE_MAX / 6)
+		return SS_E_LIMIT;
+	cap = SS_LOG_ESC_MAX(strlen(msg));
+	if ((e = malloc(cap)) == NULL)
+		return SS_E_NOMEM;
+	ss_log_escape(msg, SS_LOG_ESC_LINE, e, cap);
+	rc = ss_buf_printf(b, "%s %-5s %s", json_string_value(json_object_get(o, "ts")),
+			   json_string_value(json_object_get(o, "level")), e);
+	free(e);
+	return rc;
 }
 
 static void emit_text(json_t *o)
@@ -106,16 +245,14 @@ static void emit_text(json_t *o)
 	int rc;
 
 	ss_buf_init(&b, LOG_LINE_MAX);
-	rc = ss_buf_printf(&b, "%s %-5s %s", json_string_value(json_object_get(o, "ts")),
-			   json_string_value(json_object_get(o, "level")),
-			   json_string_value(json_object_get(o, "msg")));
+	rc = text_head(&b, o);
 	json_object_foreach(o, k, v) {
 		if (rc != 0)
 			break;
 		if (strcmp(k, "ts") == 0 || strcmp(k, "level") == 0 || strcmp(k, "msg") == 0)
 			continue;
 		if (json_is_string(v))
-			rc = ss_buf_printf(&b, " %s=%s", k, json_string_value(v));
+			rc = text_pair(&b, k, json_string_value(v));
 		else if (json_is_integer(v))
 			rc = ss_buf_printf(&b, " %s=%lld", k, (long long)json_integer_value(v));
 	}
@@ -154,7 +291,7 @@ static json_t *log_begin(enum ss_log_level level, const char *msg)
 		return NULL;
 	put_time(o);
 	json_object_set_new(o, "level", json_string(level_names[level]));
-	json_object_set_new(o, "msg", json_string(msg));
+	json_object_set_new(o, "msg", log_string(msg));
 	return o;
 }
 

@@ -16,7 +16,8 @@
  *  - Bearer tokens live in guarded memory and never reach an error text.
  *  - Error text built from a server response (Status message, causes) is
  *    stripped of every value registered with ss_kube_redact_add, raw and
- *    in standard base64, before it reaches struct ss_err.
+ *    in standard base64, also when escaped, before it reaches struct
+ *    ss_err (see ss_kube_redact_add for what cannot be redacted).
  *
  * Errors: every call returns 0 or a negative SS_E_* code, with a message in
  * err. HTTP status → code: 404 SS_E_NOTFOUND, 409 SS_E_CONFLICT,
@@ -171,11 +172,24 @@ int ss_kube_update(struct ss_kube *k, const json_t *obj, json_t **out, struct ss
 /*
  * Values that must never appear in error text. Each is kept in guarded
  * memory with its standard base64 form; messages built from server
- * responses have every occurrence replaced by "[REDACTED]" (longest values
- * first, so overlapping values leave nothing behind). Values shorter than
- * 4 bytes are ignored (redacting "a" would mangle every message). Forms
- * other than raw and standard base64 (JSON-escaped, URL-encoded, base64url)
- * are not recognised.
+ * responses have every occurrence replaced by "[REDACTED]" (overlapping
+ * values leave nothing behind). Escaped forms are found too: the text is
+ * decoded up to three times (JSON and Go %q escapes: \" \\ \/ \n \t ...,
+ * \xNN, \uXXXX in either case with surrogate pairs, \UXXXXXXXX), so a
+ * value quoted by %q, as JSON, as ASCII-only JSON or as JSON inside JSON
+ * is replaced with its whole escaped run. A body that is not a Status is
+ * redacted on its bytes as received, before non-printable bytes become
+ * spaces.
+ *
+ * Not recognised: URL-encoding, base64url, forms that lose information
+ * (a value the server truncated, or whose bytes it replaced, e.g. invalid
+ * UTF-8 as \ufffd).
+ *
+ * Values shorter than 4 bytes cannot be redacted ("a" would mangle every
+ * message): they are counted, not kept, and while any is registered the
+ * server's message text and cause messages about a Secret are withheld
+ * (the error keeps the verb, object, HTTP status, reason and cause fields).
+ * This holds at every log level. Errors about other kinds keep their text.
  * ss_kube_redact_clear wipes them; call it after each sync.
  * SS_E_NOMEM, SS_E_LIMIT (more than 100000 values).
  */

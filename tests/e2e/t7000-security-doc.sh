@@ -36,4 +36,28 @@ test_expect_success 'every named test exists' '
 	done <names
 '
 
+test_expect_success 'the signature policy guarantee is stated precisely, with its remedies' '
+	sed -n "/^## What a signature policy guarantees/,/^## /p" "$doc" >sig &&
+	grep -q "any signed commit" sig &&
+	grep -q "descends from the baseline" sig &&
+	grep -q "feature branch" sig &&
+	grep -q "Pin a commit id, not a ref" sig &&
+	grep -q "Protected branches on the server" sig &&
+	grep -q "descent check" sig &&
+	grep -q "first" sig &&
+	grep -q "allow-rewind" sig &&
+	# the old claim, which was too strong, is gone
+	! grep -q "at most withhold or delay" "$doc"
+'
+
+test_expect_success 'redaction limits and log escaping are documented' '
+	sed -n "/^## What redaction of API error text/,/^## /p" "$doc" >red &&
+	grep -q "Values shorter than 4 bytes" red &&
+	grep -q "withheld" red &&
+	grep -q "uXXXX" red &&
+	sed -n "/^## Logs and Events carry untrusted names/,/^## /p" "$doc" >logs &&
+	grep -q "xNN" logs &&
+	grep -q "t4170-log-injection" logs
+'
+
 test_done

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&r, 0, sizeof(r));
 	if (kube_redact_add(&r, data, vlen) != 0)
 		abort();
-	kube_status_message("apply v1 Secret ns/x", 422, nul + 1, size - vlen - 1, &r, msg,
+	kube_status_message("apply v1 Secret ns/x", 422, nul + 1, size - vlen - 1, &r, 1, msg,
 			    sizeof(msg));
 	if (memchr(msg, 0, sizeof(msg)) == NULL)
 		abort();

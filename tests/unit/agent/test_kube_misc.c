@@ -94,7 +94,7 @@ static void test_status_codes(void **state)
 static void status_of(const char *body, const struct kube_redact *r, char *out, size_t cap)
 {
 	kube_status_message("apply v1 Secret prod/db", 422, (const unsigned char *)body,
-			    body ? strlen(body) : 0, r, out, cap);
+			    body ? strlen(body) : 0, r, 1, out, cap);
 }
 
 static void test_status_message(void **state)
@@ -188,6 +188,61 @@ static void test_redact_overlap(void **state)
 	redact_is(&r, "secretvalue", 512, "secretvalue");
 }
 
+/* Escaped forms: Go %q, JSON (\uXXXX either case, surrogate pairs, \/),
+ * JSON inside JSON; each whole escaped run is one mark. */
+static void test_redact_escaped(void **state)
+{
+	struct kube_redact r;
+	const char *v = "pa\"ss\\w\xc3\xa4rd\n2\xf0\x9f\x94\x91/x";
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(kube_redact_add(&r, (const unsigned char *)v, strlen(v)), 0);
+	redact_is(&r, "q \"pa\\\"ss\\\\w\xc3\xa4rd\\n2\xf0\x9f\x94\x91/x\" end", 512,
+		  "q \"[REDACTED]\" end");
+	redact_is(&r, "j pa\\\"ss\\\\w\\u00E4rd\\u000a2\\ud83d\\uDD11\\/x end", 512,
+		  "j [REDACTED] end");
+	redact_is(&r, "jj pa\\\\\\\"ss\\\\\\\\w\\\\u00e4rd\\\\n2\\\\ud83d\\\\udd11/x end", 512,
+		  "jj [REDACTED] end");
+	redact_is(&r, "go pa\\x22ss\\x5cw\\xc3\\xa4rd\\n2\\U0001f511/x end", 512,
+		  "go [REDACTED] end");
+	/* a near miss stays, and so does a lone surrogate or a bad escape */
+	redact_is(&r, "pa\\\"ss\\\\w\\u00e4rd\\n3 \\ud83d \\q", 512,
+		  "pa\\\"ss\\\\w\\u00e4rd\\n3 \\ud83d \\q");
+	kube_redact_clear(&r);
+}
+
+/* A body that is not a Status is redacted before its non-printable bytes
+ * become spaces; a value under 4 bytes withholds a Secret's server text. */
+static void test_status_snippet_and_short(void **state)
+{
+	struct kube_redact r;
+	char out[512];
+	const char *status = "{\"kind\":\"Status\",\"reason\":\"Invalid\",\"message\":\"pin "
+			     "Q7z bad\",\"details\":{\"causes\":[{\"field\":\"data.pin\","
+			     "\"message\":\"Q7z\"}]}}";
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(kube_redact_add(&r, (const unsigned char *)"tab\there", 8), 0);
+	status_of("<p>tab\there</p>\x01", &r, out, sizeof(out));
+	assert_string_equal(out, "apply v1 Secret prod/db: HTTP 422: <p>[REDACTED]</p> ");
+	assert_int_equal(kube_redact_add(&r, (const unsigned char *)"Q7z", 3), 0);
+	assert_int_equal(r.nshort, 1);
+	status_of(status, &r, out, sizeof(out));
+	assert_null(strstr(out, "Q7z"));
+	assert_non_null(strstr(out, "HTTP 422 Invalid (the server's message is withheld"));
+	assert_non_null(strstr(out, "; data.pin"));
+	status_of("<p>Q7z</p>", &r, out, sizeof(out));
+	assert_null(strstr(out, "Q7z"));
+	/* not a Secret: the text stays (it cannot quote a Secret's value) */
+	kube_status_message("apply v1 ConfigMap prod/c", 422, (const unsigned char *)status,
+			    strlen(status), &r, 0, out, sizeof(out));
+	assert_non_null(strstr(out, "pin Q7z bad"));
+	kube_redact_clear(&r);
+	assert_int_equal(r.nshort, 0);
+}
+
 static void test_retry_rules(void **state)
 {
 	(void)state;
@@ -252,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_url_paths),      cmocka_unit_test(test_url_escape),
 		cmocka_unit_test(test_status_codes),   cmocka_unit_test(test_status_message),
 		cmocka_unit_test(test_status_redacted), cmocka_unit_test(test_redact_overlap),
+		cmocka_unit_test(test_redact_escaped), cmocka_unit_test(test_status_snippet_and_short),
 		cmocka_unit_test(test_retry_rules),    cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_retry_after),
 	};
