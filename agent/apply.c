@@ -225,7 +225,10 @@ static int check_existing(struct ss_kube *k, const struct ss_apply_opts *o,
 	ss_owner_value(o->agent_name, o->unit_name, owner, sizeof(owner));
 	for (i = 0; i < b->n && rc == 0; i++) {
 		ss_inv_ref_from_id(&r, &b->items[i].id);
-		if (ss_inv_list_contains(&prev->objects, &r) || ss_inv_list_contains(&prev->pending, &r))
+		/* Not pending: it is written before the dry-run of the rest, so
+		 * it lists objects of a failed revision that we never created;
+		 * those pass below only with our label or the adoption mark. */
+		if (ss_inv_list_contains(&prev->objects, &r))
 			continue;
 		meta = existing_lookup(k, cache, &b->items[i], err, &rc);
 		if (rc == 0)
@@ -235,14 +238,16 @@ static int check_existing(struct ss_kube *k, const struct ss_apply_opts *o,
 	return rc;
 }
 
-/* Records previous ∪ new as pending when the revision adds objects. */
+/* Records previous ∪ new as pending when the revision adds objects, and
+ * the revision as pending when it is new: before the first write, so that
+ * a revision that fails half-way is the unit's baseline (sync.c). */
 static int record_pending(struct ss_kube *k, const struct ss_apply_opts *o,
 			  struct ss_inventory *prev, const struct ss_inv_list *cur,
-			  struct ss_err *err)
+			  const char *revision, struct ss_err *err)
 {
 	struct ss_inv_list known = {0}, pend = {0};
 	size_t i;
-	int rc, adds = 0;
+	int rc, adds = 0, newrev;
 
 	rc = ss_inv_list_union(&known, &prev->objects, &prev->pending);
 	for (i = 0; rc == 0 && i < cur->n; i++)
@@ -254,10 +259,15 @@ static int record_pending(struct ss_kube *k, const struct ss_apply_opts *o,
 		ss_inv_list_release(&pend);
 		return ss_err_set(err, rc, "inventory too large");
 	}
-	if (!adds)
+	newrev = strcmp(revision, ss_inventory_baseline(prev)) != 0;
+	if (!adds && !newrev)
 		return 0;
-	ss_inv_list_release(&prev->pending);
-	prev->pending = pend;
+	if (adds) {
+		ss_inv_list_release(&prev->pending);
+		prev->pending = pend;
+	}
+	if (newrev)
+		snprintf(prev->pending_revision, sizeof(prev->pending_revision), "%s", revision);
 	return ss_inventory_save(k, o->agent_ns, o->agent_name, o->unit_name, prev, err);
 }
 
@@ -365,7 +375,8 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 	}
 	if (rc == 0) {
 		st->stage = "apply";
-		rc = record_pending(k, o, &prev, &cur, err);
+		rc = record_pending(k, o, &prev, &cur, revision, err);
+		st->began = rc == 0 && strcmp(revision, ss_inventory_baseline(&prev)) == 0;
 	}
 	if (rc == 0) {
 		st->stage = "stage0";

@@ -79,7 +79,7 @@ void ss_config_release(struct ss_config *c)
 			 &c->identities_file, &c->identities_dir, &c->kubeconfig, &c->context,
 			 &c->render, &c->field_manager, &c->listen, &c->webhook_secret_file,
 			 &c->log_level, &c->log_format, &c->tls_cert_file, &c->tls_key_file,
-			 &c->retired_keys, &c->probe_listen};
+			 &c->retired_keys, &c->probe_listen, &c->allow_rewind_to};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -150,7 +150,9 @@ static const struct field fields[] = {
 	{"source.insecure", "insecure", F_BOOL, OFF(insecure),
 	 "allow git:// and http:// without a signature policy (warns every sync)"},
 	{"source.allowRewind", "allow-rewind", F_BOOL, OFF(allow_rewind),
-	 "accept a commit that does not descend from the last applied one"},
+	 "accept a commit that does not descend from a unit's baseline (warns)"},
+	{NULL, "allow-rewind-to", F_STR, OFF(allow_rewind_to),
+	 "SHA: this one commit (40 hex) may roll units back, for an intended rollback"},
 	{"source.auth.tokenFile", "token-file", F_STR, OFF(token_file), "https token file"},
 	{"source.auth.username", "username", F_STR, OFF(username), "https basic user"},
 	{"source.auth.passwordFile", "password-file", F_STR, OFF(password_file), "https password file"},
@@ -624,6 +626,16 @@ int ss_config_parse_args(struct ss_config *c, int argc, char **argv, struct ss_e
 	return 0;
 }
 
+static int is_hex40(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 40; i++)
+		if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+			return 0;
+	return s[40] == '\0';
+}
+
 static int valid_unit_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -664,5 +676,8 @@ int ss_config_validate(const struct ss_config *c, struct ss_err *err)
 				  "no keys: give --identities FILE, --identities-dir DIR or --managed-keys");
 	if (c->concurrency == 0 || c->concurrency > 64)
 		return ss_err_set(err, SS_E_INVAL, "concurrency must be 1..64");
+	if (c->allow_rewind_to != NULL && !is_hex40(c->allow_rewind_to))
+		return ss_err_set(err, SS_E_USAGE,
+				  "--allow-rewind-to takes a full commit id (40 lowercase hex digits)");
 	return 0;
 }

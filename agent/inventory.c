@@ -173,6 +173,9 @@ int ss_inventory_load(struct ss_kube *k, const char *agent_ns, const char *agent
 	data = json_object_get(cm, "data");
 	rev = json_string_value(json_object_get(data, "revision"));
 	snprintf(inv->revision, sizeof(inv->revision), "%s", rev != NULL ? rev : "");
+	rev = json_string_value(json_object_get(data, "pendingRevision"));
+	snprintf(inv->pending_revision, sizeof(inv->pending_revision), "%s",
+		 rev != NULL ? rev : "");
 	rc = list_parse(&inv->objects, json_string_value(json_object_get(data, "objects")));
 	if (rc == 0)
 		rc = list_parse(&inv->pending, json_string_value(json_object_get(data, "pending")));
@@ -182,6 +185,11 @@ int ss_inventory_load(struct ss_kube *k, const char *agent_ns, const char *agent
 		return ss_err_set(err, rc, "inventory ConfigMap %s/%s is corrupt", agent_ns, name);
 	}
 	return 0;
+}
+
+const char *ss_inventory_baseline(const struct ss_inventory *inv)
+{
+	return inv->pending_revision[0] != '\0' ? inv->pending_revision : inv->revision;
 }
 
 static char *list_dump(const struct ss_inv_list *l)
@@ -231,11 +239,12 @@ int ss_inventory_save(struct ss_kube *k, const char *agent_ns, const char *agent
 
 	inv_name(name, sizeof(name), agent, unit);
 	if (objs != NULL && pend != NULL)
-		cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:s}}",
+		cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:s, s:s}}",
 			       "apiVersion", "v1", "kind", "ConfigMap", "metadata", "name", name,
 			       "namespace", agent_ns, "labels", "app.kubernetes.io/managed-by",
 			       "sealsync", "sealsync.dev/inventory", unit, "data", "revision",
-			       inv->revision, "objects", objs, "pending", pend);
+			       inv->revision, "pendingRevision", inv->pending_revision, "objects", objs,
+			       "pending", pend);
 	ss_json_free(objs);
 	ss_json_free(pend);
 	if (cm == NULL)

@@ -340,7 +340,7 @@ static void run_service(struct service *sv)
 {
 	struct timespec tick = {0, 100 * 1000 * 1000};
 	double next_sync = 0, next_keys = 0;
-	int was_suspended = -1;
+	int was_suspended = -1, was_leader = 0;
 
 	while (!stop_requested) {
 		int leader;
@@ -348,6 +348,9 @@ static void run_service(struct service *sv)
 		if (reload_requested)
 			handle_reload(sv);
 		leader = is_leader(sv);
+		if (leader && !was_leader) /* the old leader may have moved them */
+			ss_agent_reload_baselines(sv->agent);
+		was_leader = leader;
 		maintain_keys(sv, leader, &next_keys);
 		ss_metrics_set_leader(sv->metrics, leader);
 		ss_metrics_set_suspended(sv->metrics, sv->cfg->suspend);

@@ -428,6 +428,20 @@ static int check_ancestry(struct ss_source *s, const git_oid *id, const char *la
 	return 0;
 }
 
+int ss_source_descends(struct ss_source *s, const char *commit, const char *base,
+		       struct ss_err *err)
+{
+	git_oid cid, bid;
+
+	if (!is_hex40(commit) || !is_hex40(base))
+		return ss_err_set(err, SS_E_USAGE, "not a 40-hex commit id");
+	if (git_oid_fromstr(&cid, commit) != 0 || git_oid_fromstr(&bid, base) != 0)
+		return ss_err_set(err, SS_E_USAGE, "not a commit id");
+	/* A base the cache does not hold (history rewritten away) is not an
+	 * ancestor: 0, so that a policy refuses rather than guesses. */
+	return git_oid_equal(&cid, &bid) || git_graph_descendant_of(s->repo, &cid, &bid) == 1;
+}
+
 static int reopen_repo(struct ss_source *s, struct ss_err *err)
 {
 	/* The child wrote new packs and refs; start from a fresh view. */

@@ -31,6 +31,11 @@ struct ss_agent {
 	struct ss_keyholder *kh; /* privsep: opens values instead of kr */
 	struct ss_kube *kube;
 	char revision[64];
+	/* Per unit: the commit it applied, or began to write ("" none). A new
+	 * commit must descend from it under a signature policy (invariant 7). */
+	char base[SS_CONFIG_MAX_UNITS][41];
+	int need_bases;     /* re-read them from the inventories before syncing */
+	int rewind_to_done; /* --allow-rewind-to was applied by every unit */
 	struct ss_unit_status units[SS_CONFIG_MAX_UNITS];
 	struct ss_agent_stats stats;
 	/* sealed values of the revision per key hint (sealsync_sealed_values) */
@@ -115,18 +120,39 @@ static int open_kube(struct ss_agent *a, struct ss_err *err)
 	return rc;
 }
 
-/* The last revision applied, so ancestry checks survive a restart. */
-static void load_last_revision(struct ss_agent *a)
+/*
+ * Every unit's baseline from its inventory, so that ancestry checks survive
+ * a restart and a failover: another replica may have applied newer commits
+ * while we were not the leader. All or nothing: on error the old ones stay
+ * and the sync does not run.
+ */
+static int load_bases(struct ss_agent *a, struct ss_err *err)
 {
+	char base[SS_CONFIG_MAX_UNITS][41];
 	struct ss_inventory inv;
-	struct ss_err err;
+	size_t i;
+	int rc;
 
-	ss_err_clear(&err);
-	if (ss_inventory_load(a->kube, a->cfg->namespace_, a->cfg->name, a->cfg->units[0].name,
-			      &inv, &err) == 0) {
-		snprintf(a->revision, sizeof(a->revision), "%s", inv.revision);
+	for (i = 0; i < a->cfg->nunits; i++) {
+		rc = ss_inventory_load(a->kube, a->cfg->namespace_, a->cfg->name,
+				       a->cfg->units[i].name, &inv, err);
+		if (rc != 0)
+			return rc;
+		snprintf(base[i], sizeof(base[i]), "%s", ss_inventory_baseline(&inv));
+		if (i == 0 && a->revision[0] == '\0') /* status after a restart */
+			snprintf(a->revision, sizeof(a->revision), "%s", inv.revision);
+		if (strlen(ss_inventory_baseline(&inv)) != 40)
+			base[i][0] = '\0'; /* not a commit id: as if none */
 		ss_inventory_release(&inv);
 	}
+	memcpy(a->base, base, a->cfg->nunits * sizeof(base[0]));
+	a->need_bases = 0;
+	return 0;
+}
+
+void ss_agent_reload_baselines(struct ss_agent *a)
+{
+	a->need_bases = a->kube != NULL;
 }
 
 int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_err *err)
@@ -146,8 +172,7 @@ int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_
 		rc = open_source(a, err);
 	if (rc == 0 && cfg->render == NULL && !cfg->check_only) {
 		rc = open_kube(a, err);
-		if (rc == 0)
-			load_last_revision(a);
+		a->need_bases = 1;
 	}
 	if (rc != 0) {
 		ss_agent_free(a);
@@ -247,7 +272,7 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 
 static int deliver_unit(struct ss_agent *a, const struct ss_unit_config *u, struct ss_bundle *b,
 			const char *commit, struct ss_unit_status *st, const char **stage,
-			struct ss_err *err)
+			int *began, struct ss_err *err)
 {
 	struct ss_apply_stats as;
 	struct ss_apply_opts ao;
@@ -268,6 +293,7 @@ static int deliver_unit(struct ss_agent *a, const struct ss_unit_config *u, stru
 	ao.allow_empty = u->allow_empty;
 	ao.establish_timeout_sec = 60;
 	rc = ss_apply_unit(a->kube, &ao, b, commit, &as, err);
+	*began = as.began;
 	*stage = strcmp(as.stage, "stage0") == 0 ? "apply" : as.stage;
 	if (as.kept[0] != '\0')
 		snprintf(st->revision, sizeof(st->revision), "%s", as.kept);
@@ -306,6 +332,63 @@ static void report_unit(struct ss_agent *a, const struct ss_unit_config *u,
 		   "stage", stage, "kept", st->revision[0] ? st->revision : "(none)", NULL);
 }
 
+/* commit does not descend from base (unit of's baseline): refused under a
+ * policy, unless rewinds are allowed or this is the intended rollback. */
+static int rewind_found(struct ss_agent *a, size_t i, const char *commit, const char *base,
+			const char *of, struct ss_err *err)
+{
+	const struct ss_config *c = a->cfg;
+	const char *unit = c->units[i].name, *why;
+
+	if (c->allow_rewind_to != NULL && !a->rewind_to_done &&
+	    strcmp(c->allow_rewind_to, commit) == 0)
+		why = "--allow-rewind-to names this commit: an intended rollback";
+	else if (c->allowed_signers_file == NULL)
+		why = "no signature policy: a force push is followed";
+	else if (c->allow_rewind)
+		why = "--allow-rewind is on";
+	else
+		return ss_err_set(err, SS_E_SIG,
+				  "commit %s does not descend from unit %s's baseline %s (the "
+				  "commit it applied or began to apply%s); refused under the "
+				  "signature policy unless --allow-rewind, or --allow-rewind-to %s "
+				  "for an intended rollback",
+				  commit, of, base,
+				  strcmp(of, unit) != 0 ? "; this unit has none yet" : "", commit);
+	ss_log(SS_LOG_WARN, "commit does not descend from the unit's baseline; using it", "unit",
+	       unit, "revision", commit, "baseline", base, "baseline_of", of, "reason", why, NULL);
+	return 0;
+}
+
+/*
+ * Invariant 7 per unit: the commit must descend from the unit's baseline.
+ * A unit without one (new, or never written) must descend from the others'
+ * (the newest, on a linear history), so that adding a unit cannot roll
+ * the branch back either.
+ */
+static int check_base(struct ss_agent *a, size_t i, const char *commit, struct ss_err *err)
+{
+	size_t j, from = i, to = i + 1;
+	int rc;
+
+	if (a->kube == NULL)
+		return 0; /* render and -n write nothing */
+	if (a->base[i][0] == '\0') {
+		from = 0;
+		to = a->cfg->nunits;
+	}
+	for (j = from; j < to; j++) {
+		if (a->base[j][0] == '\0')
+			continue;
+		rc = ss_source_descends(a->src, commit, a->base[j], err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			return rewind_found(a, i, commit, a->base[j], a->cfg->units[j].name, err);
+	}
+	return 0;
+}
+
 static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss_err *err)
 {
 	const struct ss_unit_config *u = &a->cfg->units[i];
@@ -315,7 +398,7 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 	struct ss_plan_opts po;
 	struct ss_bundle b;
 	double t0 = now_sec();
-	int rc;
+	int rc, began = 0;
 
 	ss_bundle_init(&b);
 	snprintf(st->attempted, sizeof(st->attempted), "%s", commit);
@@ -328,12 +411,19 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 	po.agent_ns = a->cfg->namespace_;
 	po.lookup = a->kube != NULL ? scope_lookup : NULL;
 	po.lookup_ctx = a->kube;
-	rc = ss_source_read_tree(a->src, commit, paths, 1, &tree, err);
+	stage = "source";
+	rc = check_base(a, i, commit, err);
+	if (rc == 0) {
+		stage = "load";
+		rc = ss_source_read_tree(a->src, commit, paths, 1, &tree, err);
+	}
 	if (rc == 0)
 		rc = prepare_unit(a, u, tree, &b, &po, &stage, err);
 	st->values = b.nvalues;
 	if (rc == 0)
-		rc = deliver_unit(a, u, &b, commit, st, &stage, err);
+		rc = deliver_unit(a, u, &b, commit, st, &stage, &began, err);
+	if (a->kube != NULL && (rc == 0 || began))
+		snprintf(a->base[i], sizeof(a->base[i]), "%s", commit);
 	ss_bundle_release(&b);
 	ss_tree_free(tree);
 	if (a->kube != NULL)
@@ -354,7 +444,12 @@ int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
 	if (a->cfg->allow_unscoped)
 		ss_log(SS_LOG_WARN, "--allow-unscoped is on: values without a scope stanza are accepted",
 		       NULL);
-	rc = ss_source_poll(a->src, a->revision[0] ? a->revision : NULL, commit, &changed, err);
+	/* Ancestry is checked per unit (check_base), not against one revision. */
+	rc = a->need_bases ? load_bases(a, err) : 0;
+	if (rc != 0)
+		ss_err_prefix(err, "reading the units' baselines");
+	if (rc == 0)
+		rc = ss_source_poll(a->src, NULL, commit, &changed, err);
 	if (rc != 0) {
 		a->stats.sync_failures++;
 		a->stats.failures_by_stage[0]++;
@@ -376,6 +471,10 @@ int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
 		a->stats.sync_failures++;
 	else if (!a->cfg->check_only && a->cfg->render == NULL)
 		snprintf(a->revision, sizeof(a->revision), "%s", commit);
+	/* One shot: once every unit is at the named commit, it is spent. */
+	if (first == 0 && a->cfg->allow_rewind_to != NULL &&
+	    strcmp(a->cfg->allow_rewind_to, commit) == 0)
+		a->rewind_to_done = 1;
 	a->stats.last_duration_sec = now_sec() - t0;
 	return first;
 }

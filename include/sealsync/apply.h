@@ -40,6 +40,8 @@ struct ss_apply_stats {
 	size_t prune_skipped;      /* kept: disabled annotation, not ours, cluster kinds */
 	const char *stage;         /* where it stopped: "validate", "dry-run", "apply", ... */
 	char kept[64];             /* the revision the inventory held before ("" none) */
+	int began;                 /* the inventory names this revision as pending:
+				    * it may be partly in the cluster (a baseline) */
 };
 
 int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,

@@ -38,6 +38,8 @@ struct ss_config {
 	int insecure;        /* git:// and http:// without a signature policy */
 	char *allowed_signers_file;
 	int allow_rewind;
+	/* --allow-rewind-to SHA: this one commit may roll units back (40-hex). */
+	char *allow_rewind_to;
 
 	struct ss_unit_config units[SS_CONFIG_MAX_UNITS];
 	size_t nunits;

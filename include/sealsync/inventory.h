@@ -10,6 +10,11 @@
  *                  later. At commit it becomes what prune is still to
  *                  delete ((previous ∪ pending) − new), so a prune that
  *                  fails half-way is retried; empty once prune finished.
+ *   data.pendingRevision  the commit whose writes began (recorded with
+ *                  pending, before the first write); "" once committed.
+ *                  With revision it gives the unit's baseline for the
+ *                  ancestry check (docs/SOURCE.md): a commit that may be
+ *                  partly in the cluster counts as applied.
  */
 #ifndef SEALSYNC_INVENTORY_H
 #define SEALSYNC_INVENTORY_H
@@ -38,6 +43,7 @@ struct ss_inv_list {
 
 struct ss_inventory {
 	char revision[64];        /* "" when nothing was ever applied */
+	char pending_revision[64]; /* writes of this commit began ("" none) */
 	struct ss_inv_list objects;
 	struct ss_inv_list pending;
 	int exists;               /* the ConfigMap exists */
@@ -49,6 +55,9 @@ void ss_inventory_release(struct ss_inventory *inv);
 /* Reads the unit's inventory; a missing ConfigMap gives an empty one. */
 int ss_inventory_load(struct ss_kube *k, const char *agent_ns, const char *agent,
 		      const char *unit, struct ss_inventory *inv, struct ss_err *err) SS_MUST_CHECK;
+
+/* The unit's baseline: pending_revision, else revision ("" none). */
+const char *ss_inventory_baseline(const struct ss_inventory *inv);
 
 /* Writes it (server-side apply of the ConfigMap). */
 int ss_inventory_save(struct ss_kube *k, const char *agent_ns, const char *agent,

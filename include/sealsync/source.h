@@ -114,6 +114,15 @@ void ss_source_free(struct ss_source *s);
 int ss_source_poll(struct ss_source *s, const char *last_applied, char commit[41],
 		   int *changed, struct ss_err *err) SS_MUST_CHECK;
 
+/*
+ * 1 when commit (40-hex, from ss_source_poll) is base or descends from it,
+ * 0 when not (also when the cache does not hold base), SS_E_USAGE (< 0)
+ * when either is not a 40-hex commit id. The agent
+ * checks each unit's baseline with it (sync.c, docs/SOURCE.md).
+ */
+int ss_source_descends(struct ss_source *s, const char *commit, const char *base,
+		       struct ss_err *err) SS_MUST_CHECK;
+
 /* 1 when the last ss_source_poll fetched objects, 0 when it did not. */
 int ss_source_fetched(const struct ss_source *s);
 

@@ -49,6 +49,13 @@ void ss_agent_free(struct ss_agent *a);
  */
 int ss_agent_sync(struct ss_agent *a, struct ss_err *err) SS_MUST_CHECK;
 
+/*
+ * Re-reads every unit's baseline (inventory revision or pending revision)
+ * before the next sync: call when this replica becomes leader, since the
+ * old leader may have moved them. ss_agent_open does the same at start.
+ */
+void ss_agent_reload_baselines(struct ss_agent *a);
+
 /* Reloads the keys (SIGHUP). */
 int ss_agent_reload_keys(struct ss_agent *a, struct ss_err *err) SS_MUST_CHECK;
 
