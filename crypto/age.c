@@ -79,9 +79,8 @@ static int put_hints(struct ss_buf *hdr, const struct ss_recipient *r, size_t n)
 	return rc == 0 ? ss_buf_puts(hdr, "\n\n") : rc;
 }
 
-/* Header up to and including the MAC line. */
-static int build_header(const struct ss_age_seal_opts *o, const unsigned char *file_key,
-			struct ss_buf *hdr)
+int ss_age_header_build(const struct ss_age_seal_opts *o, const unsigned char *scope_text,
+			size_t scope_len, const unsigned char *file_key, struct ss_buf *hdr)
 {
 	unsigned char mac[32];
 	size_t i;
@@ -89,7 +88,9 @@ static int build_header(const struct ss_age_seal_opts *o, const unsigned char *f
 
 	for (i = 0; rc == 0 && i < o->nrecipients; i++)
 		rc = ss_age_x25519_wrap(&o->recipients[i], file_key, hdr);
-	if (rc == 0 && o->scope != NULL)
+	if (rc == 0 && scope_text != NULL)
+		rc = ss_buf_append(hdr, scope_text, scope_len);
+	else if (rc == 0 && o->scope != NULL)
 		rc = put_scope(hdr, o->scope);
 	if (rc == 0)
 		rc = put_hints(hdr, o->recipients, o->nrecipients);
@@ -136,7 +137,7 @@ int ss_age_seal(const struct ss_age_seal_opts *o, const unsigned char *pt, size_
 	randombytes_buf(nonce, sizeof(nonce));
 	rc = payload_key(k, nonce);
 	if (rc == 0)
-		rc = build_header(o, k->file_key, &file);
+		rc = ss_age_header_build(o, NULL, 0, k->file_key, &file);
 	if (rc == 0)
 		rc = ss_buf_append(&file, nonce, sizeof(nonce));
 	if (rc == 0)

@@ -160,6 +160,7 @@ static int parse_stanzas(struct cursor *c, struct ss_age_header *h, struct ss_er
 		if (h->n >= SS_AGE_MAX_STANZAS)
 			return ss_err_set(err, SS_E_LIMIT, "header: more than %d stanzas", SS_AGE_MAX_STANZAS);
 		s = &h->st[h->n];
+		s->off = c->pos;
 		if (next_line(c, &line, &len) != 0)
 			return ss_err_set(err, SS_E_AGE_HEADER, "header: stanza %zu: truncated", h->n + 1);
 		if (split_args(line, len, s) != 0)
@@ -168,6 +169,7 @@ static int parse_stanzas(struct cursor *c, struct ss_age_header *h, struct ss_er
 		rc = read_body(c, s, h->n, err);
 		if (rc != 0)
 			return rc;
+		s->textlen = c->pos - s->off;
 		h->n++;
 	}
 }
@@ -220,6 +222,7 @@ static int interpret_scope(struct ss_age_header *h, size_t i, struct ss_err *err
 		return ss_err_set(err, SS_E_AGE_HEADER, "header: stanza %zu: malformed sealsync/scope stanza", i + 1);
 	h->scope = sc;
 	h->has_scope = 1;
+	h->scope_stanza = i;
 	return 0;
 }
 

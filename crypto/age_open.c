@@ -50,6 +50,10 @@ static void fill_info(const struct ss_age_header *h, size_t binlen, struct ss_ag
 		return;
 	info->has_scope = h->has_scope;
 	info->scope = h->scope;
+	if (h->has_scope) {
+		info->scope_off = h->st[h->scope_stanza].off;
+		info->scope_len = h->st[h->scope_stanza].textlen;
+	}
 	info->n_x25519 = h->n_x25519;
 	info->n_hints = h->n_hints;
 	memcpy(info->hints, h->hints, sizeof(info->hints));
@@ -137,21 +141,21 @@ static int check_scope(const struct ss_age_open_opts *o, const struct ss_age_hea
 	return o->expect != NULL ? ss_scope_check(&h->scope, o->expect, err) : 0;
 }
 
-/* Everything after the header is parsed: keys, MAC, scope, payload. */
+/*
+ * Everything after the header is parsed: keys, MAC, scope, payload. k is the
+ * caller's guarded scratch; k->file_key stays set for a rewrap.
+ */
 static int open_parsed(const struct ss_age_open_opts *o, const struct input *x,
-		       const struct ss_age_header *h, struct ss_buf *pt, struct ss_age_info *info,
-		       struct ss_err *err)
+		       const struct ss_age_header *h, struct open_keys *k, struct ss_buf *pt,
+		       struct ss_age_info *info, struct ss_err *err)
 {
 	unsigned local = SS_AGE_X25519_BUDGET_DEFAULT;
 	struct unwrap_ctx u = {o->kr, h, o->x25519_budget ? o->x25519_budget : &local, 0, 0};
-	struct open_keys *k = ss_secmem_scratch(sizeof(*k));
 	unsigned char mac[32];
 	const unsigned char *payload = x->bin + h->len;
 	size_t plen = x->len - h->len;
 	int rc;
 
-	if (k == NULL)
-		return ss_err_set(err, SS_E_NOMEM, "out of memory");
 	rc = unwrap(&u, k->file_key, err);
 	if (info != NULL) {
 		info->identity_index = u.index;
@@ -176,8 +180,22 @@ static int open_parsed(const struct ss_age_open_opts *o, const struct input *x,
 	if (rc == 0)
 		rc = ss_age_stream_open(k->payload_key, payload + SS_AGE_NONCE_LEN, plen - SS_AGE_NONCE_LEN, pt, err);
 out:
-	ss_secmem_unscratch(k);
 	return rc;
+}
+
+/* Parses in and opens it; k (guarded, the caller's) keeps the file key. */
+static int open_input(const struct ss_age_open_opts *o, struct input *x, struct ss_age_header *h,
+		      struct open_keys *k, struct ss_buf *pt, struct ss_age_info *info,
+		      struct ss_err *err)
+{
+	int rc = ss_age_header_parse(x->bin, x->len, h, err);
+
+	if (rc != 0)
+		return rc;
+	fill_info(h, x->len, info);
+	if (k == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	return open_parsed(o, x, h, k, pt, info, err);
 }
 
 static int delegate_open(const struct ss_age_open_opts *o, const unsigned char *in, size_t inlen,
@@ -193,6 +211,7 @@ int ss_age_open(const struct ss_age_open_opts *o, const unsigned char *in, size_
 		struct ss_buf *pt, struct ss_age_info *info, struct ss_err *err)
 {
 	struct ss_age_header *h = calloc(1, sizeof(*h));
+	struct open_keys *k;
 	struct input x;
 	int rc;
 
@@ -204,13 +223,11 @@ int ss_age_open(const struct ss_age_open_opts *o, const unsigned char *in, size_
 		free(h);
 		return delegate_open(o, in, inlen, pt, info, err);
 	}
+	k = ss_secmem_scratch(sizeof(*k));
 	rc = input_decode(in, inlen, &x, err);
 	if (rc == 0)
-		rc = ss_age_header_parse(x.bin, x.len, h, err);
-	if (rc == 0) {
-		fill_info(h, x.len, info);
-		rc = open_parsed(o, &x, h, pt, info, err);
-	}
+		rc = open_input(o, &x, h, k, pt, info, err);
+	ss_secmem_unscratch(k);
 	ss_age_header_release(h);
 	free(h);
 	ss_buf_release(&x.tmp);
@@ -253,26 +270,79 @@ int ss_age_value_decode(const char *text, size_t len, struct ss_buf *out, struct
 	return ss_base64_decode((const char *)p, len, out, err);
 }
 
+/*
+ * The rewrap: the file key the input's header wraps, wrapped again to `to`,
+ * with the input's scope stanza copied byte for byte; the payload (nonce and
+ * STREAM) is appended unchanged. So whoever checks the result without a key
+ * can see that the plaintext cannot have changed (ss_age_check_rewrap).
+ */
+static int rewrap_opened(const struct ss_age_seal_opts *to, const struct input *x,
+			 const struct ss_age_header *h, const struct open_keys *k,
+			 struct ss_buf *out, struct ss_err *err)
+{
+	const struct ss_age_stanza *sc = h->has_scope ? &h->st[h->scope_stanza] : NULL;
+	struct ss_age_seal_opts so = *to;
+	struct ss_buf file;
+	int rc;
+
+	so.scope = NULL;
+	if (so.nrecipients == 0 || so.recipients == NULL || so.nrecipients > SS_AGE_MAX_X25519)
+		return ss_err_set(err, so.nrecipients == 0 ? SS_E_INVAL : SS_E_LIMIT,
+				  "reseal: 1 to %d recipients", SS_AGE_MAX_X25519);
+	ss_buf_init(&file, out->max);
+	rc = ss_age_header_build(&so, sc != NULL ? x->bin + sc->off : NULL,
+				 sc != NULL ? sc->textlen : 0, k->file_key, &file);
+	if (rc == 0)
+		rc = ss_buf_append(&file, x->bin + h->len, x->len - h->len);
+	if (rc == 0)
+		rc = ss_buf_append(out, file.data, file.len);
+	if (rc == SS_E_INVAL)
+		ss_err_set(err, rc, "reseal: a recipient is not a valid X25519 key");
+	else if (rc != 0)
+		ss_err_set(err, rc, "reseal: %s", ss_strerror(rc));
+	ss_buf_release(&file);
+	return rc;
+}
+
+/* Opens in fully (MAC, scope, every payload chunk), then rewraps it. */
+static int reseal_here(const struct ss_age_open_opts *o, const unsigned char *in, size_t inlen,
+		       const struct ss_age_seal_opts *to, struct ss_buf *out, struct ss_err *err)
+{
+	struct ss_age_header *h = calloc(1, sizeof(*h));
+	struct open_keys *k = ss_secmem_scratch(sizeof(struct open_keys));
+	struct ss_buf pt;
+	struct input x;
+	int rc;
+
+	ss_buf_init_secure(&pt, inlen);
+	x.bin = NULL;
+	ss_buf_init(&x.tmp, inlen);
+	if (h == NULL) {
+		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = input_decode(in, inlen, &x, err);
+	if (rc == 0)
+		rc = open_input(o, &x, h, k, &pt, NULL, err);
+	if (rc == 0)
+		rc = rewrap_opened(to, &x, h, k, out, err);
+	ss_age_header_release(h);
+out:
+	free(h);
+	ss_secmem_unscratch(k);
+	ss_buf_release(&pt);
+	ss_buf_release(&x.tmp);
+	return rc;
+}
+
 int ss_age_reseal(const struct ss_age_open_opts *o, const unsigned char *in, size_t inlen,
 		  const struct ss_age_seal_opts *to, struct ss_buf *out, struct ss_err *err)
 {
-	struct ss_age_seal_opts so = *to;
-	struct ss_age_info info;
-	struct ss_buf pt;
 	unsigned fresh = SS_AGE_X25519_BUDGET_DEFAULT;
-	int rc;
 
-	if (o->reseal_fn != NULL) /* privsep: the plaintext stays in the key holder */
+	if (o->reseal_fn != NULL) /* privsep: the file key stays in the key holder */
 		return o->reseal_fn(o->delegate_ctx, in, inlen, o->expect, o->allow_unscoped,
 				    o->x25519_budget != NULL ? o->x25519_budget : &fresh, to, out,
 				    err);
-	ss_buf_init_secure(&pt, inlen);
-	rc = ss_age_open(o, in, inlen, &pt, &info, err);
-	if (rc == 0) {
-		/* The scope comes from the authenticated input, never from the caller. */
-		so.scope = info.has_scope ? &info.scope : NULL;
-		rc = ss_age_seal(&so, pt.data != NULL ? pt.data : (const unsigned char *)"", pt.len, out, err);
-	}
-	ss_buf_release(&pt);
-	return rc;
+	return reseal_here(o, in, inlen, to, out, err);
 }

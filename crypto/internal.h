@@ -36,6 +36,7 @@ struct ss_age_stanza {
 	size_t arglen[SS_AGE_MAX_ARGS];
 	const unsigned char *body;            /* decoded, in the header's arena */
 	size_t bodylen;
+	size_t off, textlen;                  /* the stanza's bytes in the input ("-> " to body end) */
 };
 
 struct ss_age_header {
@@ -51,6 +52,7 @@ struct ss_age_header {
 	unsigned char shares[SS_AGE_MAX_X25519][32];
 	int has_scope, has_hint;
 	struct ss_scope scope;
+	size_t scope_stanza;  /* index into st, valid when has_scope */
 	unsigned char hints[SS_AGE_MAX_X25519][SS_AGE_HINT_LEN];
 	size_t n_hints;
 };
@@ -72,6 +74,14 @@ int ss_age_b64_raw_append(struct ss_buf *out, const unsigned char *in, size_t le
 int ss_age_header_mac(const unsigned char file_key[SS_AGE_FILE_KEY_LEN],
 		      const unsigned char *hdr, size_t len, unsigned char mac[32]) SS_MUST_CHECK;
 
+/*
+ * Header up to and including the MAC line for file_key: X25519 stanzas to
+ * o's recipients, the scope stanza, the hint stanza. scope_text (the exact
+ * bytes of a parsed scope stanza, may be NULL) replaces the one o->scope
+ * would give, so a rewrapped header keeps the original stanza byte for byte.
+ */
+int ss_age_header_build(const struct ss_age_seal_opts *o, const unsigned char *scope_text,
+			size_t scope_len, const unsigned char *file_key, struct ss_buf *hdr);
 /* X25519 recipient stanza (x25519.c). */
 int ss_age_x25519_wrap(const struct ss_recipient *r, const unsigned char *file_key,
 		       struct ss_buf *hdr);

@@ -54,13 +54,27 @@ int ss_keyfile_check_perms(const char *path, struct ss_err *err)
 	return check_stat(&st, path, err);
 }
 
-/* Opens path and checks the permissions of what was opened (no stat/open race). */
+/* Clears O_NONBLOCK again so the read loop sees ordinary blocking reads. */
+static int clear_nonblock(int fd, struct ss_err *err)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0)
+		return ss_err_set(err, SS_E_IO, "cannot set file flags: %s", strerror(errno));
+	return 0;
+}
+
+/*
+ * Opens path and checks the permissions of what was opened (no stat/open
+ * race). O_NONBLOCK because opening a FIFO for reading blocks until a writer
+ * appears: a FIFO (or device) given as a key file must be refused, not hang.
+ */
 static int keyfile_open(const char *path, int *fd, struct ss_err *err)
 {
 	struct stat st;
 	int rc;
 
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (*fd < 0) {
 		rc = ss_err_set(err, errno == ENOENT ? SS_E_NOTFOUND : SS_E_IO, "cannot open key file: %s",
 				strerror(errno));
@@ -71,6 +85,8 @@ static int keyfile_open(const char *path, int *fd, struct ss_err *err)
 		rc = ss_err_set(err, SS_E_IO, "cannot stat: %s", strerror(errno));
 	else
 		rc = check_stat(&st, path, err);
+	if (rc == 0)
+		rc = clear_nonblock(*fd, err);
 	if (rc != 0) {
 		ss_err_at(err, path, 0, -1);
 		close(*fd);

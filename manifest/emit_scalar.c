@@ -66,12 +66,19 @@ size_t emit_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-/* Code points YAML treats as line breaks or strips, which must be escaped. */
+/*
+ * Code points that must be escaped: those YAML treats as line breaks or
+ * strips, and those outside YAML's printable set (c-printable), which a YAML
+ * reader refuses in the stream itself. Of the multi-byte ones that are C1
+ * controls, the noncharacters U+FFFE and U+FFFF, and (kept escaped) the BOM;
+ * surrogates are never valid UTF-8 here (emit_utf8_len).
+ */
 int emit_is_special_cp(const unsigned char *s, size_t len)
 {
 	return (len == 2 && s[0] == 0xc2 && s[1] < 0xa0 /* C1 controls, NEL */) ||
 	       (len == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) ||
-	       (len == 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf);
+	       (len == 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf) ||
+	       (len == 3 && s[0] == 0xef && s[1] == 0xbf && (s[2] == 0xbe || s[2] == 0xbf));
 }
 
 /* Words that YAML 1.1 (go-yaml v2) reads as booleans or null. */

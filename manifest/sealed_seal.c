@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sealsync/base64.h"
+#include "sealsync/bundle.h"
 #include "sealed_int.h"
 
 static int bad(struct ss_err *err, const struct ss_origin *o, const char *field,
@@ -15,6 +16,70 @@ static int bad(struct ss_err *err, const struct ss_origin *o, const char *field,
 	ss_err_set(err, code, "%s", msg);
 	ss_origin_err(err, o, field, key);
 	return code;
+}
+
+/*
+ * The template goes to Git in clear text, so a label or annotation that holds
+ * a value would undo the sealing. Values shorter than this are too likely to
+ * be ordinary words to refuse on.
+ */
+#define LEAK_MIN_LEN 4
+
+/* 1 when text (n bytes) contains pt, or pt's base64 without its padding. */
+static int text_has(const char *text, size_t n, const unsigned char *pt, size_t len,
+		    const struct ss_buf *b64)
+{
+	size_t blen = b64->len;
+
+	/* memmem is not constant time: sealctl runs on the developer's machine
+	 * with inputs the developer chose, so no one can time it. */
+	while (blen > 0 && b64->data[blen - 1] == '=')
+		blen--;
+	return text != NULL && (memmem(text, n, pt, len) != NULL ||
+				(blen > 0 && memmem(text, n, b64->data, blen) != NULL));
+}
+
+/* Refuses, naming it, a label or annotation of the template that holds pt. */
+static int leak_in_map(const json_t *map, const char *what, const unsigned char *pt,
+		       size_t len, const struct ss_buf *b64, struct ss_err *err)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)map, k, v) {
+		if (text_has(k, strlen(k), pt, len, b64))
+			/* The key itself holds the value: naming it would print it. */
+			return ss_err_set(err, SS_E_INVAL, "the name of a%s %s contains this value "
+					  "(raw or base64); refusing to copy it into spec.template",
+					  what[0] == 'a' ? "n" : "", what);
+		if (text_has(json_string_value(v), json_string_length(v), pt, len, b64))
+			return ss_err_set(err, SS_E_INVAL, "%s %s contains this value (raw or "
+					  "base64); refusing to copy it into spec.template",
+					  what, k);
+	}
+	return 0;
+}
+
+static int check_leaks(const json_t *tmpl, const unsigned char *pt, size_t len,
+		       struct ss_err *err)
+{
+	const json_t *meta = json_object_get(tmpl, "metadata");
+	struct ss_buf b64;
+	int rc;
+
+	if (len < LEAK_MIN_LEN || meta == NULL)
+		return 0;
+	ss_buf_init_secure(&b64, SS_SEALED_MAX_VALUE / 3 * 4 + 8);
+	rc = ss_base64_encode(pt, len, &b64);
+	if (rc != 0)
+		rc = ss_err_set(err, rc, "out of memory");
+	if (rc == 0)
+		rc = leak_in_map(json_object_get(meta, "labels"), "label", pt, len, &b64, err);
+	if (rc == 0)
+		rc = leak_in_map(json_object_get(meta, "annotations"), "annotation", pt, len,
+				 &b64, err);
+	ss_buf_release(&b64);
+	return rc;
 }
 
 static int seal_put(struct ss_sealed *s, const char *key, const unsigned char *pt, size_t len,
@@ -30,7 +95,9 @@ static int seal_put(struct ss_sealed *s, const char *key, const unsigned char *p
 	if (len > SS_SEALED_MAX_VALUE)
 		return ss_err_set(err, SS_E_LIMIT, "value is larger than %u bytes",
 				  SS_SEALED_MAX_VALUE);
-	rc = ss_scope_make(&scope, s->mode, s->ns, s->name, key, err);
+	rc = check_leaks(s->tmpl, pt, len, err);
+	if (rc == 0)
+		rc = ss_scope_make(&scope, s->mode, s->ns, s->name, key, err);
 	if (rc != 0)
 		return rc;
 	memset(&ao, 0, sizeof(ao));
@@ -122,14 +189,48 @@ static int seal_string_data(struct ss_sealed *s, const json_t *sdata, const json
 	return 0;
 }
 
-/* The Secret's type, immutable, labels and annotations become the template. */
+/*
+ * Metadata that must not reach the template. kubectl apply's last-applied
+ * annotation holds every value (stringData in clear, data in base64); the
+ * agent's owner label marks its own copy in the cluster and would make the
+ * sealed Secret look owned by a unit it is not in.
+ */
+static const char *const dropped[2] = {SS_LABEL_OWNER,
+				       "kubectl.kubernetes.io/last-applied-configuration"};
+
+/* meta[field] without its dropped key into tm[field] (nothing when empty). */
+static int copy_meta_map(json_t *tm, const json_t *meta, size_t field)
+{
+	static const char *const fields[2] = {"labels", "annotations"};
+	const json_t *src = json_object_get(meta, fields[field]);
+	json_t *m;
+	int rc;
+
+	if (src == NULL)
+		return 0;
+	if (!json_is_object(src)) /* sealed_check_template names it */
+		return json_object_set(tm, fields[field], (json_t *)src) != 0 ? SS_E_NOMEM : 0;
+	m = json_copy((json_t *)src);
+	if (m == NULL)
+		return SS_E_NOMEM;
+	(void)json_object_del(m, dropped[field]);
+	rc = json_object_size(m) == 0 ? 0 : json_object_set(tm, fields[field], m) != 0 ? SS_E_NOMEM : 0;
+	json_decref(m);
+	return rc;
+}
+
+/*
+ * The Secret's type, immutable, labels and annotations become the template;
+ * nothing else of its metadata does. The fields an API server sets (uid,
+ * resourceVersion, creationTimestamp, generation, managedFields, selfLink,
+ * ownerReferences, finalizers) and status are never copied, so a Secret read
+ * back with kubectl get seals the same as the one applied.
+ */
 static int make_template(struct ss_sealed *s, const json_t *sec, const struct ss_origin *o,
 			 struct ss_err *err)
 {
 	const json_t *meta = json_object_get(sec, "metadata");
-	const char *fields[] = {"labels", "annotations"};
 	json_t *t = json_object(), *tm = json_object();
-	size_t i;
 	int rc = SS_E_NOMEM;
 
 	if (t == NULL || tm == NULL)
@@ -140,10 +241,8 @@ static int make_template(struct ss_sealed *s, const json_t *sec, const struct ss
 	if (json_object_get(sec, "immutable") != NULL &&
 	    json_object_set(t, "immutable", json_object_get(sec, "immutable")) != 0)
 		goto out;
-	for (i = 0; i < 2; i++)
-		if (json_object_get(meta, fields[i]) != NULL &&
-		    json_object_set(tm, fields[i], json_object_get(meta, fields[i])) != 0)
-			goto out;
+	if (copy_meta_map(tm, meta, 0) != 0 || copy_meta_map(tm, meta, 1) != 0)
+		goto out;
 	if (json_object_size(tm) > 0 && json_object_set(t, "metadata", tm) != 0)
 		goto out;
 	rc = 0;

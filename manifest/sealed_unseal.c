@@ -117,6 +117,11 @@ int ss_sealed_reseal_value(struct ss_sealed *s, size_t i, const struct ss_age_op
 	}
 	ss_buf_init(&out, SS_SEALED_MAX_SEALED);
 	rc = ss_age_reseal(&oo, s->items[i].age, s->items[i].len, to, &out, err);
+	/* Whoever resealed it (this process, or the agent's key holder), the
+	 * plaintext must not have changed: the payload stays as it was. */
+	if (rc == 0)
+		rc = ss_age_check_rewrap(s->items[i].age, s->items[i].len, out.data, out.len,
+					 to->recipients, to->nrecipients, err);
 	if (rc == 0)
 		rc = ss_sealed_set_value(s, s->items[i].key, out.data, out.len, err);
 	ss_buf_release(&out);

@@ -7,6 +7,47 @@
 #include "agent_client.h"
 
 #define RESPONSE_MAX (8u << 20)
+#define TLS_PIN_PREFIX "sha256//"
+
+int sealctl_agent_is_tls_pin(const char *pin)
+{
+	return strncmp(pin, TLS_PIN_PREFIX, strlen(TLS_PIN_PREFIX)) == 0;
+}
+
+/* The TLS pins joined as libcurl wants them ("sha256//a;sha256//b"); "" when none. */
+static int tls_pins(const struct sealctl_agent *a, char *out, size_t cap)
+{
+	size_t i, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < a->npins; i++) {
+		size_t n = strlen(a->pins[i]);
+
+		if (!sealctl_agent_is_tls_pin(a->pins[i]))
+			continue;
+		if (used + n + 2 > cap)
+			return SS_E_LIMIT;
+		if (used > 0)
+			out[used++] = ';';
+		memcpy(out + used, a->pins[i], n + 1);
+		used += n;
+	}
+	return 0;
+}
+
+/* Why a transfer failed, TLS first (an unpinned key is a refusal, not a network error). */
+static int transfer_error(const struct sealctl_agent *a, CURLcode cc, const char *cerr,
+			  struct ss_err *err)
+{
+	if (cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
+		return ss_err_set(err, SS_E_PERM, "%s: the agent's TLS key is not the pinned one "
+				  "(--pin sha256//...)", a->url);
+	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+		return ss_err_set(err, SS_E_PERM, "%s: TLS verification failed: %s", a->url, cerr);
+	if (cc == CURLE_WRITE_ERROR)
+		return ss_err_set(err, SS_E_LIMIT, "%s: response too large", a->url);
+	return ss_err_set(err, SS_E_NET, "%s: %s", a->url, cerr[0] ? cerr : curl_easy_strerror(cc));
+}
 
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
 {
@@ -21,12 +62,15 @@ static int transfer(const struct sealctl_agent *a, const char *path, const void 
 {
 	struct curl_slist *hdrs = NULL;
 	char url[2048], cerr[CURL_ERROR_SIZE] = "";
+	char pins[SEALCTL_AGENT_MAX_PINS * 64];
 	CURLcode cc;
 	CURL *c;
 
 	*status = 0;
 	if (a->url == NULL || strncmp(a->url, "https://", 8) != 0)
 		return ss_err_set(err, SS_E_USAGE, "--agent must be an https:// URL");
+	if (tls_pins(a, pins, sizeof(pins)) != 0)
+		return ss_err_set(err, SS_E_USAGE, "--pin sha256//...: too long");
 	snprintf(url, sizeof(url), "%s%s", a->url, path);
 	if ((c = curl_easy_init()) == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "cannot start libcurl");
@@ -39,6 +83,10 @@ static int transfer(const struct sealctl_agent *a, const char *path, const void 
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (a->ca_file != NULL)
 		curl_easy_setopt(c, CURLOPT_CAINFO, a->ca_file);
+	/* On every request, not only /v1/recipients: the reseal reply must come
+	 * from the same pinned agent. Checked after the CA verification. */
+	if (pins[0] != '\0')
+		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, pins);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
@@ -52,13 +100,7 @@ static int transfer(const struct sealctl_agent *a, const char *path, const void 
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);
-	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
-		return ss_err_set(err, SS_E_PERM, "%s: TLS verification failed: %s", a->url, cerr);
-	if (cc == CURLE_WRITE_ERROR)
-		return ss_err_set(err, SS_E_LIMIT, "%s: response too large", a->url);
-	if (cc != CURLE_OK)
-		return ss_err_set(err, SS_E_NET, "%s: %s", a->url, cerr[0] ? cerr : curl_easy_strerror(cc));
-	return 0;
+	return cc == CURLE_OK ? 0 : transfer_error(a, cc, cerr, err);
 }
 
 int sealctl_agent_post(const struct sealctl_agent *a, const char *path, const void *body,
@@ -73,9 +115,20 @@ static int pinned(const struct sealctl_agent *a, const struct ss_recipient *r)
 	size_t i;
 
 	for (i = 0; i < a->npins; i++)
-		if (ss_recipient_parse(a->pins[i], &p, NULL) == 0 && ss_recipient_equal(&p, r))
+		if (!sealctl_agent_is_tls_pin(a->pins[i]) &&
+		    ss_recipient_parse(a->pins[i], &p, NULL) == 0 && ss_recipient_equal(&p, r))
 			return 1;
 	return 0;
+}
+
+/* How many of the pins are recipient pins (age1...). */
+static size_t recipient_pins(const struct sealctl_agent *a)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < a->npins; i++)
+		n += !sealctl_agent_is_tls_pin(a->pins[i]);
+	return n;
 }
 
 /* One line of the recipients file: '#' comments and blanks are skipped. */
@@ -97,7 +150,7 @@ static int take_line(const struct sealctl_agent *a, const char *line, size_t n, 
 		ss_err_prefix(err, "agent answer line %zu", lineno);
 		return SS_E_INVAL;
 	}
-	if (a->npins > 0 && !pinned(a, &r))
+	if (recipient_pins(a) > 0 && !pinned(a, &r))
 		return ss_err_set(err, SS_E_SIG, "the agent advertises %s, which is not pinned (--pin)", s);
 	return sealctl_recipients_add(out, s, err);
 }

@@ -7,6 +7,10 @@
  * certificate is always verified (against --agent-ca, else the system CAs),
  * redirects are refused, responses are capped, and --pin age1... (repeatable)
  * makes every recipient the agent advertises for sealing a pinned one.
+ * --pin sha256//BASE64 (repeatable) pins the agent's TLS public key (the
+ * SHA-256 of its DER SubjectPublicKeyInfo, curl's format) on every request:
+ * recipient pins alone do not authenticate the endpoint, since recipients
+ * are public and anyone can serve them.
  */
 #ifndef SEALCTL_AGENT_CLIENT_H
 #define SEALCTL_AGENT_CLIENT_H
@@ -18,6 +22,9 @@
 #include "sealctl.h"
 
 #define SEALCTL_AGENT_MAX_PINS 16
+
+/* 1 when pin is a TLS public-key pin ("sha256//..."), 0 for a recipient pin. */
+int sealctl_agent_is_tls_pin(const char *pin);
 
 struct sealctl_agent {
 	const char *url;     /* https://host:port (no trailing path) */

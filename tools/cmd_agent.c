@@ -12,12 +12,15 @@
 
 static const char recipients_help[] =
 	"usage: sealctl recipients --agent URL [--agent-ca FILE] [--pin age1...]...\n"
+	"                          [--pin sha256//BASE64]...\n"
 	"\n"
 	"Prints the recipients the agent seals to (its active key, then its extra\n"
 	"recipients), in age's recipients-file format; retained keys appear as\n"
 	"comments. URL must be https; the certificate is verified against FILE\n"
 	"(else the system CAs). With --pin, every advertised recipient must be\n"
-	"one of the pinned keys, or nothing is printed and the exit code is 1.\n";
+	"one of the pinned keys, or nothing is printed and the exit code is 1.\n"
+	"--pin sha256//BASE64 pins the agent's TLS public key (the SHA-256 of its\n"
+	"DER SubjectPublicKeyInfo, as curl's --pinnedpubkey takes it).\n";
 
 /* Parses --agent, --agent-ca and --pin into a. 0, or an exit code. */
 int sealctl_agent_parse_opt(struct sealctl_agent *a, int opt, const char *arg, const char *verb)
@@ -32,6 +35,9 @@ int sealctl_agent_parse_opt(struct sealctl_agent *a, int opt, const char *arg, c
 	case SEALCTL_OPT_PIN:
 		if (a->npins >= SEALCTL_AGENT_MAX_PINS)
 			return sealctl_usage(verb, "too many --pin");
+		if (sealctl_agent_is_tls_pin(arg) && strlen(arg) != 8 + 44)
+			return sealctl_usage(verb, "--pin sha256//: want 44 base64 characters "
+					     "(the SHA-256 of the TLS public key)");
 		a->pins[a->npins++] = arg;
 		return 0;
 	}

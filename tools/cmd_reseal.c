@@ -20,6 +20,7 @@ static const char reseal_help[] =
 	"usage: sealctl reseal -i IDENTITIES [-i ...] -r age1... [-r ...] [-R FILE]\n"
 	"                      [--in-place] [--allow-unscoped] [PATH...]\n"
 	"       sealctl reseal --agent URL [--agent-ca FILE] [--pin age1...]\n"
+	"                      [--pin sha256//BASE64]\n"
 	"                      [--in-place] [PATH...]\n"
 	"\n"
 	"Re-encrypts every value of the SealedSecrets in PATHs (files, or folders\n"
@@ -41,7 +42,14 @@ static const char reseal_help[] =
 	"                             recipients (GET URL/v1/recipients): no -i, -r\n"
 	"  --agent-ca FILE            CA bundle for the agent's certificate\n"
 	"  --pin age1...              refuse unless every recipient the agent\n"
-	"                             advertises is one of these (repeatable)\n";
+	"                             advertises is one of these (repeatable)\n"
+	"  --pin sha256//BASE64       the agent's TLS public key (SHA-256 of its\n"
+	"                             DER SubjectPublicKeyInfo); required with\n"
+	"                             recipient pins (repeatable)\n"
+	"\n"
+	"With --agent, every value of the reply must be a rewrap of the original:\n"
+	"payload and scope stanza byte-identical, one stanza per recipient, same\n"
+	"keys; otherwise nothing is written and the value is named.\n";
 
 struct reseal_ctx {
 	const struct cm_opts *o;
@@ -76,6 +84,38 @@ static int reseal_local(struct reseal_ctx *c, struct ss_sealed *s, const char *c
 	return rc;
 }
 
+/*
+ * The agent's reply is not trusted: every value must be a rewrap of ours
+ * (payload and scope stanza byte-identical, one stanza per recipient the
+ * agent advertised, pinned with --pin), with the same keys in the same order,
+ * before any of it is used. See SECURITY.md for what stays unverifiable.
+ */
+static int check_reply(const struct reseal_ctx *c, const struct ss_sealed *s,
+		       const struct ss_sealed *r, struct ss_err *err)
+{
+	const unsigned char *a, *b;
+	size_t i, alen, blen;
+	int rc = 0;
+
+	if (strcmp(ss_sealed_name(r), ss_sealed_name(s)) != 0 ||
+	    strcmp(ss_sealed_namespace(r), ss_sealed_namespace(s)) != 0 ||
+	    ss_sealed_mode(r) != ss_sealed_mode(s) || ss_sealed_count(r) != ss_sealed_count(s))
+		return ss_err_set(err, SS_E_SIG, "the agent's reply is another SealedSecret "
+				  "(name, namespace, scope or number of keys differ)");
+	for (i = 0; rc == 0 && i < ss_sealed_count(s); i++) {
+		if (strcmp(ss_sealed_key(r, i), ss_sealed_key(s, i)) != 0)
+			return ss_err_set(err, SS_E_SIG, "the agent's reply has other keys");
+		b = ss_sealed_value(s, i, &blen);
+		a = ss_sealed_value(r, i, &alen);
+		rc = ss_age_check_rewrap(b, blen, a, alen, c->o->rcpt.v, c->o->rcpt.n, err);
+		if (rc != 0) {
+			ss_err_prefix(err, "the agent's reply is refused");
+			ss_err_field(err, "spec.encryptedData", ss_sealed_key(s, i));
+		}
+	}
+	return rc;
+}
+
 /* The agent reseals the whole SealedSecret; only the keys asked for change. */
 static int reseal_remote(struct reseal_ctx *c, struct ss_sealed *s, const char *const *keys,
 			 size_t nkeys, struct ss_err *err)
@@ -84,15 +124,13 @@ static int reseal_remote(struct reseal_ctx *c, struct ss_sealed *s, const char *
 	size_t i, len;
 	int rc = cm_agent_reseal(c->o, s, &r, err);
 
+	if (rc == 0)
+		rc = check_reply(c, s, r, err);
 	for (i = 0; rc == 0 && i < ss_sealed_count(s); i++) {
 		const unsigned char *v;
 
 		if (!want(ss_sealed_key(s, i), keys, nkeys))
 			continue;
-		if (strcmp(ss_sealed_key(r, i), ss_sealed_key(s, i)) != 0) {
-			rc = ss_err_set(err, SS_E_INVAL, "the agent's reply has other keys");
-			break;
-		}
 		v = ss_sealed_value(r, i, &len);
 		rc = ss_sealed_set_value(s, ss_sealed_key(s, i), v, len, err);
 	}
@@ -216,12 +254,26 @@ static int reseal_file(const char *path, size_t index, size_t total, void *ctx)
 	return 0;
 }
 
+static int has_tls_pin(const struct sealctl_agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->npins; i++)
+		if (sealctl_agent_is_tls_pin(a->pins[i]))
+			return 1;
+	return 0;
+}
+
 static int reseal_check_usage(char **argv, const struct cm_opts *o)
 {
 	struct stat st;
 
 	if (o->agent.url != NULL && (o->nids > 0 || o->rcpt.n > 0))
 		return sealctl_usage(argv[0], "with --agent, the agent holds the keys: no -i, -r, -R");
+	if (o->agent.url != NULL && o->agent.npins > 0 && !has_tls_pin(&o->agent))
+		return sealctl_usage(argv[0], "--pin age1... needs the agent's TLS key pinned "
+				     "too (--pin sha256//...): recipients are public, anyone can "
+				     "serve them");
 	if (o->agent.url == NULL && o->nids == 0)
 		return sealctl_usage(argv[0], "give the identities with -i");
 	if (o->agent.url == NULL && o->rcpt.n == 0)

@@ -93,6 +93,7 @@ struct ss_age_info {
 	size_t n_x25519;              /* X25519 stanzas */
 	size_t n_hints;               /* tags in the hint stanza (0: none) */
 	unsigned char hints[SS_AGE_MAX_X25519][SS_AGE_HINT_LEN];
+	size_t scope_off, scope_len;  /* the scope stanza's bytes in the binary file (has_scope) */
 	size_t header_len;            /* bytes up to and including the MAC line */
 	size_t payload_len;           /* ciphertext bytes after the header */
 	size_t identity_index;        /* ss_age_open: keyring index that opened it */
@@ -147,12 +148,30 @@ int ss_age_is_armored(const unsigned char *in, size_t len);
 int ss_age_value_decode(const char *text, size_t len, struct ss_buf *out, struct ss_err *err) SS_MUST_CHECK;
 
 /*
- * Opens in (as ss_age_open with o, including its scope check) and seals the
- * plaintext again to `to` (to->scope is ignored: the input's scope stanza is
- * kept as it was; an unscoped input needs o->allow_unscoped and stays
- * unscoped). The plaintext only ever sits in guarded memory.
+ * Opens in (as ss_age_open with o, including its scope check and every
+ * payload chunk) and rewraps it to `to`: a new header that wraps the SAME
+ * file key to to's recipients, the input's scope stanza copied byte for byte
+ * (to->scope is ignored; an unscoped input needs o->allow_unscoped and stays
+ * unscoped), then the input's payload (nonce and STREAM) unchanged. So the
+ * plaintext cannot change, and ss_age_check_rewrap can show it without a
+ * key. The output is binary (an armored input is dearmored). The plaintext
+ * and file key only ever sit in guarded memory.
  */
 int ss_age_reseal(const struct ss_age_open_opts *o, const unsigned char *in, size_t inlen,
 		  const struct ss_age_seal_opts *to, struct ss_buf *out, struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * Checks, with public data only, that after (binary) is a rewrap of before
+ * (binary) as ss_age_reseal makes it: the payload and the sealsync/scope
+ * stanza are byte-identical, and when to is not NULL, after has exactly nto
+ * X25519 stanzas whose hint tags are those of to, in order. SS_E_SIG on a
+ * difference, SS_E_INVAL / SS_E_AGE_HEADER on a value that does not parse.
+ * What it cannot show without a private key: that the new stanzas wrap the
+ * same file key (a wrong one only makes the value unopenable), or that they
+ * are for to's recipients (hint tags are public, anyone can write them).
+ */
+int ss_age_check_rewrap(const unsigned char *before, size_t blen, const unsigned char *after,
+			size_t alen, const struct ss_recipient *to, size_t nto,
+			struct ss_err *err) SS_MUST_CHECK;
 
 #endif

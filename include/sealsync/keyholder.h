@@ -7,7 +7,8 @@
  *
  *   LOAD        identity text (age-keygen format) -> number of identities
  *   OPEN        value + expected scope + allow_unscoped + budget -> plaintext
- *   RESEAL      value + expected scope + ... + recipients -> sealed value
+ *   RESEAL      value + expected scope + ... + recipients -> the value
+ *               rewrapped (ss_age_reseal: new header, same payload)
  *   RECIPIENTS  -> the public keys, active last
  *
  * Each message is a fixed header (type, body length) and a body of at most

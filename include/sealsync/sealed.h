@@ -153,8 +153,10 @@ int ss_sealed_from_secret(const json_t *secret, const struct ss_origin *o,
 			  struct ss_err *err) SS_MUST_CHECK;
 
 /*
- * Re-encrypts key i to `to` with the identities in o (scope stanza kept
- * verbatim, see ss_age_reseal). Plaintext only in guarded memory.
+ * Rewraps key i to `to` with the identities in o (same file key, scope
+ * stanza and payload kept verbatim, see ss_age_reseal), and checks the result
+ * with ss_age_check_rewrap before it replaces the value (SS_E_SIG when a
+ * delegate returned anything else). Plaintext only in guarded memory.
  */
 int ss_sealed_reseal_value(struct ss_sealed *s, size_t i, const struct ss_age_open_opts *o,
 			   const struct ss_age_seal_opts *to, struct ss_err *err) SS_MUST_CHECK;

@@ -9,10 +9,11 @@
  *                         format: the active key and the extra recipients
  *                         as lines (what `sealctl seal --agent` seals to),
  *                         retained keys as comments
- *   POST /v1/reseal       SealedSecret (YAML or JSON) in, the same resealed to
- *                         the active key + extra recipients out (scope stanza
- *                         kept verbatim); 400 bad input, 422 a value that
- *                         does not open (JSON naming the key)
+ *   POST /v1/reseal       SealedSecret (YAML or JSON) in, the same rewrapped
+ *                         to the active key + extra recipients out (same
+ *                         file key; scope stanza and payload kept byte for
+ *                         byte, see ss_age_reseal); 400 bad input, 422 a
+ *                         value that does not open (JSON naming the key)
  *   POST /v1/verify       200 every value opens in its scope; 409 JSON naming
  *                         each failing key; ?namespace=NS when the manifest
  *                         names none

@@ -49,6 +49,15 @@ test_expect_success 'key file mode: 0644 refused naming the file; 0600 and 0440 
 	chmod 0600 k.txt
 '
 
+test_expect_success 'a FIFO as identity path is refused at once, not read (no hang)' '
+	mkfifo -m 0600 fifo.txt &&
+	test_expect_code 1 timeout 10 "$SEALCTL" recover --raw -i fifo.txt <v.b64 >out 2>err &&
+	test_contains "fifo.txt: refusing key file with mode 0600: not a regular file" err &&
+	test_expect_code 1 timeout 10 "$SEALCTL" rotate -i fifo.txt 2>err &&
+	test_contains "not a regular file" err &&
+	test_must_fail test -s out
+'
+
 test_expect_success 'rotate appends a new active identity; old values still open' '
 	"$SEALCTL" rotate -i k.txt 2>err &&
 	grep "^Public key: age1" err &&

@@ -421,6 +421,72 @@ static void test_armor_value_reseal(void **state)
 	ss_keyring_free(b);
 }
 
+/* A payload's offset: the byte after the MAC line. */
+static size_t payload_off(const struct ss_buf *f)
+{
+	struct ss_age_info info;
+
+	assert_int_equal(ss_age_inspect(f->data, f->len, &info, NULL), 0);
+	return info.header_len;
+}
+
+/*
+ * ss_age_reseal rewraps: scope stanza and payload byte-identical, so
+ * ss_age_check_rewrap accepts it; a fresh seal of the same plaintext to the
+ * same recipients (what a lying endpoint can make) is refused.
+ */
+static void test_reseal_rewraps(void **state)
+{
+	struct ss_keyring *a = ring(1), *b = ring(2);
+	struct ss_recipient ra, rb[2];
+	struct ss_scope sc;
+	struct ss_buf file, out, forged, pt;
+	struct ss_age_open_opts oa = {a, NULL, 0, NULL, NULL, NULL, NULL};
+	struct ss_age_seal_opts tob = {rb, 2, NULL};
+	struct ss_err err;
+
+	(void)state;
+	rcpt(a, 0, &ra);
+	rcpt(b, 0, &rb[0]);
+	rcpt(b, 1, &rb[1]);
+	assert_int_equal(ss_scope_make(&sc, SS_SCOPE_STRICT, "prod", "db", "password", NULL), 0);
+	seal_to(&ra, 1, &sc, SECRET, strlen(SECRET), &file);
+	ss_buf_init(&out, 1 << 20);
+	assert_int_equal(ss_age_reseal(&oa, file.data, file.len, &tob, &out, &err), 0);
+	assert_int_equal(out.len - payload_off(&out), file.len - payload_off(&file));
+	assert_memory_equal(out.data + payload_off(&out), file.data + payload_off(&file),
+			    file.len - payload_off(&file));
+	assert_int_equal(ss_age_check_rewrap(file.data, file.len, out.data, out.len, rb, 2, &err), 0);
+	assert_int_equal(open_with(b, &sc, 0, &out, &pt, NULL, &err), 0);
+	assert_memory_equal(pt.data, SECRET, strlen(SECRET));
+	ss_buf_release(&pt);
+	/* wrong recipient list, or in another order: the hint tags tell */
+	assert_int_equal(ss_age_check_rewrap(file.data, file.len, out.data, out.len, rb, 1, &err),
+			 SS_E_SIG);
+	assert_int_equal(ss_age_check_rewrap(file.data, file.len, out.data, out.len, &ra, 1, &err),
+			 SS_E_SIG);
+	/* a new seal (other file key, so other payload) is not a rewrap */
+	seal_to(rb, 2, &sc, SECRET, strlen(SECRET), &forged);
+	assert_int_equal(ss_age_check_rewrap(file.data, file.len, forged.data, forged.len, rb, 2,
+					     &err), SS_E_SIG);
+	assert_non_null(strstr(err.msg, "payload differs"));
+	ss_buf_release(&forged);
+	/* same payload, the scope stanza names another key (same length) */
+	{
+		char *p = memmem(out.data, out.len, "db password\n", 12);
+
+		assert_non_null(p);
+		p[10] = 'e';
+		assert_int_equal(ss_age_check_rewrap(file.data, file.len, out.data, out.len, rb, 2,
+						     &err), SS_E_SIG);
+		assert_non_null(strstr(err.msg, "scope stanza differs"));
+	}
+	ss_buf_release(&file);
+	ss_buf_release(&out);
+	ss_keyring_free(a);
+	ss_keyring_free(b);
+}
+
 static void test_plaintext_limit(void **state)
 {
 	struct ss_keyring *kr = ring(1);
@@ -452,6 +518,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_own_stanzas),
 		cmocka_unit_test(test_armor_value_reseal),
 		cmocka_unit_test(test_plaintext_limit),
+		cmocka_unit_test(test_reseal_rewraps),
 	};
 
 	if (sodium_init() < 0)

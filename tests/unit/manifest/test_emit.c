@@ -23,6 +23,10 @@ static const char *const tricky[] = {
 	"\xe2\x80\xa8sep", "nel\xc2\x85", "bom\xef\xbb\xbf", "ctl\x01\x7f", "plain-word",
 	"app.kubernetes.io/name", "YWdlLWVuY3J5cHRpb24ub3JnL3YxCi0+IFgyNTUxOSB=",
 	"--- doc", "...", "line\n  indented\n", "trailing\nspace \n", "a\tb\nc\n",
+	/* Noncharacters U+FFFE/U+FFFF: outside YAML's printable set, so libyaml
+	 * refuses them raw (the fuzz_sealed round_trip abort). */
+	"\xef\xbf\xbf", "nc\xef\xbf\xbe" "end", "multi\nnc\xef\xbf\xbf\n",
+	"\xef\xbf\xbd replacement", "\xf0\x9f\x94\x91 key",
 };
 
 static json_t *build_tricky(void)
