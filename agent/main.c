@@ -254,11 +254,11 @@ static void post_events(struct service *sv)
  * revision each key seals, so an operator sees when a key is unused. */
 static void log_key_inventory(struct service *sv)
 {
-	struct ss_metrics_hint h[SS_METRICS_MAX_HINTS];
+	struct ss_sync_hint h[SS_SYNC_MAX_HINTS];
 	char line[sizeof(sv->last_inventory)] = "";
 	size_t i, n, len = 0;
 
-	n = ss_agent_key_hints(sv->agent, h, SS_METRICS_MAX_HINTS);
+	n = ss_agent_key_hints(sv->agent, h, SS_SYNC_MAX_HINTS);
 	for (i = 0; i < n && len < sizeof(line); i++)
 		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s=%lu", i ? "," : "",
 					h[i].recipient[0] ? h[i].recipient : h[i].hint,

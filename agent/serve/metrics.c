@@ -26,7 +26,7 @@ struct ss_metrics {
 	unsigned long buckets[SS_METRICS_NBUCKETS + 1];
 	double duration_sum;
 	unsigned long duration_count;
-	struct ss_metrics_hint hints[SS_METRICS_MAX_HINTS];
+	struct ss_sync_hint hints[SS_SYNC_MAX_HINTS];
 	size_t nhints;
 	size_t keys_usable, keys_retired;
 	time_t active_created;
@@ -84,7 +84,7 @@ void ss_metrics_record_sync(struct ss_metrics *m, const struct ss_agent *a,
 			 st != NULL ? st->revision : "");
 		m->units[i].ok = st != NULL && st->ok;
 	}
-	m->nhints = ss_agent_key_hints(a, m->hints, SS_METRICS_MAX_HINTS);
+	m->nhints = ss_agent_key_hints(a, m->hints, SS_SYNC_MAX_HINTS);
 	observe(m, duration);
 	m->last_rc = rc;
 	if (rc == 0)
@@ -101,11 +101,11 @@ void ss_metrics_set_keys(struct ss_metrics *m, size_t usable, size_t retired, ti
 	pthread_mutex_unlock(&m->mu);
 }
 
-void ss_metrics_set_hints(struct ss_metrics *m, const struct ss_metrics_hint *h, size_t n)
+void ss_metrics_set_hints(struct ss_metrics *m, const struct ss_sync_hint *h, size_t n)
 {
 	pthread_mutex_lock(&m->mu);
-	if (n > SS_METRICS_MAX_HINTS)
-		n = SS_METRICS_MAX_HINTS;
+	if (n > SS_SYNC_MAX_HINTS)
+		n = SS_SYNC_MAX_HINTS;
 	if (n > 0)
 		memcpy(m->hints, h, n * sizeof(*h));
 	m->nhints = n;

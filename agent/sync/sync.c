@@ -12,7 +12,6 @@
 #include "sealsync/keyholder.h"
 #include "sealsync/kube.h"
 #include "sealsync/log.h"
-#include "sealsync/metrics.h"
 #include "sealsync/render.h"
 #include "sealsync/sealed.h"
 #include "sealsync/source.h"
@@ -39,7 +38,7 @@ struct ss_agent {
 	struct ss_unit_status units[SS_CONFIG_MAX_UNITS];
 	struct ss_agent_stats stats;
 	/* sealed values of the revision per key hint (sealsync_sealed_values) */
-	struct ss_metrics_hint hints[SS_METRICS_MAX_HINTS];
+	struct ss_sync_hint hints[SS_SYNC_MAX_HINTS];
 	size_t nhints;
 };
 
@@ -492,7 +491,7 @@ static void hint_add(struct ss_agent *a, const unsigned char *tag, const unsigne
 		if (strcmp(a->hints[i].hint, h) == 0)
 			break;
 	if (i == a->nhints) {
-		if (a->nhints >= SS_METRICS_MAX_HINTS)
+		if (a->nhints >= SS_SYNC_MAX_HINTS)
 			return;
 		memset(&a->hints[i], 0, sizeof(a->hints[i]));
 		snprintf(a->hints[i].hint, sizeof(a->hints[i].hint), "%s", h);
@@ -574,7 +573,7 @@ static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
 	free(rs);
 }
 
-size_t ss_agent_key_hints(const struct ss_agent *a, struct ss_metrics_hint *out, size_t max)
+size_t ss_agent_key_hints(const struct ss_agent *a, struct ss_sync_hint *out, size_t max)
 {
 	size_t n = a->nhints < max ? a->nhints : max;
 

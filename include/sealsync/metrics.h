@@ -19,6 +19,7 @@
 
 #include "sealsync/buf.h"
 #include "sealsync/err.h"
+#include "sealsync/sync.h" /* struct ss_sync_hint: sync owns what it reports */
 
 struct ss_agent;
 struct ss_config;
@@ -28,13 +29,6 @@ struct ss_metrics;
 #define SS_METRICS_NBUCKETS 11
 extern const double ss_metrics_buckets[SS_METRICS_NBUCKETS];
 
-/* Per key hint counts of sealed values (sealsync_sealed_values). */
-#define SS_METRICS_MAX_HINTS 64
-struct ss_metrics_hint {
-	char hint[16];       /* the 6-character hint tag */
-	char recipient[128]; /* "age1..." when it is one of our keys, else "" */
-	unsigned long values;
-};
 
 int ss_metrics_new(struct ss_metrics **out) SS_MUST_CHECK;
 void ss_metrics_free(struct ss_metrics *m); /* NULL accepted */
@@ -50,7 +44,7 @@ void ss_metrics_record_sync(struct ss_metrics *m, const struct ss_agent *a,
 /* Key store state: usable keys (active + retained), retired ones, and when
  * the active key was created (0: unknown). */
 void ss_metrics_set_keys(struct ss_metrics *m, size_t usable, size_t retired, time_t active_created);
-void ss_metrics_set_hints(struct ss_metrics *m, const struct ss_metrics_hint *h, size_t n);
+void ss_metrics_set_hints(struct ss_metrics *m, const struct ss_sync_hint *h, size_t n);
 void ss_metrics_set_leader(struct ss_metrics *m, int leader);
 void ss_metrics_set_suspended(struct ss_metrics *m, int suspended);
 

@@ -69,10 +69,20 @@ const char *ss_agent_revision(const struct ss_agent *a);
  */
 struct ss_keyring;
 struct ss_kube;
-struct ss_metrics_hint;
+/*
+ * Per key hint counts of sealed values in the last revision. Defined here,
+ * not in metrics.h: sync reports through types it owns, and the service
+ * (metrics.c, sealsync_sealed_values) reads them, never the other way.
+ */
+#define SS_SYNC_MAX_HINTS 64
+struct ss_sync_hint {
+	char hint[16];       /* the 6-character hint tag */
+	char recipient[128]; /* "age1..." when it is one of our keys, else "" */
+	unsigned long values;
+};
 
 /* Sealed values of the last sync per key hint tag; copies at most max. */
-size_t ss_agent_key_hints(const struct ss_agent *a, struct ss_metrics_hint *out, size_t max);
+size_t ss_agent_key_hints(const struct ss_agent *a, struct ss_sync_hint *out, size_t max);
 
 /* Replaces the keyring (takes ownership of kr; the old one is wiped).
  * With managed keys ss_agent_open loads none: call this before a sync. */

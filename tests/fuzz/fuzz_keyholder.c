@@ -6,12 +6,12 @@
  * socketpair, as the key holder reads it.
  */
 // fuzz-link: ss_crypto
-// fuzz-src: agent/keyholder_child.c agent/keyholder_wire.c agent/keyholder_sandbox.c
+// fuzz-src: agent/keys/keyholder_child.c agent/keys/keyholder_wire.c agent/keys/keyholder_sandbox.c
 #include <stdint.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../agent/keyholder_int.h"
+#include "../../agent/keys/keyholder_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

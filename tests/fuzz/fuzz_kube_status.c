@@ -1,5 +1,5 @@
 // fuzz-link: ss_manifest
-// fuzz-src: agent/kube_status.c agent/kube_redact.c
+// fuzz-src: agent/kube/kube_status.c agent/kube/kube_redact.c
 /*
  * libFuzzer: the Kubernetes client's error text from a server response
  * (Status parsing, causes, snippets) and its redaction. Input: a value to
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../agent/kube_int.h"
+#include "../../agent/kube/kube_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,5 @@
 // fuzz-link: ss_common
-// fuzz-src: agent/sshsig.c
+// fuzz-src: agent/git/sshsig.c
 /* fuzz_sshsig.c: the input is parsed both as an armored SSH signature
  * (then verified against the seed corpus' allowed signers, whose keys made
  * the seed signatures) and as an allowed-signers file. */

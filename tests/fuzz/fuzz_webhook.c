@@ -1,5 +1,5 @@
 // fuzz-link: ss_common
-// fuzz-src: agent/server_sig.c
+// fuzz-src: agent/serve/server_sig.c
 /*
  * The webhook signature check (server.h): arbitrary headers never crash
  * and never pass; a header computed from the secret always passes, and

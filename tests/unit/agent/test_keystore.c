@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "../../../agent/keystore_int.h"
+#include "../../../agent/keys/keystore_int.h"
 #include "sealsync/config.h"
 #include "sealsync/jsonalloc.h"
 

@@ -14,7 +14,7 @@
 
 #include <sodium.h>
 
-#include "../../../agent/kube_int.h"
+#include "../../../agent/kube/kube_int.h"
 
 static char tmpdir[256];
 

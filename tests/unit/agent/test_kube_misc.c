@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "../../../agent/kube_int.h"
+#include "../../../agent/kube/kube_int.h"
 
 static void path_is(const char *av, const char *res, const char *ns, const char *name,
 		    const char *want)

@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "../../../agent/kube_int.h"
+#include "../../../agent/kube/kube_int.h"
 
 #define NVALS 600
 #define VLEN 40

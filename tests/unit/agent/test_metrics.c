@@ -72,7 +72,7 @@ static void test_keys_and_flags(void **state)
 
 static void test_label_values_are_escaped(void **state)
 {
-	struct ss_metrics_hint h;
+	struct ss_sync_hint h;
 	struct ss_metrics *m = NULL;
 	struct ss_buf b;
 
