@@ -84,6 +84,9 @@ struct ss_age_open_opts {
 	int (*reseal_fn)(void *ctx, const unsigned char *in, size_t inlen,
 			 const struct ss_scope *expect, int allow_unscoped, unsigned *budget,
 			 const struct ss_age_seal_opts *to, struct ss_buf *out, struct ss_err *err);
+	/* ss_sops_open_datakey (sops.h) hands its call to this when set. */
+	int (*sops_key_fn)(void *ctx, const unsigned char *in, size_t inlen, unsigned *budget,
+			   unsigned char *key32, struct ss_err *err);
 	void *delegate_ctx;
 };
 

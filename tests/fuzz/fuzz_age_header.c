@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ss_identity *id = NULL;
 	struct ss_age_info info;
 	struct ss_buf pt;
-	struct ss_age_open_opts o = {NULL, NULL, 1, NULL, NULL, NULL, NULL};
+	struct ss_age_open_opts o = {NULL, NULL, 1, NULL, NULL, NULL, NULL, NULL};
 
 	if (kr == NULL) {
 		if (sodium_init() < 0 || ss_keyring_new(&kr) != 0 || ss_identity_generate(&id) != 0 ||

@@ -166,7 +166,7 @@ static void sha256_hex(const struct ss_buf *b, char hex[65])
 static int run_file(const struct vector *v, const unsigned char *f, size_t n, char hex[65],
 		    struct ss_err *err)
 {
-	struct ss_age_open_opts o = {v->kr, NULL, 1, NULL, NULL, NULL, NULL};
+	struct ss_age_open_opts o = {v->kr, NULL, 1, NULL, NULL, NULL, NULL, NULL};
 	struct ss_buf bin, pt;
 	int rc = 0;
 

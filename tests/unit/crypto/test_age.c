@@ -54,7 +54,7 @@ static int open_with(const struct ss_keyring *kr, const struct ss_scope *expect,
 		     const struct ss_buf *in, struct ss_buf *pt, struct ss_age_info *info,
 		     struct ss_err *err)
 {
-	struct ss_age_open_opts o = {kr, expect, unscoped, NULL, NULL, NULL, NULL};
+	struct ss_age_open_opts o = {kr, expect, unscoped, NULL, NULL, NULL, NULL, NULL};
 
 	ss_buf_init_secure(pt, 1u << 24);
 	ss_err_clear(err);
@@ -241,7 +241,7 @@ static void test_hint_fast_path(void **state)
 	struct ss_age_info info;
 	struct ss_err err;
 	unsigned budget = 3;
-	struct ss_age_open_opts o = {kr, NULL, 1, &budget, NULL, NULL, NULL};
+	struct ss_age_open_opts o = {kr, NULL, 1, &budget, NULL, NULL, NULL, NULL};
 
 	(void)state;
 	rcpt(kr, 0, &r[0]); /* the oldest key: tried last without the hint */
@@ -293,7 +293,7 @@ static void test_hint_fallback_and_budget(void **state)
 	struct ss_age_info info;
 	struct ss_err err;
 	unsigned budget = 10;
-	struct ss_age_open_opts o = {kr, NULL, 1, &budget, NULL, NULL, NULL};
+	struct ss_age_open_opts o = {kr, NULL, 1, &budget, NULL, NULL, NULL, NULL};
 
 	(void)state;
 	rcpt(kr, 0, &r[0]);
@@ -381,7 +381,7 @@ static void test_armor_value_reseal(void **state)
 	struct ss_buf file, arm, b64, bin, out, pt;
 	struct ss_age_info info;
 	struct ss_err err;
-	struct ss_age_open_opts oa = {a, NULL, 0, NULL, NULL, NULL, NULL};
+	struct ss_age_open_opts oa = {a, NULL, 0, NULL, NULL, NULL, NULL, NULL};
 	struct ss_age_seal_opts tob = {&rb, 1, NULL};
 
 	(void)state;
@@ -441,7 +441,7 @@ static void test_reseal_rewraps(void **state)
 	struct ss_recipient ra, rb[2];
 	struct ss_scope sc;
 	struct ss_buf file, out, forged, pt;
-	struct ss_age_open_opts oa = {a, NULL, 0, NULL, NULL, NULL, NULL};
+	struct ss_age_open_opts oa = {a, NULL, 0, NULL, NULL, NULL, NULL, NULL};
 	struct ss_age_seal_opts tob = {rb, 2, NULL};
 	struct ss_err err;
 
@@ -492,7 +492,7 @@ static void test_plaintext_limit(void **state)
 	struct ss_keyring *kr = ring(1);
 	struct ss_recipient r;
 	struct ss_buf file, pt;
-	struct ss_age_open_opts o = {kr, NULL, 1, NULL, NULL, NULL, NULL};
+	struct ss_age_open_opts o = {kr, NULL, 1, NULL, NULL, NULL, NULL, NULL};
 
 	(void)state;
 	rcpt(kr, 0, &r);
