@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "keyholder_int.h"
+#include "sealsync/sops.h"
 
 struct ss_keyholder {
 	pthread_mutex_t mu;
@@ -326,10 +327,35 @@ static int kh_reseal_fn(void *ctx, const unsigned char *in, size_t inlen,
 	return rc;
 }
 
+/* OPEN_SOPS_KEY: the child answers with the 32-byte data key or an error;
+ * it refuses scoped files itself, so a sealed value never comes back here. */
+static int kh_sops_key_fn(void *ctx, const unsigned char *in, size_t inlen, unsigned *budget,
+			  unsigned char *key32, struct ss_err *err)
+{
+	struct ss_keyholder *kh = ctx;
+	struct ss_buf key;
+	uint32_t b32 = *budget, ops = 0;
+	int rc;
+
+	if (inlen > SS_KH_MAX_VALUE)
+		return ss_err_set(err, SS_E_LIMIT, "SOPS data key larger than %u bytes",
+				  SS_KH_MAX_VALUE);
+	ss_buf_init_secure(&key, SS_SOPS_KEY_LEN);
+	rc = locked_exchange(kh, KH_OPEN_SOPS_KEY, &b32, sizeof(b32), in, inlen, &ops, &key, err);
+	spend(budget, ops);
+	if (rc == 0 && key.len != SS_SOPS_KEY_LEN)
+		rc = ss_err_set(err, SS_E_INVAL, "key holder: malformed SOPS data key reply");
+	if (rc == 0)
+		memcpy(key32, key.data, SS_SOPS_KEY_LEN);
+	ss_buf_release(&key);
+	return rc;
+}
+
 void ss_keyholder_bind(struct ss_keyholder *kh, struct ss_age_open_opts *o)
 {
 	o->open_fn = kh_open_fn;
 	o->reseal_fn = kh_reseal_fn;
+	o->sops_key_fn = kh_sops_key_fn;
 	o->delegate_ctx = kh;
 }
 

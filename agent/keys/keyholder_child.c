@@ -16,6 +16,8 @@
 
 #include "keyholder_int.h"
 #include "sealsync/age.h"
+#include "sealsync/secmem.h"
+#include "sealsync/sops.h"
 
 struct child {
 	int fd;
@@ -151,6 +153,39 @@ static int do_reseal(struct child *c, const struct ss_buf *body)
 	return rc;
 }
 
+/* u32 budget, then the age file; the reply is exactly the 32-byte key.
+ * ss_sops_open_datakey refuses sealsync stanzas (sops.h, DESIGN §3.2). */
+static int do_open_sops_key(struct child *c, const struct ss_buf *body)
+{
+	struct ss_age_open_opts o;
+	struct ss_err err;
+	unsigned char *key;
+	uint32_t budget, before, ops;
+	int rc;
+
+	if (body->len < 4)
+		return SS_E_INVAL;
+	memcpy(&budget, body->data, 4);
+	if (c->kr == NULL)
+		return reply_err(c, SS_E_NOTFOUND, 0, "no identities loaded yet");
+	key = ss_secmem_alloc(SS_SOPS_KEY_LEN);
+	if (key == NULL)
+		return reply_err(c, SS_E_NOMEM, 0, "out of memory");
+	memset(&o, 0, sizeof(o));
+	o.kr = c->kr;
+	o.x25519_budget = &budget;
+	before = budget;
+	ss_err_clear(&err);
+	rc = ss_sops_open_datakey(&o, body->data + 4, body->len - 4, key, &err);
+	ops = before - budget;
+	if (rc == 0)
+		rc = kh_send(c->fd, KH_OK, &ops, sizeof(ops), key, SS_SOPS_KEY_LEN);
+	else
+		rc = reply_err(c, rc, ops, err.msg);
+	ss_secmem_free(key);
+	return rc;
+}
+
 static int do_recipients(struct child *c)
 {
 	unsigned char keys[64 * 32];
@@ -195,6 +230,8 @@ static int serve_one(struct child *c)
 		rc = do_open(c, &body);
 	else if (h.type == KH_RESEAL)
 		rc = do_reseal(c, &body);
+	else if (h.type == KH_OPEN_SOPS_KEY)
+		rc = do_open_sops_key(c, &body);
 	else if (h.type == KH_RECIPIENTS && h.len == 0)
 		rc = do_recipients(c);
 	else if (h.type >= SS_KH_DEBUG_BASE && h.type < SS_KH_DEBUG_BASE + 0x100 && c->debug != NULL)

@@ -10,9 +10,10 @@
  *   KH_RESEAL      struct kh_params, u32 n, n * 32-byte X25519 public keys,
  *                  value bytes
  *   KH_RECIPIENTS  empty
+ *   KH_OPEN_SOPS_KEY  u32 budget, an age file holding a SOPS data key
  * Replies: KH_OK with the request's result (OPEN: u32 ops, plaintext;
  * RESEAL: u32 ops, sealed value; LOAD: u32 count; RECIPIENTS: u32 n,
- * n * 32 bytes), or KH_ERR with i32 code and message text. The child sends
+ * n * 32 bytes; OPEN_SOPS_KEY: u32 ops, the 32-byte key), or KH_ERR with i32 code and message text. The child sends
  * KH_HELLO first: u32 sandboxed, then the reason text when it is 0.
  */
 #ifndef SEALSYNC_KEYHOLDER_INT_H
@@ -29,6 +30,7 @@ enum kh_type {
 	KH_OPEN = 2,
 	KH_RESEAL = 3,
 	KH_RECIPIENTS = 4,
+	KH_OPEN_SOPS_KEY = 5,
 	KH_HELLO = 0x100,
 	KH_OK = 0x101,
 	KH_ERR = 0x102,

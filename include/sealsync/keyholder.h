@@ -3,13 +3,16 @@
  * "Processes"; OpenSSH's monitor, OpenBGPD's typed imsgs).
  *
  * ss_keyholder_start forks a child that holds the identities in guarded
- * memory and answers four typed requests over a socketpair:
+ * memory and answers five typed requests over a socketpair:
  *
  *   LOAD        identity text (age-keygen format) -> number of identities
  *   OPEN        value + expected scope + allow_unscoped + budget -> plaintext
  *   RESEAL      value + expected scope + ... + recipients -> the value
  *               rewrapped (ss_age_reseal: new header, same payload)
  *   RECIPIENTS  -> the public keys, active last
+ *   OPEN_SOPS_KEY  an age file holding a SOPS data key + budget -> exactly
+ *               32 bytes; a file with a sealsync stanza or any stanza but
+ *               X25519 is refused (ss_sops_open_datakey, sops.h)
  *
  * Each message is a fixed header (type, body length) and a body of at most
  * SS_KH_MAX_BODY bytes; anything else ends the child. The child parses no
@@ -85,7 +88,7 @@ int ss_keyholder_load(struct ss_keyholder *kh, const struct ss_keyring *kr,
 int ss_keyholder_recipients(struct ss_keyholder *kh, struct ss_recipient *out, size_t max,
 			    size_t *n, struct ss_err *err) SS_MUST_CHECK;
 
-/* Points o's delegates (open_fn, reseal_fn) at kh; o->kr may stay NULL. */
+/* Points o's delegates (open_fn, reseal_fn, sops_key_fn) at kh; o->kr may stay NULL. */
 void ss_keyholder_bind(struct ss_keyholder *kh, struct ss_age_open_opts *o);
 
 /* A debug request (tests): reply text into out (NUL-terminated). */
