@@ -315,7 +315,8 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL, "a unit must be a mapping"));
 	json_object_foreach(u, k, v) {
 		if (strcmp(k, "name") && strcmp(k, "path") && strcmp(k, "namespace") &&
-		    strcmp(k, "prune") && strcmp(k, "pruneClusterScoped") && strcmp(k, "allowEmpty"))
+		    strcmp(k, "prune") && strcmp(k, "pruneClusterScoped") && strcmp(k, "allowEmpty") &&
+		    strcmp(k, "sops"))
 			return file_fail(fc, where,
 					 ss_err_set(fc->err, SS_E_INVAL, "unknown unit setting %s", k));
 	}
@@ -328,7 +329,8 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 	if (fc->c->nunits >= SS_CONFIG_MAX_UNITS)
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_LIMIT, "too many units"));
 	if (unit_bool(u, "prune", 1, &uc->prune) || unit_bool(u, "allowEmpty", 0, &uc->allow_empty) ||
-	    unit_bool(u, "pruneClusterScoped", 0, &uc->prune_cluster))
+	    unit_bool(u, "pruneClusterScoped", 0, &uc->prune_cluster) ||
+	    unit_bool(u, "sops", 0, &uc->sops))
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL, "expected true or false"));
 	rc = set_str(&uc->name, name);
 	if (rc == 0)

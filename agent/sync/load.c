@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "sealsync/bundle.h"
+#include "sealsync/sops.h"
 #include "sealsync/source.h"
 #include "sealsync/yaml.h"
 
@@ -66,6 +67,21 @@ static int is_sealed_secret(const struct ss_objid *id)
 	return strcmp(id->group, "sealsync.dev") == 0 && strcmp(id->kind, "SealedSecret") == 0;
 }
 
+/* A SOPS document waits for unseal; a unit must opt in (sops.h). */
+static int add_sops_doc(struct ss_bundle *b, struct ss_item *it, json_t *obj, struct ss_err *err)
+{
+	if (!b->allow_sops) {
+		ss_origin_err(err, &it->origin, "sops", NULL);
+		return ss_err_set(err, SS_E_UNSUPPORTED,
+				  "a SOPS-encrypted document; the unit must opt in with `sops: true`");
+	}
+	it->obj = json_incref(obj);
+	it->sops = 1;
+	it->namespaced = 1;
+	b->n++;
+	return 0;
+}
+
 static int add_doc(struct ss_bundle *b, const struct ss_docset *ds, size_t i, const char *file,
 		   struct ss_err *err)
 {
@@ -89,6 +105,8 @@ static int add_doc(struct ss_bundle *b, const struct ss_docset *ds, size_t i, co
 		ss_origin_err(err, &it->origin, NULL, NULL);
 		return ss_err_set(err, SS_E_INVAL, "a document must be a Kubernetes object (a mapping)");
 	}
+	if (ss_sops_is(obj))
+		return add_sops_doc(b, it, obj, err);
 	rc = ss_object_identity(obj, &it->origin, &it->id, err);
 	if (rc != 0)
 		return rc;

@@ -133,6 +133,8 @@ int ss_bundle_resolve_namespaces(struct ss_bundle *b, const struct ss_plan_opts 
 
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
+		if (it->sops)
+			continue; /* names its own namespace, MAC-covered: never moved */
 		it->namespaced = item_namespaced(b, it, o);
 		if (!it->namespaced) {
 			/* As kubectl does: a cluster-scoped object ignores a namespace. */

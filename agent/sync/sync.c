@@ -245,6 +245,7 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	int rc;
 
 	*stage = "load";
+	b->allow_sops = u->sops;
 	rc = ss_bundle_load_tree(b, tree, u->path, err);
 	if (rc == 0)
 		rc = ss_bundle_resolve_namespaces(b, po, err);

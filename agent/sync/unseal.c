@@ -77,6 +77,14 @@ int ss_bundle_unseal(struct ss_bundle *b, const struct ss_age_open_opts *open,
 	int rc;
 
 	for (i = 0; i < b->n; i++) {
+		if (b->items[i].sops) {
+			rc = ss_bundle_open_sops_item(&b->items[i], open, err);
+			if (rc == 0)
+				rc = report_values(b->items[i].obj, on_value, ctx);
+			if (rc != 0)
+				return rc;
+			continue;
+		}
 		if (!b->items[i].sealed)
 			continue;
 		rc = unseal_item(&b->items[i], open, on_value, ctx, &b->nvalues, err);

@@ -33,6 +33,7 @@ struct ss_item {
 	int sealed;           /* 1 while obj is still a SealedSecret */
 	int rank;             /* apply order (lower first), set by plan */
 	int namespaced;       /* set by plan */
+	int sops;             /* 1 while obj is still a SOPS document (no id yet) */
 };
 
 struct ss_bundle {
@@ -42,6 +43,7 @@ struct ss_bundle {
 	char **files;               /* origin file names (owned) */
 	size_t ndocsets, capdocsets;
 	size_t nvalues;             /* sealed values unsealed */
+	int allow_sops;             /* the unit opted in to SOPS files (set before load) */
 };
 
 void ss_bundle_init(struct ss_bundle *b);
@@ -50,7 +52,9 @@ void ss_bundle_release(struct ss_bundle *b);
 /*
  * Loads the files of tree that lie under prefix ("" or "." for all) into b.
  * A kustomization.yaml is refused (SS_E_UNSUPPORTED naming the file), as is
- * a document that is not a Kubernetes object.
+ * a document that is not a Kubernetes object, and a SOPS document unless
+ * b->allow_sops (SS_E_UNSUPPORTED naming the file). A SOPS item has no id
+ * until unseal decrypts it; namespaces skip it (it names its own).
  */
 int ss_bundle_load_tree(struct ss_bundle *b, const struct ss_tree *tree, const char *prefix,
 			struct ss_err *err) SS_MUST_CHECK;
@@ -80,12 +84,16 @@ struct ss_plan_opts {
 int ss_bundle_resolve_namespaces(struct ss_bundle *b, const struct ss_plan_opts *o,
 				 struct ss_err *err) SS_MUST_CHECK;
 
-/* Unseals every SealedSecret item in place (see sealed.h). */
+/* Unseals every SealedSecret item in place (see sealed.h), and decrypts
+ * every SOPS item (sops.h) through open's sops_key_fn or keyring. */
 struct ss_age_open_opts;
 int ss_bundle_unseal(struct ss_bundle *b, const struct ss_age_open_opts *open,
 		     void (*on_value)(void *ctx, const unsigned char *v, size_t len), void *ctx,
 		     struct ss_err *err) SS_MUST_CHECK;
 
+/* One SOPS item to its Secret, id from its MAC-covered content (agent/sync/sops.c). */
+int ss_bundle_open_sops_item(struct ss_item *it, const struct ss_age_open_opts *open,
+			     struct ss_err *err) SS_MUST_CHECK;
 /*
  * Validates the whole set (duplicates, collisions with the agent's state),
  * sets the owner label on every object and sorts items by rank (stable).

@@ -23,6 +23,7 @@ struct ss_unit_config {
 	int prune;           /* delete what left Git (default 1) */
 	int prune_cluster;   /* may also prune Namespaces and CRDs (default 0) */
 	int allow_empty;     /* may prune every object of the unit (default 0) */
+	int sops;            /* may read SOPS-encrypted Secrets (default 0, sops.h) */
 };
 
 struct ss_config {
