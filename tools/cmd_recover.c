@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd_manifest.h"
+#include "sealsync/sops.h"
 
 #define RECOVER_MAX_DOCS 4096
 
@@ -19,7 +20,9 @@ static const char recover_help[] =
 	"writes the v1 Secrets (`data` in base64) to stdout, never to a file, with\n"
 	"a warning on stderr. Each value must open in its own scope: its\n"
 	"namespace (-n for manifests that name none), name and key. Other kinds\n"
-	"of documents are skipped. With --raw, recovers one value (see\n"
+	"of documents are skipped. Secrets encrypted by sops to an age recipient\n"
+	"are decrypted too (MAC checked; they keep their own namespace). With\n"
+	"--raw, recovers one value (see\n"
 	"`sealctl recover --raw --help`).\n"
 	"\n"
 	"  -i, --identity P        identity file or folder (repeatable); refused\n"
@@ -35,6 +38,21 @@ struct recover_ctx {
 	size_t n;
 };
 
+/* A SOPS Secret (sops.h): decrypted and MAC-checked; it keeps its own place. */
+static int recover_sops(struct recover_ctx *c, const json_t *doc, const struct ss_origin *o,
+			struct ss_err *err)
+{
+	struct ss_age_open_opts ao;
+	int rc;
+
+	memset(&ao, 0, sizeof(ao));
+	ao.kr = c->kr;
+	rc = ss_sops_decrypt(doc, o, &ao, &c->docs[c->n], err);
+	if (rc == 0)
+		c->n++;
+	return rc;
+}
+
 static int recover_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
 		       struct ss_err *err)
 {
@@ -43,10 +61,12 @@ static int recover_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
 	struct ss_sealed *s = NULL;
 	int rc;
 
-	if (!cm_is_sealed_like(doc))
+	if (!cm_is_sealed_like(doc) && !ss_sops_is(doc))
 		return 0;
 	if (c->n >= RECOVER_MAX_DOCS)
 		return ss_err_set(err, SS_E_LIMIT, "more than %d SealedSecrets", RECOVER_MAX_DOCS);
+	if (ss_sops_is(doc))
+		return recover_sops(c, doc, o, err);
 	memset(&ao, 0, sizeof(ao));
 	ao.kr = c->kr;
 	ao.allow_unscoped = c->o->allow_unscoped;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd_manifest.h"
+#include "sealsync/sops.h"
 
 static const char verify_help[] =
 	"usage: sealctl verify [-i IDENTITIES ...] [-n NS] [--allow-unscoped] [PATH...]\n"
@@ -17,7 +18,8 @@ static const char verify_help[] =
 	".yml and .json files; stdin when none): the manifest is valid, every\n"
 	"value is base64 (or armor) of an age file whose scope stanza matches\n"
 	"spec.scope and the manifest's place. With -i, every value must also\n"
-	"decrypt in its scope. Each failure is printed as\n"
+	"decrypt in its scope, and every sops-encrypted Secret must decrypt with\n"
+	"its MAC verified. Each failure is printed as\n"
 	"`sealctl: file:line: document N: field F: key K: message`; the exit code\n"
 	"is 1 if there was any. Other kinds of documents are only parsed.\n"
 	"\n"
@@ -31,8 +33,29 @@ static const char verify_help[] =
 struct verify_ctx {
 	const struct cm_opts *o;
 	struct ss_keyring *kr; /* NULL: no decryption */
-	size_t files, sealed, values, failures;
+	size_t files, sealed, values, failures, sops;
 };
+
+/* A SOPS Secret: with -i, it must decrypt and its MAC verify (sops.h). */
+static int verify_sops(struct verify_ctx *c, const json_t *doc, const struct ss_origin *o)
+{
+	struct ss_age_open_opts ao;
+	struct ss_err err;
+	json_t *sec = NULL;
+
+	c->sops++;
+	if (c->kr == NULL)
+		return 0;
+	memset(&ao, 0, sizeof(ao));
+	ao.kr = c->kr;
+	ss_err_clear(&err);
+	if (ss_sops_decrypt(doc, o, &ao, &sec, &err) != 0) {
+		c->failures++;
+		sealctl_fail(&err);
+	}
+	json_decref(sec);
+	return 0;
+}
 
 /* Counts and prints a failure; never stops the walk. */
 static int verify_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
@@ -46,6 +69,8 @@ static int verify_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
 	int rc;
 
 	(void)unused;
+	if (ss_sops_is(doc))
+		return verify_sops(c, doc, o);
 	if (!cm_is_sealed_like(doc))
 		return 0;
 	ss_err_clear(&err);
@@ -123,6 +148,9 @@ int sealctl_cmd_verify(int argc, char **argv)
 	ss_keyring_free(c.kr);
 	if (rc != 0)
 		return sealctl_fail(&err);
+	if (c.sops > 0)
+		fprintf(stderr, "sealctl: verify: %zu SOPS document(s)%s\n", c.sops,
+			o.nids > 0 ? " decrypted, MAC checked" : " not decrypted (no -i)");
 	fprintf(stderr, "sealctl: verify: %zu file(s), %zu SealedSecret(s), %zu value(s)%s: %s\n",
 		c.files, c.sealed, c.values,
 		o.nids > 0 ? " decrypted" : o.agent.url != NULL ? " checked by the agent" : "",

@@ -203,7 +203,7 @@ static int recover_run(const struct raw_opts *o, struct ss_err *err)
 {
 	struct ss_keyring *kr = NULL;
 	struct ss_scope expect;
-	struct ss_age_open_opts oo = {NULL, NULL, o->allow_unscoped, NULL, NULL, NULL, NULL};
+	struct ss_age_open_opts oo = {NULL, NULL, o->allow_unscoped, NULL, NULL, NULL, NULL, NULL};
 	struct ss_age_info info;
 	struct ss_buf bin, pt;
 	char where[3 * SS_SCOPE_FIELD_MAX + 16] = "no scope";
