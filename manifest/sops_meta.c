@@ -77,9 +77,10 @@ static int age_entry(const json_t *e, size_t i, struct sops_meta *m, struct ss_e
 	}
 	if (ss_recipient_parse(rcpt, &r, NULL) != 0) {
 		ss_err_field(err, "sops.age", NULL);
+		/* name the kind (ssh-ed25519, ssh-rsa, age1yubikey...): public text */
 		return ss_err_set(err, SS_E_UNSUPPORTED,
-				  "sops.age[%zu]: only X25519 age recipients (age1...) are supported, not ssh, scrypt or plugin recipients",
-				  i);
+				  "sops.age[%zu]: recipient type %.*s: only X25519 age recipients (age1...) are supported",
+				  i, (int)strcspn(rcpt, " \t\n"), rcpt);
 	}
 	m->age_enc[m->nage++] = enc;
 	return 0;
