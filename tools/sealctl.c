@@ -16,6 +16,7 @@
 #include "sealctl.h"
 #include "cmd_manifest.h"
 #include "cmd_agent.h"
+#include "cmd_import.h"
 
 struct sealctl_verb {
 	const char *name;
@@ -33,6 +34,7 @@ static const struct sealctl_verb verbs[] = {
 	{"recover", sealctl_cmd_recover, sealctl_cmd_recover_raw, "decrypt SealedSecrets to Secrets on stdout; loud"},
 	{"inspect", sealctl_cmd_inspect, sealctl_cmd_inspect_raw, "show recipients' hints, scope, sizes; never values"},
 	{"recipients", sealctl_cmd_recipients, NULL, "print an agent's recipients (--agent https://...)"},
+	{"import", sealctl_cmd_import, NULL, "convert Bitnami SealedSecrets or SOPS files into SealedSecrets"},
 };
 
 static void usage(FILE *f)
