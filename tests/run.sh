@@ -156,7 +156,7 @@ stage_lint() {
 	# well defined with glibc's NULL ((void *)0), the only target.
 	if cppcheck -q --enable=warning,performance,portability --inline-suppr \
 		-I include --suppress=missingIncludeSystem --suppress=varFuncNullUB \
-		--error-exitcode=1 -j "$jobs" common crypto manifest agent tools tests/apiserver \
+		--error-exitcode=1 -j "$jobs" common crypto manifest import agent tools tests/apiserver \
 		>"$log_dir/cppcheck.log" 2>&1; then
 		count 1 0 lint
 	else

@@ -15,7 +15,6 @@
 #include "sealsync/bitnami.h"
 #include "sealsync/file.h"
 #include "sealsync/jsonalloc.h"
-#include "sealsync/secmem.h"
 
 #include "cmd_import.h"
 #include "cmd_manifest.h"
@@ -135,54 +134,18 @@ static int imp_parse(struct imp_ctx *c, int argc, char **argv)
 	return 0;
 }
 
-/* Seals value i of b into s; the plaintext never leaves guarded memory. */
-static int imp_value(struct imp_ctx *c, const struct ss_bitnami *b, size_t i,
-		     struct ss_sealed *s, const struct ss_sealed_seal_opts *so, struct ss_err *err)
-{
-	const struct ss_bitnami_item *it = &b->items[i];
-	unsigned char *pt = NULL;
-	size_t len = 0;
-	int rc;
-
-	if (it->literal) /* clear text from Git: nothing to open */
-		return ss_sealed_seal_value(s, it->key, it->ct, it->len, so, err);
-	rc = ss_bitnami_open_item(c->keys, b, i, &pt, &len, err);
-	if (rc == 0)
-		rc = ss_sealed_seal_value(s, it->key, pt, len, so, err);
-	ss_secmem_free(pt);
-	return rc;
-}
-
 /* One Bitnami SealedSecret into *out, one of ours as JSON. */
 static int imp_object(struct imp_ctx *c, const json_t *doc, const struct ss_origin *o,
 		      json_t **out, struct ss_err *err)
 {
-	struct ss_sealed_seal_opts so = {c->rcpt.v, c->rcpt.n, SS_SCOPE_STRICT, NULL};
-	struct ss_bitnami *b = NULL;
-	struct ss_sealed *s = NULL;
-	size_t i;
-	int rc;
+	struct ss_bitnami_result res;
+	int rc = ss_bitnami_convert(c->keys, doc, o, c->rcpt.v, c->rcpt.n, out, &res, err);
 
-	*out = NULL;
-	rc = ss_bitnami_parse(doc, o, &b, err);
-	if (rc != 0)
-		return rc;
-	so.mode = b->mode;
-	rc = ss_sealed_from_secret(b->secret, o, &so, &s, err);
-	for (i = 0; rc == 0 && i < b->n; i++) {
-		rc = imp_value(c, b, i, s, &so, err);
-		if (rc != 0 && err != NULL && err->file[0] == '\0')
-			ss_err_at(err, b->file, b->items[i].line, b->doc);
-	}
-	if (rc == 0)
-		rc = ss_sealed_to_json(s, out, err);
 	if (rc == 0) {
 		c->nobjs++;
-		c->nvalues += b->n;
-		c->nstrict += b->mode == SS_SCOPE_STRICT;
+		c->nvalues += res.nvalues;
+		c->nstrict += res.mode == SS_SCOPE_STRICT;
 	}
-	ss_sealed_free(s);
-	ss_bitnami_free(b);
 	return rc;
 }
 

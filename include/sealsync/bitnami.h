@@ -28,6 +28,7 @@
 
 #include "sealsync/err.h"
 #include "sealsync/object.h"
+#include "sealsync/sealed.h"
 #include "sealsync/scope.h"
 
 #define SS_BITNAMI_API_VERSION "bitnami.com/v1alpha1"
@@ -130,5 +131,21 @@ int ss_bitnami_open(const struct ss_bitnami_keys *k, const unsigned char *ct, si
  */
 int ss_bitnami_open_item(const struct ss_bitnami_keys *k, const struct ss_bitnami *b, size_t i,
 			 unsigned char **pt, size_t *ptlen, struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * Converts one Bitnami SealedSecret document into one of ours (*out, JSON,
+ * a new reference): parsed, every value opened with k under its scope and
+ * sealed to the recipients r[0..nr) in the mapped scope, the template
+ * kept. res (may be NULL) gets the value count and the scope. Errors name
+ * the origin, object and key, never a value.
+ */
+struct ss_bitnami_result {
+	size_t nvalues;
+	enum ss_scope_mode mode;
+};
+int ss_bitnami_convert(const struct ss_bitnami_keys *k, const json_t *doc,
+		       const struct ss_origin *o, const struct ss_recipient *r, size_t nr,
+		       json_t **out, struct ss_bitnami_result *res,
+		       struct ss_err *err) SS_MUST_CHECK;
 
 #endif
