@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "sealsync/bitnami.h"
 #include "sealsync/jsonalloc.h"
 #include "sealsync/secmem.h"
@@ -286,6 +288,24 @@ static void test_refusals(void **state)
 				   "{sealedsecrets.bitnami.com/cluster-wide: 'true'}}\nspec: {}\n", &e), 0);
 }
 
+/* The controller key's private numbers went to OpenSSL's secure heap. */
+static void test_secure_heap(void **state)
+{
+	struct ss_bitnami_keys *k = NULL;
+	struct ss_err e;
+	size_t before;
+
+	(void)state;
+	assert_true(CRYPTO_secure_malloc_initialized());
+	before = CRYPTO_secure_used();
+	assert_int_equal(ss_bitnami_keys_new(&k, &e), 0);
+	assert_int_equal(ss_bitnami_keys_add_file(k, VEC "key.pem", &e), 0);
+	/* d, p, q, dP, dQ, qInv of RSA-2048: at least 5 * 128 + 256 bytes. */
+	assert_true(CRYPTO_secure_used() >= before + 5 * 128 + 256);
+	ss_bitnami_keys_free(k);
+	assert_int_equal(CRYPTO_secure_used(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -296,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_key),
 		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_secure_heap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
