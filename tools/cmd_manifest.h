@@ -35,6 +35,8 @@ enum {
 	CM_IN_PLACE = 1 << 6,   /* --in-place */
 	CM_UNSCOPED = 1 << 7,   /* --allow-unscoped */
 	CM_AGENT = 1 << 8,      /* --agent URL, --agent-ca FILE, --pin age1... */
+	CM_WRITE = 1 << 9,      /* -w, --output FILE */
+	CM_REPORT = 1 << 10,    /* -o text|json (a report, not manifests) */
 };
 
 #define CM_MAX_IDS 64
@@ -45,7 +47,8 @@ struct cm_opts {
 	size_t nids;
 	enum ss_emit_format fmt;
 	const char *scope, *ns, *merge_into;
-	int in_place, allow_unscoped, help;
+	const char *write_to; /* -w FILE: NULL for stdout */
+	int in_place, allow_unscoped, allow_mixed, help;
 	struct sealctl_agent agent; /* agent.url NULL: offline */
 	char **paths; /* the operands */
 	int npaths;
@@ -138,5 +141,12 @@ int cm_agent_verify(const struct cm_opts *o, const struct ss_sealed *s, const ch
 
 /* Writes all of b to stdout; SS_E_IO naming stdout. */
 int cm_write_stdout(const struct ss_buf *b, struct ss_err *err);
+
+/*
+ * Writes b to o->write_to atomically (mode 0644, or the file's own) when
+ * -w was given, else to stdout. A failed run never reaches this, so -w FILE
+ * is either the whole new output or left as it was.
+ */
+int cm_write_output(const struct cm_opts *o, const struct ss_buf *b, struct ss_err *err);
 
 #endif

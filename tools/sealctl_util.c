@@ -1,4 +1,5 @@
 /* sealctl_util.c: helpers shared by sealctl's verbs (see sealctl.h). */
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,63 @@ int sealctl_usage(const char *verb, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'sealctl %s --help'.\n", verb);
 	return SEALCTL_EXIT_USAGE;
+}
+
+/* Levenshtein distance of a and b (short option names: small arrays). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t prev[64], cur[64], la = strlen(a), lb = strlen(b), i, j;
+
+	if (la >= 64 || lb >= 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(prev[0]));
+	}
+	return prev[lb];
+}
+
+/* The long option closest to name (no dashes), or NULL when none is near. */
+static const char *closest_option(const char *name, const struct option *lopts)
+{
+	const char *best = NULL;
+	size_t d, bestd = (size_t)-1, i;
+
+	for (i = 0; lopts[i].name != NULL; i++) {
+		d = edit_distance(name, lopts[i].name);
+		if (strncmp(lopts[i].name, name, strlen(name)) == 0 && name[0] != '\0')
+			d = d < 2 ? d : 2; /* a truncated name is near */
+		if (d < bestd)
+			bestd = d, best = lopts[i].name;
+	}
+	return bestd <= 3 && bestd * 3 <= strlen(name) + 3 ? best : NULL;
+}
+
+int sealctl_bad_option(const char *verb, const char *arg, const struct option *lopts)
+{
+	char name[64];
+	const char *near;
+	size_t i;
+
+	if (strncmp(arg, "--", 2) != 0)
+		return sealctl_usage(verb, "unknown option or missing argument: %s", arg);
+	snprintf(name, sizeof(name), "%s", arg + 2);
+	name[strcspn(name, "=")] = '\0';
+	for (i = 0; lopts[i].name != NULL; i++)
+		if (strcmp(lopts[i].name, name) == 0)
+			return sealctl_usage(verb, "option --%s needs an argument", name);
+	near = closest_option(name, lopts);
+	if (near != NULL)
+		return sealctl_usage(verb, "unknown option --%s; did you mean --%s?", name, near);
+	return sealctl_usage(verb, "unknown option --%s", name);
 }
 
 int sealctl_recipients_add(struct sealctl_recipients *r, const char *age1, struct ss_err *err)
