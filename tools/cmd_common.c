@@ -15,7 +15,8 @@
 #define CM_WALK_MAX_FILES 100000
 #define CM_WALK_MAX_DEPTH 64
 
-enum { OPT_SCOPE = 300, OPT_MERGE, OPT_IN_PLACE, OPT_UNSCOPED, OPT_MIXED };
+enum { OPT_SCOPE = 300, OPT_MERGE, OPT_IN_PLACE, OPT_UNSCOPED, OPT_MIXED, OPT_LITERAL,
+       OPT_FROM_FILE, OPT_NAME };
 
 static const struct option cm_long[] = {
 	{"recipient", required_argument, NULL, 'r'},
@@ -24,6 +25,9 @@ static const struct option cm_long[] = {
 	{"format", required_argument, NULL, 'o'},
 	{"output", required_argument, NULL, 'w'},
 	{"allow-mixed", no_argument, NULL, OPT_MIXED},
+	{"from-literal", required_argument, NULL, OPT_LITERAL},
+	{"from-file", required_argument, NULL, OPT_FROM_FILE},
+	{"name", required_argument, NULL, OPT_NAME},
 	{"namespace", required_argument, NULL, 'n'},
 	{"scope", required_argument, NULL, OPT_SCOPE},
 	{"merge-into", required_argument, NULL, OPT_MERGE},
@@ -44,6 +48,7 @@ static unsigned opt_flag(int c)
 	case 'o': return CM_FORMAT | CM_REPORT;
 	case 'w': return CM_WRITE;
 	case OPT_MIXED: return CM_MERGE;
+	case OPT_LITERAL: case OPT_FROM_FILE: case OPT_NAME: return CM_BUILD;
 	case 'n': return CM_NAMESPACE;
 	case OPT_SCOPE: return CM_SCOPE;
 	case OPT_MERGE: return CM_MERGE;
@@ -98,6 +103,13 @@ static int take_opt(int c, unsigned allowed, const char *verb, struct cm_opts *o
 	case 'o': return take_format(optarg, allowed, verb, o);
 	case 'w': return take_write(optarg, verb, o);
 	case OPT_MIXED: o->allow_mixed = 1; break;
+	case OPT_NAME: o->name = optarg; break;
+	case OPT_LITERAL: case OPT_FROM_FILE:
+		if (o->nfrom >= CM_MAX_FROM)
+			return sealctl_usage(verb, "more than %d --from-literal/--from-file", CM_MAX_FROM);
+		o->from_is_file[o->nfrom] = c == OPT_FROM_FILE;
+		o->from[o->nfrom++] = optarg;
+		break;
 	case 'n':
 		if (ss_object_check_label(optarg) != 0)
 			return sealctl_usage(verb, "--namespace is not a DNS label");

@@ -19,7 +19,8 @@
 static const char seal_help[] =
 	"usage: sealctl seal -r age1... [-r ...] [-R FILE] [--scope MODE] [-n NS]\n"
 	"                    [-o yaml|json] [-w FILE | --merge-into FILE [--allow-mixed]]\n"
-	"                    [SECRET-FILE]\n"
+	"                    [SECRET-FILE | --name NAME --from-literal K=V ...\n"
+	"                                 --from-file [K=]PATH ...]\n"
 	"       sealctl seal --agent URL [--agent-ca FILE] [--pin age1...] ...\n"
 	"\n"
 	"Seals Kubernetes Secrets (YAML or JSON, several documents or a v1 List;\n"
@@ -48,7 +49,14 @@ static const char seal_help[] =
 	"                             every other byte of FILE; nothing on stdout.\n"
 	"                             Refused when FILE's other values are sealed to\n"
 	"                             other recipients\n"
-	"  --allow-mixed              merge even so (one file, two key sets)\n";
+	"  --allow-mixed              merge even so (one file, two key sets)\n"
+	"  --name NAME                build the Secret NAME (in -n NS) here, without\n"
+	"                             kubectl, from:\n"
+	"  --from-literal KEY=VALUE   a value (repeatable); warning: it is\n"
+	"                             visible in the process list and kept in shell\n"
+	"                             history, so prefer --from-file for secrets\n"
+	"  --from-file [KEY=]PATH     a file's bytes (repeatable; KEY defaults to the\n"
+	"                             file's name)\n";
 
 struct seal_ctx {
 	const struct cm_opts *o;
@@ -306,7 +314,16 @@ static int merge_all(struct seal_ctx *c, struct ss_err *err)
 	return rc;
 }
 
-static int seal_run(struct seal_ctx *c, const char *input, struct ss_err *err)
+/* The Secret of --from-literal/--from-file (or `sealctl set`). */
+static int seal_built(struct seal_ctx *c, const json_t *sec, struct ss_err *err)
+{
+	struct ss_origin o = {"<command line>", 0, 0, NULL, 0};
+
+	return seal_secret(c, sec, &o, err);
+}
+
+static int seal_run(struct seal_ctx *c, const char *input, const json_t *built,
+		    struct ss_err *err)
 {
 	struct cm_file in;
 	int rc;
@@ -317,26 +334,74 @@ static int seal_run(struct seal_ctx *c, const char *input, struct ss_err *err)
 		if (rc != 0)
 			return rc;
 	}
-	rc = cm_file_load(&in, input, 1, err);
-	if (rc == 0)
-		rc = seal_input(c, &in, err);
-	cm_file_release(&in);
+	if (built != NULL) {
+		rc = seal_built(c, built, err);
+	} else {
+		rc = cm_file_load(&in, input, 1, err);
+		if (rc == 0)
+			rc = seal_input(c, &in, err);
+		cm_file_release(&in);
+	}
 	if (rc != 0)
 		return rc;
 	return c->o->merge_into != NULL ? merge_all(c, err) : emit_all(c, err);
 }
 
-int sealctl_cmd_seal(int argc, char **argv)
+int cm_seal_main(const struct cm_opts *o, const char *verb, const json_t *built)
 {
 	struct seal_ctx *c;
-	struct cm_opts o;
 	struct ss_err err;
 	size_t i;
 	int rc;
 
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return SEALCTL_EXIT_FAIL;
+	c->o = o;
+	if (o->scope != NULL && ss_scope_parse_mode(o->scope, &c->mode) != 0) {
+		free(c);
+		return sealctl_usage(verb, "--scope must be strict, namespace or cluster");
+	}
+	ss_err_clear(&err);
+	rc = seal_run(c, o->npaths == 1 ? o->paths[0] : "-", built, &err);
+	for (i = 0; i < c->n; i++)
+		ss_sealed_free(c->out[i]);
+	if (c->have_target)
+		cm_file_release(&c->target);
+	free(c);
+	return rc != 0 ? sealctl_fail(&err) : SEALCTL_EXIT_OK;
+}
+
+/* --from-literal/--from-file: build the Secret, then seal it. */
+static int seal_from_args(const struct cm_opts *o, const char *verb)
+{
+	json_t *sec = NULL;
+	struct ss_err err;
+	int rc;
+
+	if (o->name == NULL)
+		return sealctl_usage(verb, "--from-literal and --from-file need --name NAME");
+	if (o->npaths > 0)
+		return sealctl_usage(verb, "give either SECRET-FILE or --from-literal/--from-file");
+	ss_err_clear(&err);
+	rc = cm_build_secret(o, &sec, &err);
+	if (rc == SS_E_USAGE)
+		return sealctl_usage(verb, "%s", err.msg);
+	if (rc != 0)
+		return sealctl_fail(&err);
+	rc = cm_seal_main(o, verb, sec);
+	json_decref(sec);
+	return rc;
+}
+
+int sealctl_cmd_seal(int argc, char **argv)
+{
+	struct cm_opts o;
+	int rc;
+
 	rc = cm_parse(argc, argv,
 		      CM_RECIPIENTS | CM_FORMAT | CM_SCOPE | CM_NAMESPACE | CM_MERGE | CM_AGENT |
-			      CM_WRITE,
+			      CM_WRITE | CM_BUILD,
 		      seal_help, &o);
 	if (rc == 0 && !o.help)
 		rc = cm_agent_setup(&o, argv[0]);
@@ -350,24 +415,7 @@ int sealctl_cmd_seal(int argc, char **argv)
 		return sealctl_usage(argv[0], "give either -w or --merge-into");
 	if (o.allow_mixed && o.merge_into == NULL)
 		return sealctl_usage(argv[0], "--allow-mixed applies to --merge-into");
-	c = calloc(1, sizeof(*c));
-	if (c == NULL)
-		return SEALCTL_EXIT_FAIL;
-	c->o = &o;
-	if (o.scope != NULL && ss_scope_parse_mode(o.scope, &c->mode) != 0) {
-		free(c);
-		return sealctl_usage(argv[0], "--scope must be strict, namespace or cluster");
-	}
-	if (o.ns != NULL && ss_object_check_label(o.ns) != 0) {
-		free(c);
-		return sealctl_usage(argv[0], "--namespace is not a DNS label");
-	}
-	ss_err_clear(&err);
-	rc = seal_run(c, o.npaths == 1 ? o.paths[0] : "-", &err);
-	for (i = 0; i < c->n; i++)
-		ss_sealed_free(c->out[i]);
-	if (c->have_target)
-		cm_file_release(&c->target);
-	free(c);
-	return rc != 0 ? sealctl_fail(&err) : SEALCTL_EXIT_OK;
+	if (o.name != NULL && o.nfrom == 0)
+		return sealctl_usage(argv[0], "--name applies to --from-literal/--from-file");
+	return o.nfrom > 0 ? seal_from_args(&o, argv[0]) : cm_seal_main(&o, argv[0], NULL);
 }

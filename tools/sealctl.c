@@ -32,6 +32,8 @@ static const struct sealctl_verb verbs[] = {
 	{"rotate", sealctl_cmd_rotate, NULL, "append a new active identity to an identity file"},
 	{"seal", sealctl_cmd_seal, sealctl_cmd_seal_raw, "seal Secrets into SealedSecrets (--raw: one value)"},
 	{"reseal", sealctl_cmd_reseal, NULL, "re-encrypt SealedSecret files or trees to new recipients"},
+	{"set", sealctl_cmd_set, NULL, "seal one value into a committed SealedSecret (no key needed)"},
+	{"unset", sealctl_cmd_unset, NULL, "remove one key from a committed SealedSecret"},
 	{"verify", sealctl_cmd_verify, NULL, "check SealedSecrets (and, with -i, that they decrypt)"},
 	{"recover", sealctl_cmd_recover, sealctl_cmd_recover_raw, "decrypt SealedSecrets to Secrets on stdout; loud"},
 	{"inspect", sealctl_cmd_inspect, sealctl_cmd_inspect_raw, "show recipients' hints, scope, sizes; never values"},

@@ -17,10 +17,13 @@ static const struct comp_verb comp[] = {
 	{"keygen", "--output --help"},
 	{"rotate", "--identity --help"},
 	{"seal", "--recipient --recipients-file --agent --agent-ca --pin --scope --namespace "
-		 "--format --output --merge-into --allow-mixed --raw --from-file --name --key "
-		 "--armor --help"},
+		 "--format --output --merge-into --allow-mixed --from-literal --from-file --name "
+		 "--raw --key --armor --help"},
 	{"reseal", "--identity --recipient --recipients-file --in-place --allow-unscoped --agent "
 		   "--agent-ca --pin --help"},
+	{"set", "--recipient --recipients-file --agent --agent-ca --pin --namespace --from-file "
+		"--allow-mixed --help"},
+	{"unset", "--namespace --help"},
 	{"verify", "--identity --namespace --allow-unscoped --format --agent --agent-ca --help"},
 	{"recover", "--identity --namespace --allow-unscoped --format --raw --from-file --scope "
 		    "--name --key --help"},
@@ -51,8 +54,9 @@ static void bash(void)
 	printf("\"\n\telse\n\t\tcase ${COMP_WORDS[1]} in\n");
 	for (i = 0; i < NCOMP; i++)
 		printf("\t\t%s) words=\"%s\" ;;\n", comp[i].verb,
-		       strcmp(comp[i].verb, "help") == 0 ? "keygen rotate seal reseal verify "
-							   "recover inspect recipients completion"
+		       strcmp(comp[i].verb, "help") == 0 ? "keygen rotate seal reseal set unset "
+							   "verify recover inspect recipients "
+							   "completion"
 							 : comp[i].opts);
 	printf("\t\tesac\n\tfi\n"
 	       "\tif [ -z \"$words\" ] || { [ \"$COMP_CWORD\" -gt 1 ] && [ \"${cur#-}\" = \"$cur\" ] "
