@@ -175,6 +175,23 @@ int cm_agent_setup(struct cm_opts *o, const char *verb)
 	return rc != 0 ? sealctl_fail(&err) : 0;
 }
 
+/* 1 when line (1-based) of text holds a tab before its first other character. */
+static int line_indented_with_tab(const struct ss_buf *text, unsigned line)
+{
+	const char *p = (const char *)text->data, *end = p + text->len;
+	unsigned n = 1;
+
+	while (p != NULL && p < end && n < line) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (p != NULL)
+			p++, n++;
+	}
+	for (; p != NULL && p < end && (*p == ' ' || *p == '\t'); p++)
+		if (*p == '\t')
+			return 1;
+	return 0;
+}
+
 int cm_file_load(struct cm_file *f, const char *path, int secure, struct ss_err *err)
 {
 	int rc;
@@ -188,6 +205,11 @@ int cm_file_load(struct cm_file *f, const char *path, int secure, struct ss_err 
 	rc = ss_file_read(path, &f->text, err);
 	if (rc == 0)
 		rc = ss_yaml_load(f->name, f->text.data, f->text.len, NULL, &f->ds, err);
+	/* The commonest YAML mistake of all, which libyaml words obscurely. */
+	if (rc == SS_E_INVAL && err != NULL && err->line > 0 &&
+	    line_indented_with_tab(&f->text, err->line))
+		ss_err_set(err, rc, "line %u is indented with a tab: YAML indents with spaces only",
+			   err->line);
 	if (rc != 0 && err != NULL && err->file[0] == '\0')
 		ss_err_at(err, f->name, 0, -1);
 	return rc;

@@ -92,7 +92,28 @@ int sealctl_recipients_add(struct sealctl_recipients *r, const char *age1, struc
 {
 	if (r->n >= SS_AGE_MAX_X25519)
 		return ss_err_set(err, SS_E_LIMIT, "more than %d recipients", SS_AGE_MAX_X25519);
+	if (strncmp(age1, "AGE-SECRET-KEY-", 15) == 0)
+		return ss_err_set(err, SS_E_INVAL, "-r got a secret key, not a recipient: give its "
+				  "public key (age-keygen -y), and consider this key exposed (it is "
+				  "in the process list and shell history)");
 	return ss_recipient_parse(age1, &r->v[r->n++], err) == 0 ? 0 : (r->n--, SS_E_INVAL);
+}
+
+/* An identity file given as recipients: say so (never quoting it). */
+static void hint_identity_file(const char *path, struct ss_err *err)
+{
+	struct ss_buf b;
+	struct ss_err ignore;
+
+	ss_buf_init_secure(&b, 1u << 20);
+	if (ss_file_read(path, &b, &ignore) == 0 && b.len > 0 &&
+	    memmem(b.data, b.len, "AGE-SECRET-KEY-", 15) != NULL) {
+		ss_err_set(err, SS_E_INVAL, "this is an identity file (it holds a secret key), not "
+			   "a recipients file: give its public keys (age-keygen -y %s >recipients.txt)",
+			   path);
+		ss_err_at(err, path, 0, -1);
+	}
+	ss_buf_release(&b);
 }
 
 int sealctl_recipients_add_file(struct sealctl_recipients *r, const char *path, struct ss_err *err)
@@ -100,6 +121,9 @@ int sealctl_recipients_add_file(struct sealctl_recipients *r, const char *path, 
 	struct ss_recipient *v = NULL;
 	size_t n = 0, i;
 	int rc = ss_recipients_load_file(path, &v, &n, err);
+
+	if (rc == SS_E_INVAL)
+		hint_identity_file(path, err);
 
 	for (i = 0; rc == 0 && i < n; i++) {
 		if (r->n >= SS_AGE_MAX_X25519) {
