@@ -32,13 +32,20 @@ man_block() {
 
 test_expect_success 'README: Five minutes with sealctl, with a 1.5 KiB password' '
 	mkdir five && cd five && git init -q . &&
+	printf "t0ken" >token.txt && printf "api-key" >api.key &&
 	readme_blocks "Five minutes with sealctl" | sed "s/password=s3cret/password=\$LONG/" >recipe.sh &&
-	test $(grep -c "sealctl" recipe.sh) -ge 4 &&
+	test $(grep -c "sealctl" recipe.sh) -ge 8 &&
 	sh -e recipe.sh >out 2>err &&
 	printf "%s" "$LONG" >want &&
 	tail -c 1504 out >got &&
 	cmp want got &&
 	cd ..
+'
+
+test_expect_success 'README: what set, unset and seal --from-file did' '
+	"$SEALCTL" recover -i five/keys.txt five/api.sealed.yaml 2>/dev/null |
+	grep -q "^  key: $(printf api-key | base64)$" &&
+	test_not_contains "token:" five/db.sealed.yaml
 '
 
 test_expect_success 'a 1.5 KiB sealed value is one plain word on its line' '
