@@ -52,6 +52,7 @@ struct cm_opts {
 	enum ss_emit_format fmt;
 	const char *scope, *ns, *merge_into;
 	const char *write_to; /* -w FILE: NULL for stdout */
+	char default_scope[16]; /* --scope from .sealsync.yaml */
 	const char *name;     /* --name: the Secret to build from --from-* */
 	const char *from[CM_MAX_FROM]; /* --from-literal K=V / --from-file [K=]PATH */
 	int from_is_file[CM_MAX_FROM];
@@ -164,6 +165,14 @@ int cm_seal_main(const struct cm_opts *o, const char *verb, const json_t *built)
 /* A Secret of one key: name, key, value bytes (for `sealctl set`). */
 int cm_build_one(const char *name, const char *key, const unsigned char *v, size_t n,
 		 json_t **out, struct ss_err *err);
+
+/*
+ * No -r, -R or --agent: the recipients (and maybe the scope) from
+ * SEALSYNC_RECIPIENTS, SEALSYNC_RECIPIENTS_FILE or .sealsync.yaml's first
+ * rule matching target (the file written; NULL: stdout), saying where they
+ * came from on stderr (sealctl_defaults.c). 0, or an exit code.
+ */
+int cm_default_recipients(struct cm_opts *o, const char *target, const char *verb);
 
 /* Writes all of b to stdout; SS_E_IO naming stdout. */
 int cm_write_stdout(const struct ss_buf *b, struct ss_err *err);

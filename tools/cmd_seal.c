@@ -407,8 +407,10 @@ int sealctl_cmd_seal(int argc, char **argv)
 		rc = cm_agent_setup(&o, argv[0]);
 	if (rc != 0 || o.help)
 		return rc;
-	if (o.rcpt.n == 0)
-		return sealctl_usage(argv[0], "give at least one recipient (-r, -R or --agent)");
+	if (o.rcpt.n == 0 && o.agent.url == NULL &&
+	    (rc = cm_default_recipients(&o, o.merge_into != NULL ? o.merge_into : o.write_to,
+					argv[0])) != 0)
+		return rc;
 	if (o.npaths > 1)
 		return sealctl_usage(argv[0], "one input file at most");
 	if (o.write_to != NULL && o.merge_into != NULL)

@@ -65,8 +65,9 @@ int sealctl_cmd_set(int argc, char **argv)
 		return sealctl_usage(argv[0], "give FILE NAME KEY");
 	if (o.name != NULL || o.nfrom > 1 || (o.nfrom == 1 && !o.from_is_file[0]))
 		return sealctl_usage(argv[0], "the value comes from stdin or one --from-file PATH");
-	if (o.rcpt.n == 0)
-		return sealctl_usage(argv[0], "give at least one recipient (-r, -R or --agent)");
+	if (o.rcpt.n == 0 && o.agent.url == NULL &&
+	    (rc = cm_default_recipients(&o, o.paths[0], argv[0])) != 0)
+		return rc;
 	ss_err_clear(&err);
 	ss_buf_init_secure(&v, SEALCTL_VALUE_MAX);
 	rc = read_value(&o, &v, &err);
