@@ -5,7 +5,7 @@
 #   etcd, kube-apiserver, kubectl, kustomize        always
 #   kube-controller-manager, podrunner               with --workloads
 #
-# Binaries go to $SS_BUILD_DIR/kube/<k8s version>-<hash>/bin (default build/),
+# Binaries go to $KUBE_BUILD_DIR/kube/<k8s version>-<hash>/bin (default build/),
 # keyed by the pinned version and a hash of go.mod, go.sum and our own Go
 # sources, so a pin change never reuses a stale binary. Existing binaries are
 # skipped; Go's module and build caches (~/go/pkg/mod, ~/.cache/go-build) make
@@ -26,7 +26,9 @@ done
 ver=$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v/ { print $2; exit }' "$here/go.mod")
 [ -n "$ver" ] || { echo "build.sh: no k8s.io/kubernetes version in go.mod" >&2; exit 1; }
 hash=$(cd "$here" && cat go.mod go.sum build.sh etcd/*.go podrunner/*.go | sha256sum | cut -c1-12)
-build=${SS_BUILD_DIR:-$top/build}
+# Always the source tree's build/ (not the asan stage's SS_BUILD_DIR): one
+# set of binaries serves every stage.
+build=${KUBE_BUILD_DIR:-$top/build}
 bin=$build/kube/$ver-$hash/bin
 if [ $dironly -eq 1 ]; then echo "$bin"; exit 0; fi
 mkdir -p "$bin"
