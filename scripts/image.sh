@@ -43,11 +43,14 @@ if [ "$old" = "$inputs" ]; then
 else
 	old_id=$(docker image inspect -f '{{.Id}}' "$tag" 2>/dev/null || true)
 	# The classic builder: Debian 12's docker.io has no buildx.
-	DOCKER_BUILDKIT=0 docker build -q --build-arg BUILD_BASE="$base" \
-		--label org.sealsync.inputs="$inputs" -t "$tag" . >/dev/null
+	# (It warns that it is deprecated: the log is shown only on a failure.)
+	DOCKER_BUILDKIT=0 docker build --build-arg BUILD_BASE="$base" \
+		--label org.sealsync.inputs="$inputs" -t "$tag" . >.image/build.log 2>&1 ||
+		{ tail -n 30 .image/build.log >&2; echo "image: docker build failed" >&2; exit 1; }
 	new_id=$(docker image inspect -f '{{.Id}}' "$tag")
 	# The image this one replaces would stay behind untagged.
 	[ -n "$old_id" ] && [ "$old_id" != "$new_id" ] && docker rmi "$old_id" >/dev/null 2>&1 || true
 	echo "image: built $tag ($(($(now) - t2))s, inputs $inputs)"
+	sh scripts/image-prune.sh "$base"
 fi
 echo "image: $tag size $(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.1f MiB", $1/1048576}')"
