@@ -7,7 +7,7 @@ JOBS       ?= $(shell nproc)
 PREFIX     ?= /usr/local
 DESTDIR    ?=
 
-.PHONY: all deps build test demo bench clean asan fuzz check-fast install
+.PHONY: all deps build test demo bench clean asan fuzz check-fast image install
 
 all: build
 
@@ -50,6 +50,11 @@ test: deps
 check-fast: build
 	@SS_STAGES=release sh tests/run.sh
 
+# The product image without a registry (docs/IMAGE.md): the base from Debian's
+# packages when it is missing, then sealsync:dev from the host's release build.
+image:
+	@sh scripts/image.sh
+
 demo: deps build
 	@sh examples/demo.sh
 
@@ -57,7 +62,7 @@ bench: deps build
 	@sh bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) build-release .image
 
 # gcc -fanalyzer over the libraries, both programs and the test API server; any
 # analyzer warning fails the build. Not part of `make test`: a full analyzer
