@@ -128,6 +128,19 @@ static int take_opt(int c, unsigned allowed, const char *verb, struct cm_opts *o
 	return 0;
 }
 
+/* An unknown option: suggest only the options this verb takes. */
+static int bad_option(const char *verb, const char *arg, unsigned allowed)
+{
+	struct option mine[sizeof(cm_long) / sizeof(cm_long[0])];
+	size_t i, n = 0;
+
+	for (i = 0; cm_long[i].name != NULL; i++)
+		if ((opt_flag(cm_long[i].val) & allowed) != 0 || cm_long[i].val == 'h')
+			mine[n++] = cm_long[i];
+	memset(&mine[n], 0, sizeof(mine[n]));
+	return sealctl_bad_option(verb, arg, mine);
+}
+
 int cm_parse(int argc, char **argv, unsigned allowed, const char *help, struct cm_opts *o)
 {
 	int c;
@@ -145,7 +158,7 @@ int cm_parse(int argc, char **argv, unsigned allowed, const char *help, struct c
 			return 0;
 		}
 		if (c == '?' || c == ':')
-			return sealctl_bad_option(argv[0], argv[optind - 1], cm_long);
+			return bad_option(argv[0], argv[optind - 1], allowed);
 		if ((opt_flag(c) & allowed) == 0)
 			return sealctl_usage(argv[0], "option %s does not apply", argv[optind - 1]);
 		int rc = take_opt(c, allowed, argv[0], o);

@@ -73,7 +73,7 @@ test_expect_success 'sealctl help VERB prints what VERB --help prints' '
 	test_contains "unknown verb '"'"'frobnicate'"'"'" err
 '
 
-test_expect_success 'an unknown option suggests the closest one' '
+test_expect_success 'an unknown option suggests the closest one the verb takes' '
 	test_expect_code 2 "$SEALCTL" verify --identities keys.txt tree 2>err &&
 	test_contains "unknown option --identities; did you mean --identity?" err &&
 	test_expect_code 2 "$SEALCTL" seal --recipent x s1.yaml 2>err &&
@@ -82,6 +82,9 @@ test_expect_success 'an unknown option suggests the closest one' '
 	test_contains "did you mean --namespace?" err &&
 	test_expect_code 2 "$SEALCTL" keygen --ouput x 2>err &&
 	test_contains "did you mean --output?" err &&
+	test_expect_code 2 "$SEALCTL" seal --identities keys.txt s1.yaml 2>err &&
+	test_contains "unknown option --identities" err &&
+	test_not_contains "did you mean" err &&
 	test_expect_code 2 "$SEALCTL" verify --zzzzzzzz 2>err &&
 	test_contains "unknown option --zzzzzzzz" err && test_not_contains "did you mean" err
 '
