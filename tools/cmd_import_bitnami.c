@@ -45,8 +45,8 @@ static const char import_bitnami_help[] =
 	"                             yaml); repeatable, every key is tried\n"
 	"  -r, --recipient R          an age1... recipient (repeatable)\n"
 	"  -R, --recipients-file F    age recipients file (repeatable)\n"
-	"  -o, --output yaml|json     output format (default yaml)\n"
-	"  -w, --write-to OUT         write the result of the one input file to OUT\n"
+	"  -o, --format yaml|json     output format (default yaml)\n"
+	"  -w, --output OUT           write the result of the one input file to OUT\n"
 	"                             (- for stdout) instead of in place\n"
 	"\n"
 	"The controller's keys open every Bitnami secret of the cluster: keep them\n"
@@ -75,8 +75,8 @@ static const struct option imp_long[] = {
 	{"key", required_argument, NULL, 'k'},
 	{"recipient", required_argument, NULL, 'r'},
 	{"recipients-file", required_argument, NULL, 'R'},
-	{"output", required_argument, NULL, 'o'},
-	{"write-to", required_argument, NULL, 'w'},
+	{"format", required_argument, NULL, 'o'},
+	{"output", required_argument, NULL, 'w'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -96,7 +96,8 @@ static int imp_opt(struct imp_ctx *c, int ch, const char *verb)
 	case 'R': rc = sealctl_recipients_add_file(&c->rcpt, optarg, &c->err); break;
 	case 'o':
 		if (ss_emit_parse_format(optarg, &c->fmt) != 0)
-			return sealctl_usage(verb, "--output must be yaml or json");
+			return sealctl_usage(verb, "-o is the output format, yaml or json (write "
+					     "to a file with -w FILE)");
 		return 0;
 	case 'w': c->write_to = optarg; return 0;
 	default:

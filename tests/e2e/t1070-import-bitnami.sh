@@ -59,7 +59,7 @@ test_expect_success 'setup: kubeseal (pinned), a controller key and certificate,
 		echo "  type: kubernetes.io/tls"; echo "  data:"
 		echo "    tls.crt: $(base64 -w0 tls.crt)"; echo "    tls.key: $(base64 -w0 tls.key)"
 	} >key-secret.yaml &&
-	"$SEALCTL" keygen -o keys.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w keys.txt 2>/dev/null &&
 	age-keygen -y keys.txt >recipients.txt &&
 	original >secret.yaml
 '
