@@ -190,6 +190,10 @@ int ss_bundle_load_tree(struct ss_bundle *b, const struct ss_tree *tree, const c
 		if (!under(path, prefix))
 			continue;
 		if (is_kustomization(path)) {
+			data = ss_tree_data(tree, i, &len);
+			rc = ss_bundle_kustomize_sops(tree, path, data, len, err);
+			if (rc != 0)
+				return rc;
 			ss_err_at(err, path, 0, -1);
 			return ss_err_set(err, SS_E_UNSUPPORTED,
 					  "kustomization files are not supported yet; list plain manifests instead");

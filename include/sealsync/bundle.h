@@ -91,6 +91,10 @@ int ss_bundle_unseal(struct ss_bundle *b, const struct ss_age_open_opts *open,
 		     void (*on_value)(void *ctx, const unsigned char *v, size_t len), void *ctx,
 		     struct ss_err *err) SS_MUST_CHECK;
 
+/* SS_E_UNSUPPORTED naming a SOPS-encrypted file that the kustomization at
+ * path (text) feeds to a secretGenerator; 0 when there is none. */
+int ss_bundle_kustomize_sops(const struct ss_tree *tree, const char *path,
+			     const unsigned char *text, size_t len, struct ss_err *err) SS_MUST_CHECK;
 /* One SOPS item to its Secret, id from its MAC-covered content (agent/sync/sops.c). */
 int ss_bundle_open_sops_item(struct ss_item *it, const struct ss_age_open_opts *open,
 			     struct ss_err *err) SS_MUST_CHECK;

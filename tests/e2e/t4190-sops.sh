@@ -175,6 +175,20 @@ test_expect_success 'ssh recipients and PGP are refused by name' '
 	grep -q "sops pgp is not supported" pgp.err
 '
 
+test_expect_success 'a SOPS file used by a kustomize secretGenerator is refused by name' '
+	mkdir -p repo/kust &&
+	printf "password=hunter2-env\n" >plain.env &&
+	"$SOPS" encrypt --age "$PUB" --input-type dotenv --output-type dotenv plain.env >repo/kust/secret.enc.env &&
+	grep -q "^sops_mac=" repo/kust/secret.enc.env &&
+	printf "secretGenerator:\n  - name: db-env\n    namespace: shop\n    envs:\n      - secret.enc.env\n" >repo/kust/kustomization.yaml &&
+	ss_commit "kustomize" &&
+	unit_cfg kust true >kust.yaml &&
+	: >agent.log &&
+	test_must_fail ss_sync --config kust.yaml &&
+	grep "sync failed" agent.log | grep "secret.enc.env" | grep -q "secretGenerator" &&
+	test_must_fail kubectl -n shop get secret db-env
+'
+
 test_expect_success 'sealctl import sops gives SealedSecrets that the agent applies identically' '
 	"$SEALCTL" import sops -i keys.txt -r "$PUB" full.good.yaml regex.good.yaml >imported.yaml &&
 	test_not_contains hunter2 imported.yaml &&
