@@ -6,8 +6,10 @@
 #   valgrind  the unit tests under valgrind (release build)
 #   fuzz      every libFuzzer target for SS_FUZZ_SECONDS (default 8) each
 #   lint      cppcheck over every C source (quiet is a pass)
-#   image     make image and tests/e2e/t7060-image.sh against it (Docker);
-#             says "skipped: no docker engine" where none answers
+#   image     make image, tests/e2e/t7060-image.sh against it and
+#             t7061-image-incluster.sh (the image in the real control plane
+#             of tests/kube) (Docker); says "skipped: no docker engine" where
+#             none answers
 #
 # SS_STAGES picks stages (default: all four); SS_E2E picks e2e scripts by
 # glob (default t*.sh).
@@ -181,17 +183,21 @@ stage_lint() {
 stage_image() {
 	echo "== image ($(date +%T))"
 	[ -x "$top/build/sealctl" ] || make -s build BUILD=build || { fail_build image; return; }
-	t0=$(date +%s)
-	set -- $(SS_IMAGE_STAGE=1 sh "$top/tests/run-e2e-one.sh" "$top/build" image "$log_dir" \
-		"$top/tests/e2e/t7060-image.sh")
-	log="$log_dir/e2e-image-t7060-image.log"
-	if grep -q "^1\.\.0 # SKIP" "$log"; then
-		echo "== image: $(sed -n 's/^1\.\.0 # SKIP //p' "$log")"
-		return
-	fi
-	grep -E "^#   (# )?(image:|make image|size |Seccomp_filters)" "$log" | sed 's/^#   \(# \)\{0,1\}/-- /'
-	[ "$3" -gt 0 ] && { failures="$failures image:t7060-image"; grep -E '^not ok' "$log"; }
-	count "$2" "$3" "image ($(( $(date +%s) - t0 ))s)"
+	# t7060 builds the image; t7061 runs it against the real control plane.
+	for name in t7060-image t7061-image-incluster; do
+		t0=$(date +%s)
+		set -- $(SS_IMAGE_STAGE=1 sh "$top/tests/run-e2e-one.sh" "$top/build" image "$log_dir" \
+			"$top/tests/e2e/$name.sh")
+		log="$log_dir/e2e-image-$name.log"
+		if grep -q "^1\.\.0 # SKIP" "$log"; then
+			echo "== image $name: $(sed -n 's/^1\.\.0 # SKIP //p' "$log")"
+			continue
+		fi
+		grep -E "^#   (# )?(image:|make image|size |Seccomp_filters|ready after|docker stop|exit code|holder:|writable mounts|files scanned)" "$log" |
+			sed 's/^#   \(# \)\{0,1\}/-- /'
+		[ "$3" -gt 0 ] && { failures="$failures image:$name"; grep -E '^not ok' "$log"; }
+		count "$2" "$3" "image $name ($(( $(date +%s) - t0 ))s)"
+	done
 }
 
 for s in $stages; do
