@@ -11,7 +11,9 @@
 #include "sealsync/keys.h"
 #include "sealsync/keyholder.h"
 #include "sealsync/kube.h"
+#include "sealsync/kube_watch.h"
 #include "sealsync/log.h"
+#include "sealsync/objstate.h"
 #include "sealsync/render.h"
 #include "sealsync/sealed.h"
 #include "sealsync/source.h"
@@ -40,6 +42,14 @@ struct ss_agent {
 	/* sealed values of the revision per key hint (sealsync_sealed_values) */
 	struct ss_sync_hint hints[SS_SYNC_MAX_HINTS];
 	size_t nhints;
+	/* The steady state (objstate.h, kube_watch.h): per unit the commit
+	 * applied whole by this process ("" none: apply everything) and when
+	 * its next full re-apply is due (monotonic seconds). */
+	struct ss_objstate *os;
+	struct ss_kube_watch *watch; /* started by ss_agent_watch */
+	int watch_incomplete;        /* a kind could not be watched */
+	char applied[SS_CONFIG_MAX_UNITS][41];
+	double full_due[SS_CONFIG_MAX_UNITS];
 };
 
 static double now_sec(void)
@@ -102,6 +112,11 @@ int ss_agent_reload_keys(struct ss_agent *a, struct ss_err *err)
 	return 0;
 }
 
+static void on_applied(void *ctx, const json_t *obj)
+{
+	ss_objstate_applied(ctx, obj);
+}
+
 static int open_kube(struct ss_agent *a, struct ss_err *err)
 {
 	struct ss_kube_opts o;
@@ -116,6 +131,12 @@ static int open_kube(struct ss_agent *a, struct ss_err *err)
 	rc = ss_kube_open(&o, &a->kube, err);
 	if (rc == 0)
 		rc = ss_kube_discover(a->kube, err);
+	if (rc == 0)
+		rc = ss_objstate_new(a->cfg->nunits, &a->os, err);
+	if (rc == 0) {
+		ss_objstate_set_manager(a->os, ss_kube_field_manager(a->kube));
+		ss_kube_set_apply_observer(a->kube, on_applied, a->os);
+	}
 	return rc;
 }
 
@@ -152,6 +173,8 @@ static int load_bases(struct ss_agent *a, struct ss_err *err)
 void ss_agent_reload_baselines(struct ss_agent *a)
 {
 	a->need_bases = a->kube != NULL;
+	/* Another leader may have applied meanwhile: apply everything once. */
+	memset(a->applied, 0, sizeof(a->applied));
 }
 
 int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_err *err)
@@ -187,7 +210,9 @@ void ss_agent_free(struct ss_agent *a)
 		return;
 	ss_source_free(a->src);
 	ss_keyring_free(a->kr);
+	ss_kube_watch_free(a->watch);
 	ss_kube_free(a->kube);
+	ss_objstate_free(a->os);
 	free(a);
 }
 
@@ -269,6 +294,74 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	return ss_bundle_plan(b, po, err);
 }
 
+/* Everything is applied: nothing yet by this process, the safety-net
+ * timer (resync) is due, or skipping is off. */
+static int full_due(const struct ss_agent *a, size_t i)
+{
+	return a->cfg->resync_sec == 0 || a->applied[i][0] == '\0' || now_sec() >= a->full_due[i];
+}
+
+/* Body digests of b's items (*dig), and which need no request (*skip). */
+static int plan_skips(struct ss_agent *a, size_t i, const struct ss_bundle *b,
+		      unsigned char (**dig)[SS_OBJSTATE_DIGEST], unsigned char **skip,
+		      struct ss_err *err)
+{
+	int full = full_due(a, i);
+	size_t j;
+
+	*dig = calloc(b->n + 1, sizeof(**dig));
+	*skip = calloc(b->n + 1, 1);
+	if (*dig == NULL || *skip == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	for (j = 0; j < b->n; j++) {
+		ss_objstate_body_digest(a->os, b->items[j].obj, (*dig)[j]);
+		(*skip)[j] = !full && ss_objstate_unchanged(a->os, i, b->items[j].obj, (*dig)[j]);
+	}
+	return 0;
+}
+
+/* After unit i applied commit whole: what it holds now. */
+static void remember_unit(struct ss_agent *a, size_t i, const struct ss_bundle *b,
+			  unsigned char (*dig)[SS_OBJSTATE_DIGEST], const char *commit, int full)
+{
+	json_t **objs = calloc(b->n + 1, sizeof(*objs));
+	size_t j;
+
+	for (j = 0; objs != NULL && j < b->n; j++)
+		objs[j] = b->items[j].obj;
+	if (objs == NULL || ss_objstate_commit(a->os, i, objs, dig, b->n) != 0) {
+		a->applied[i][0] = '\0'; /* out of memory: the next sync applies all */
+		free(objs);
+		return;
+	}
+	free(objs);
+	snprintf(a->applied[i], sizeof(a->applied[i]), "%s", commit);
+	if (full)
+		a->full_due[i] = now_sec() + a->cfg->resync_sec;
+}
+
+static int apply_tracked(struct ss_agent *a, size_t i, struct ss_apply_opts *ao,
+			 struct ss_bundle *b, const char *commit, struct ss_apply_stats *as,
+			 struct ss_err *err)
+{
+	unsigned char (*dig)[SS_OBJSTATE_DIGEST] = NULL, *skip = NULL;
+	int rc, full = full_due(a, i);
+
+	memset(as, 0, sizeof(*as));
+	as->stage = "apply";
+	rc = plan_skips(a, i, b, &dig, &skip, err);
+	ao->skip = skip;
+	if (rc == 0)
+		rc = ss_apply_unit(a->kube, ao, b, commit, as, err);
+	if (rc == 0)
+		remember_unit(a, i, b, dig, commit, full);
+	else
+		a->applied[i][0] = '\0';
+	free(dig);
+	free(skip);
+	return rc;
+}
+
 static int deliver_unit(struct ss_agent *a, const struct ss_unit_config *u, struct ss_bundle *b,
 			const char *commit, struct ss_unit_status *st, const char **stage,
 			int *began, struct ss_err *err)
@@ -291,7 +384,7 @@ static int deliver_unit(struct ss_agent *a, const struct ss_unit_config *u, stru
 	ao.prune_cluster = u->prune_cluster;
 	ao.allow_empty = u->allow_empty;
 	ao.establish_timeout_sec = 60;
-	rc = ss_apply_unit(a->kube, &ao, b, commit, &as, err);
+	rc = apply_tracked(a, (size_t)(u - a->cfg->units), &ao, b, commit, &as, err);
 	*began = as.began;
 	*stage = strcmp(as.stage, "stage0") == 0 ? "apply" : as.stage;
 	if (as.kept[0] != '\0')
@@ -432,6 +525,34 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 	return rc;
 }
 
+/* Unit i is at commit, none of its objects drifted, and the watches that
+ * would have told are up: it costs no request (objstate.h). */
+static int unit_steady(const struct ss_agent *a, size_t i, const char *commit)
+{
+	return a->os != NULL && a->watch != NULL && !a->watch_incomplete &&
+	       ss_kube_watch_healthy(a->watch) && !full_due(a, i) &&
+	       strcmp(a->applied[i], commit) == 0 && !ss_objstate_unit_drifted(a->os, i);
+}
+
+static void steady_unit(struct ss_agent *a, size_t i, const char *commit)
+{
+	struct ss_unit_status *st = &a->units[i];
+
+	snprintf(st->attempted, sizeof(st->attempted), "%s", commit);
+	st->applied = st->pruned = 0;
+	st->last_attempt = time(NULL);
+	st->duration_sec = 0;
+	report_unit(a, &a->cfg->units[i], st, 0, "apply", NULL);
+}
+
+static int sync_or_skip(struct ss_agent *a, size_t i, const char *commit, struct ss_err *err)
+{
+	if (!unit_steady(a, i, commit))
+		return sync_unit(a, i, commit, err);
+	steady_unit(a, i, commit);
+	return 0;
+}
+
 int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
 {
 	char commit[41];
@@ -459,7 +580,7 @@ int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
 		struct ss_err uerr;
 
 		ss_err_clear(&uerr);
-		rc = sync_unit(a, i, commit, &uerr);
+		rc = sync_or_skip(a, i, commit, &uerr);
 		if (rc != 0 && first == 0) {
 			first = rc;
 			if (err != NULL)
@@ -596,4 +717,70 @@ void ss_agent_set_holder(struct ss_agent *a, struct ss_keyholder *kh)
 struct ss_kube *ss_agent_kube(struct ss_agent *a)
 {
 	return a->kube;
+}
+
+/* ---- watches (kube_watch.h): drift is seen, not polled for ---- */
+
+static void on_watch(void *ctx, enum ss_watch_event ev, const char *api_version,
+		     const char *kind, const json_t *obj)
+{
+	struct ss_objstate *os = ctx;
+
+	if (ev == SS_WATCH_UPSERT)
+		ss_objstate_seen(os, obj);
+	else if (ev == SS_WATCH_DELETE)
+		ss_objstate_deleted(os, obj);
+	else
+		ss_objstate_listed(os, api_version, kind, obj);
+}
+
+static void add_kind(void *ctx, const char *api_version, const char *kind)
+{
+	struct ss_agent *a = ctx;
+	struct ss_err err;
+
+	ss_err_clear(&err);
+	if (ss_kube_watch_add(a->watch, api_version, kind, &err) == 0)
+		return;
+	/* Unwatched: every sync applies everything, as without watches. */
+	a->watch_incomplete = 1;
+	ss_log_err(SS_LOG_WARN, "cannot watch a kind; its units are re-applied every poll", &err,
+		   "kind", kind, NULL);
+}
+
+/* One watch per kind for all units: owner label in (name.unit, ...). */
+static int open_watch(struct ss_agent *a, struct ss_err *err)
+{
+	char sel[SS_CONFIG_MAX_UNITS * 300], owner[256];
+	size_t i, len;
+
+	len = (size_t)snprintf(sel, sizeof(sel), "%s in (", SS_LABEL_OWNER);
+	for (i = 0; i < a->cfg->nunits && len < sizeof(sel); i++) {
+		ss_owner_value(a->cfg->name, a->cfg->units[i].name, owner, sizeof(owner));
+		len += (size_t)snprintf(sel + len, sizeof(sel) - len, "%s%s", i ? "," : "", owner);
+	}
+	if (len + 2 > sizeof(sel))
+		return ss_err_set(err, SS_E_LIMIT, "owner label selector too long");
+	memcpy(sel + len, ")", 2);
+	return ss_kube_watch_new(a->kube, sel, on_watch, a->os, &a->watch, err);
+}
+
+int ss_agent_watch(struct ss_agent *a)
+{
+	struct ss_err err;
+
+	if (a->os == NULL || a->cfg->resync_sec == 0 || (a->watch == NULL && a->watch_incomplete))
+		return 0;
+	ss_err_clear(&err);
+	if (a->watch == NULL && open_watch(a, &err) != 0) {
+		ss_log_err(SS_LOG_ERROR, "cannot start the watches; every poll applies everything",
+			   &err, NULL);
+		a->watch_incomplete = 1;
+		return 0;
+	}
+	ss_objstate_new_kinds(a->os, add_kind, a);
+	if (ss_kube_watch_poll(a->watch, &err) != 0)
+		ss_log_err(SS_LOG_WARN, "watch failed; retrying (units are re-applied meanwhile)",
+			   &err, NULL);
+	return ss_objstate_take_drift(a->os);
 }

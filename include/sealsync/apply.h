@@ -32,6 +32,10 @@ struct ss_apply_opts {
 	int prune_cluster;         /* may prune Namespaces and CRDs */
 	int allow_empty;           /* may prune every object */
 	unsigned establish_timeout_sec;
+	/* per bundle item, 1: unchanged since our last apply and not drifted
+	 * (objstate.h): no dry-run, no apply; the inventory still lists it.
+	 * NULL: every item is sent. */
+	const unsigned char *skip;
 };
 
 struct ss_apply_stats {
