@@ -294,11 +294,19 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	return ss_bundle_plan(b, po, err);
 }
 
+/* The watches would have told us of every drift: started, every kind
+ * watched and streaming. */
+static int watches_up(const struct ss_agent *a)
+{
+	return a->watch != NULL && !a->watch_incomplete && ss_kube_watch_healthy(a->watch);
+}
+
 /* Everything is applied: nothing yet by this process, the safety-net
- * timer (resync) is due, or skipping is off. */
+ * timer (resync) is due, skipping is off, or a drift could go unseen. */
 static int full_due(const struct ss_agent *a, size_t i)
 {
-	return a->cfg->resync_sec == 0 || a->applied[i][0] == '\0' || now_sec() >= a->full_due[i];
+	return a->cfg->resync_sec == 0 || a->applied[i][0] == '\0' || now_sec() >= a->full_due[i] ||
+	       !watches_up(a);
 }
 
 /* Body digests of b's items (*dig), and which need no request (*skip). */
@@ -529,8 +537,7 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
  * would have told are up: it costs no request (objstate.h). */
 static int unit_steady(const struct ss_agent *a, size_t i, const char *commit)
 {
-	return a->os != NULL && a->watch != NULL && !a->watch_incomplete &&
-	       ss_kube_watch_healthy(a->watch) && !full_due(a, i) &&
+	return a->os != NULL && !full_due(a, i) &&
 	       strcmp(a->applied[i], commit) == 0 && !ss_objstate_unit_drifted(a->os, i);
 }
 
