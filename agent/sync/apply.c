@@ -409,3 +409,14 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 	ss_inventory_release(&prev);
 	return rc;
 }
+
+int ss_apply_repair(struct ss_kube *k, struct ss_bundle *b, size_t *applied, struct ss_err *err)
+{
+	int rc;
+
+	*applied = 0;
+	rc = apply_ranks(k, b, NULL, 0, 1 << 30, 1, NULL, err);
+	if (rc == 0)
+		rc = apply_ranks(k, b, NULL, 0, 1 << 30, 0, applied, err);
+	return rc;
+}

@@ -17,6 +17,7 @@ struct entry {
 	unsigned long long rv; /* of our last apply: older events are stale */
 	unsigned char body[SS_OBJSTATE_DIGEST];
 	unsigned char live[SS_OBJSTATE_DIGEST];
+	char *file;    /* where it comes from in the tree (a repair reads it) */
 };
 
 struct ss_objstate {
@@ -56,6 +57,8 @@ void ss_objstate_free(struct ss_objstate *s)
 	json_decref(s->index);
 	json_decref(s->kinds);
 	json_decref(s->fresh);
+	for (size_t i = 0; i < s->n; i++)
+		free(s->ents[i].file);
 	free(s->ents);
 	free(s);
 }
@@ -321,7 +324,8 @@ void ss_objstate_forget(struct ss_objstate *s, size_t u)
 }
 
 int ss_objstate_commit(struct ss_objstate *s, size_t u, json_t *const *objs,
-		       const unsigned char (*body)[SS_OBJSTATE_DIGEST], size_t n)
+		       const unsigned char (*body)[SS_OBJSTATE_DIGEST], const char *const *files,
+		       size_t n)
 {
 	struct entry *e;
 	size_t i;
@@ -337,9 +341,39 @@ int ss_objstate_commit(struct ss_objstate *s, size_t u, json_t *const *objs,
 		e->present = 1;
 		e->drifted = 0;
 		memcpy(e->body, body[i], SS_OBJSTATE_DIGEST);
+		free(e->file);
+		/* No file (out of memory): a repair of it re-syncs the unit. */
+		e->file = files != NULL && files[i] != NULL ? strdup(files[i]) : NULL;
 		note_kind(s, objs[i]);
 	}
 	return 0;
+}
+
+size_t ss_objstate_drifted_files(const struct ss_objstate *s, size_t u, const char **out,
+				 size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->n; i++) {
+		const struct entry *e = &s->ents[i];
+
+		if (!e->present || e->unit != u || !e->drifted)
+			continue;
+		if (e->file == NULL || n == max)
+			return (size_t)-1;
+		out[n++] = e->file;
+	}
+	return n;
+}
+
+void ss_objstate_repaired(struct ss_objstate *s, size_t u, const json_t *obj,
+			  const unsigned char body[SS_OBJSTATE_DIGEST])
+{
+	struct entry *e = find(s, obj);
+
+	if (e != NULL && e->present && e->unit == u &&
+	    sodium_memcmp(e->body, body, SS_OBJSTATE_DIGEST) == 0)
+		e->drifted = 0;
 }
 
 int ss_objstate_unit_drifted(const struct ss_objstate *s, size_t u)

@@ -51,6 +51,15 @@ struct ss_apply_stats {
 int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,
 		  const char *revision, struct ss_apply_stats *st, struct ss_err *err) SS_MUST_CHECK;
 
+/*
+ * A repair: server-side dry-run, then apply, of every object of b (rank by
+ * rank), and nothing else: no inventory, no prune. b holds only objects of
+ * the revision the unit's inventory already commits (drifted ones, see
+ * objstate.h); *applied counts the applies.
+ */
+int ss_apply_repair(struct ss_kube *k, struct ss_bundle *b, size_t *applied,
+		    struct ss_err *err) SS_MUST_CHECK;
+
 /* Prunes (prev objects ∪ pending) − current; used by ss_apply_unit. */
 int ss_prune_unit(struct ss_kube *k, const struct ss_apply_opts *o,
 		  const struct ss_inventory *prev, const struct ss_bundle *b,

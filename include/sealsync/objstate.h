@@ -51,9 +51,20 @@ int ss_objstate_unchanged(const struct ss_objstate *s, size_t u, const json_t *o
 			  const unsigned char body[SS_OBJSTATE_DIGEST]);
 
 /* After unit u applied: its objects are exactly objs[0..n) with bodies
- * body[i]; every other object it had is forgotten. */
+ * body[i], from files[i] (the path in the tree; files may be NULL); every
+ * other object it had is forgotten. */
 int ss_objstate_commit(struct ss_objstate *s, size_t u, json_t *const *objs,
-		       const unsigned char (*body)[SS_OBJSTATE_DIGEST], size_t n) SS_MUST_CHECK;
+		       const unsigned char (*body)[SS_OBJSTATE_DIGEST], const char *const *files,
+		       size_t n) SS_MUST_CHECK;
+
+/* The files of unit u's drifted objects, so a repair reads only them:
+ * their number (duplicates possible), 0 when none, (size_t)-1 when one has
+ * no file or there are more than max. Strings valid until the next commit. */
+size_t ss_objstate_drifted_files(const struct ss_objstate *s, size_t u, const char **out,
+				 size_t max);
+/* obj of unit u was re-applied with body: no longer drifted. */
+void ss_objstate_repaired(struct ss_objstate *s, size_t u, const json_t *obj,
+			  const unsigned char body[SS_OBJSTATE_DIGEST]);
 /* Forgets everything of unit u (its next sync applies all). */
 void ss_objstate_forget(struct ss_objstate *s, size_t u);
 

@@ -43,7 +43,7 @@ static struct ss_objstate *applied(unsigned char dig[SS_OBJSTATE_DIGEST])
 	assert_int_equal(ss_objstate_new(1, &s, &err), 0);
 	ss_objstate_body_digest(s, d, dig);
 	ss_objstate_applied(s, l);
-	assert_int_equal(ss_objstate_commit(s, 0, &d, (const unsigned char (*)[16])dig, 1), 0);
+	assert_int_equal(ss_objstate_commit(s, 0, &d, (const unsigned char (*)[16])dig, NULL, 1), 0);
 	assert_true(ss_objstate_unchanged(s, 0, d, dig));
 	json_decref(d);
 	json_decref(l);
