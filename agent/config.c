@@ -47,6 +47,7 @@ int ss_config_init(struct ss_config *c)
 	rc |= set_str(&c->log_level, "info");
 	rc |= set_str(&c->log_format, "json");
 	c->interval_sec = 60;
+	c->resync_sec = 3600;
 	c->timeout_sec = 60;
 	c->key_renew_sec = 30 * 24 * 3600;
 	c->concurrency = 8;
@@ -146,6 +147,8 @@ static const struct field fields[] = {
 	{"source.url", "repo", F_STR, OFF(repo_url), "Git remote URL"},
 	{"source.ref", "ref", F_STR, OFF(ref), "branch, tag or commit"},
 	{"source.interval", "interval", F_DUR, OFF(interval_sec), "poll interval (60s)"},
+	{"source.resync", "resync", F_DUR, OFF(resync_sec),
+	 "full re-apply of every object (1h; 0: every poll, no skipping)"},
 	{"source.timeout", "timeout", F_DUR, OFF(timeout_sec), "deadline per Git operation"},
 	{"source.insecure", "insecure", F_BOOL, OFF(insecure),
 	 "allow git:// and http:// without a signature policy (warns every sync)"},

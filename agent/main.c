@@ -357,6 +357,8 @@ static void run_service(struct service *sv)
 		if (sv->cfg->suspend != was_suspended && sv->cfg->suspend)
 			ss_log(SS_LOG_INFO, "suspended: not syncing", NULL);
 		was_suspended = sv->cfg->suspend;
+		if (leader && !sv->cfg->suspend && ss_agent_watch(sv->agent)) /* a drift */
+			atomic_store(&sync_requested, 1);
 		if (leader && !sv->cfg->suspend &&
 		    (mono_now() >= next_sync || atomic_exchange(&sync_requested, 0))) {
 			(void)sync_once(sv);

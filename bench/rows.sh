@@ -163,7 +163,53 @@ bench_flux_and_poll() {
 	git_counts poll.after_clone
 	measure poll.git git -C "$work/flux-clone" fetch -q origin 2>>"$work/git.err"
 	git_counts poll.after_fetch
+	bench_steady "$url"
 	api_stop api_flux
+}
+
+# proc_cpu PID: user + system CPU seconds of a running process.
+proc_cpu() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+agent_syncs() { grep -c '"sync succeeded"' "$work/steady.agent.log"; }
+# wait_for SECONDS CMD...: until CMD succeeds (bounded).
+wait_for() {
+	w_end=$(($(date +%s) + $1)); shift
+	until "$@" 2>/dev/null; do [ "$(date +%s)" -lt "$w_end" ] || return 1; sleep 0.1; done
+}
+syncs_above() { [ "$(agent_syncs)" -gt "$1" ]; }
+watching() { [ "$(grep '"verb":"watch"' "$work/api_flux/state/requests.log" | grep -c '"status":200')" -ge 5 ]; }
+
+# 5e/5f: a long-running agent over the flux objects: the CPU of a no-change
+# poll once it watches the 5 kinds, then a kubectl edit of an owned field of
+# a Service and the time until the agent's repairing apply.
+bench_steady() {
+	say "5e/5f steady state: no-change polls, then a drift, long-running agent"
+	"$AGENT" --repo "$1" --path apps --identities "$work/keys1.txt" --insecure \
+		--cache-dir "$work/flux-cache" --kubeconfig "$work/api_flux/kubeconfig" \
+		--interval 1s --no-leader-election --log-level info 2>"$work/steady.agent.log" &
+	s_pid=$!
+	pids="$pids $s_pid"
+	wait_for 300 syncs_above 0 && wait_for 60 watching && sleep 1 ||
+		{ bench_fail "steady: the agent did not sync and watch"; return; }
+	n=$(agent_syncs) polls=5
+	mark=$(api_requests api_flux)
+	c0=$(proc_cpu "$s_pid")
+	wait_for 60 syncs_above $((n + polls)) || { bench_fail "steady: no polls"; return; }
+	c1=$(proc_cpu "$s_pid")
+	polls=$(($(agent_syncs) - n))
+	fact steady.polls "$polls"
+	fact steady.cpu_per_poll_s "$($PY -c "print(($c1 - $c0) / $polls)")"
+	api_counts steady api_flux "$mark"
+	mark=$(api_requests api_flux)
+	t0=$($PY -c 'import time; print(time.time())')
+	KUBE_EDITOR="sed -i s/port:\ 80\$/port:\ 81/" kubectl --kubeconfig "$work/api_flux/kubeconfig" \
+		-n apps edit service app-00000 >"$work/steady.edit.log" 2>&1 || bench_fail "steady: kubectl edit"
+	wait_for 30 sh -c '[ "$(kubectl --kubeconfig "$1" -n apps get service app-00000 \
+		-o "jsonpath={.spec.ports[0].port}")" = 80 ]' sh "$work/api_flux/kubeconfig" ||
+		bench_fail "steady: the drift was not repaired"
+	tail -n +$((mark + 1)) "$work/api_flux/state/requests.log" >"$work/steady.drift.log"
+	fact steady.drift_repair_s "$($PY "$top/bench/gen.py" repaired-after "$t0" \
+		"$work/steady.drift.log" /api/v1/namespaces/apps/services/app-00000)"
+	stop_pid "$s_pid"
 }
 
 bench_big() {

@@ -33,6 +33,9 @@ struct ss_config {
 	/* source */
 	char *repo_url, *ref;
 	unsigned interval_sec, timeout_sec;
+	/* full re-apply of every object (the watches' safety net); 0: every
+	 * poll applies everything, no skipping */
+	unsigned resync_sec;
 	char *token_file, *username, *password_file, *ssh_key_file, *known_hosts_file;
 	char *ca_file;
 	int insecure;        /* git:// and http:// without a signature policy */

@@ -38,6 +38,9 @@ struct apisrv_store {
 	json_t *objs;    /* "group|plural|ns|name" -> object (immutable once stored) */
 	json_t *pending; /* CRD name -> due time (ms, monotonic) for Established */
 	unsigned long long rv;
+	/* Test compaction (/_admin/compact): a watch from below this
+	 * resourceVersion is 410, and open watches get an in-stream 410. */
+	unsigned long long compacted;
 	long crd_delay_ms;
 };
 

@@ -7,6 +7,7 @@
   reqlog.py LOG mark                        print the number of lines so far
   reqlog.py LOG writes --since N            only lines after mark N
   reqlog.py LOG dump [--since N]            print method, path, query, status
+  reqlog.py LOG requests [--since N]        count every request (watches too)
 """
 import json
 import sys
@@ -56,6 +57,8 @@ def main():
         elif cmd == "dryruns" and m in WRITES and is_dry(e):
             n += 1
         elif cmd == "count" and m == method:
+            n += 1
+        elif cmd == "requests":
             n += 1
     if cmd != "dump":
         print(n)

@@ -161,13 +161,18 @@ test_expect_success 'webhook: bad or missing signature is 401 and syncs nothing'
 	grep -q "webhook refused" agent.log
 '
 
+# A push, then its webhook: the sync applies the new commit (an unchanged
+# revision would cost no write: the steady state skips it).
 test_expect_success 'webhook: a good signature is 202 and a sync follows' '
+	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pushed\n  namespace: shop\ndata:\n  k: v\n" \
+		>repo/apps/pushed.yaml && ss_commit pushed &&
 	before=$(metric sealsync_syncs_total) &&
 	mark=$(ss_writes_mark) &&
 	body="{\"ref\":\"refs/heads/main\"}" &&
 	test "$(st /hook -H "X-Hub-Signature-256: sha256=$(sign "$body")" --data-binary "$body")" = 202 &&
 	poll_gt "$before" metric sealsync_syncs_total &&
-	poll_gt 0 ss_writes_since "$mark"
+	poll_gt 0 ss_writes_since "$mark" &&
+	poll_eq v kubectl -n shop get configmap pushed -o "jsonpath={.data.k}"
 '
 
 test_expect_success 'a body over the cap is 413, with or without Content-Length' '
