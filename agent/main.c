@@ -20,10 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <git2.h>
+#include <microhttpd.h>
 #include <sodium.h>
 
 #include "sealsync/config.h"
 #include "sealsync/events.h"
+#include "sealsync/age.h"
 #include "sealsync/jsonalloc.h"
 #include "sealsync/keyholder.h"
 #include "sealsync/keys.h"
@@ -33,6 +37,13 @@
 #include "sealsync/metrics.h"
 #include "sealsync/server.h"
 #include "sealsync/sync.h"
+
+#ifndef SS_AGENT_VERSION
+#define SS_AGENT_VERSION "unknown"
+#endif
+#ifndef SS_AGENT_COMMIT
+#define SS_AGENT_COMMIT "unknown"
+#endif
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -497,6 +508,61 @@ static void scan_args(struct service *sv, int argc, char **argv)
 	}
 }
 
+/* --version: what a bug report needs (our build and the libraries that
+ * parse untrusted input: Git packs, HTTP, crypto). */
+static void print_version(void)
+{
+	int maj = 0, min = 0, rev = 0;
+
+	git_libgit2_version(&maj, &min, &rev);
+	printf("sealsync-agent %s (commit %s)\n", SS_AGENT_VERSION, SS_AGENT_COMMIT);
+	printf("libsodium %s\nlibgit2 %d.%d.%d\nlibcurl %s\nlibmicrohttpd %s\n",
+	       sodium_version_string(), maj, min, rev, curl_version_info(CURLVERSION_NOW)->version,
+	       MHD_get_version());
+}
+
+/* The key hints of the usable keys, "hint=age1..." comma-separated: the
+ * tags a sealed value names, so an operator can match the two. */
+static void key_hints(struct service *sv, char *line, size_t cap)
+{
+	struct ss_recipient *rs = calloc(SS_KEYRING_MAX, sizeof(*rs));
+	unsigned char tag[SS_AGE_HINT_LEN];
+	char hint[16], r[128];
+	size_t i, n, len = 0;
+
+	line[0] = '\0';
+	if (rs == NULL)
+		return;
+	n = ss_keystore_recipients(sv->keys, rs, SS_KEYRING_MAX, NULL, NULL);
+	for (i = 0; i < n && len < cap; i++) {
+		if (ss_age_hint_for(&rs[i], tag) != 0 || ss_recipient_format(&rs[i], r, sizeof(r)))
+			continue;
+		ss_age_hint_format(tag, hint, sizeof(hint));
+		len += (size_t)snprintf(line + len, cap - len, "%s%s=%s", len ? "," : "", hint, r);
+	}
+	free(rs);
+}
+
+/* One line that says what this process is about to do. */
+static void log_start(struct service *sv)
+{
+	const struct ss_config *c = sv->cfg;
+	char units[SS_CONFIG_MAX_UNITS * 48] = "", count[16], keys[4096];
+	size_t i, len = 0;
+
+	for (i = 0; i < c->nunits && len < sizeof(units); i++)
+		len += (size_t)snprintf(units + len, sizeof(units) - len, "%s%s=%s", i ? "," : "",
+					c->units[i].name, c->units[i].path);
+	snprintf(count, sizeof(count), "%zu", c->nunits);
+	key_hints(sv, keys, sizeof(keys));
+	ss_log(SS_LOG_INFO, "sealsync-agent starting", "version", SS_AGENT_VERSION, "commit",
+	       SS_AGENT_COMMIT, "mode",
+	       c->render ? "render" : c->check_only ? "check" : c->once ? "once" : "service",
+	       "repo", c->repo_url, "ref", c->ref, "units", count, "unit_paths", units, "listen",
+	       one_shot(c) || c->listen[0] == '\0' ? "(none)" : c->listen, "keys",
+	       keys[0] ? keys : "(none)", NULL);
+}
+
 static int configure(struct ss_config *cfg, int argc, char **argv)
 {
 	struct ss_err err;
@@ -507,6 +573,10 @@ static int configure(struct ss_config *cfg, int argc, char **argv)
 	rc = ss_config_parse_args(cfg, argc, argv, &err);
 	if (rc == 1) {
 		ss_config_usage();
+		return 1;
+	}
+	if (rc == 0 && cfg->show_version) {
+		print_version();
 		return 1;
 	}
 	if (rc == 0)
@@ -551,6 +621,7 @@ int main(int argc, char **argv)
 		rc = fail("cannot start", &err, 1);
 		goto out;
 	}
+	log_start(&sv);
 	if (one_shot(&cfg)) {
 		rc = run_one_shot(&sv);
 		if (cfg.check_only && rc == 0)
