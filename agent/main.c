@@ -69,6 +69,8 @@ struct service {
 	int kh_died;
 	struct unit_event events[SS_CONFIG_MAX_UNITS];
 	char last_inventory[8192]; /* the key inventory last logged */
+	int publish_due;           /* the recipients ConfigMap is out of date */
+	double next_publish;       /* no retry before (after a failure) */
 };
 
 static void on_signal(int sig)
@@ -184,6 +186,7 @@ static int push_keys(struct service *sv, struct ss_err *err)
 	free(rs);
 	if (sv->metrics != NULL)
 		ss_metrics_set_keys(sv->metrics, n, retired, created);
+	sv->publish_due = 1;
 	return 0;
 }
 
@@ -342,6 +345,28 @@ static void maintain_keys(struct service *sv, int leader, double *next_poll)
 		ss_log_err(SS_LOG_ERROR, "cannot use the new keys", &err, NULL);
 }
 
+/* The recipients ConfigMap (keystore.h), by the leader only; a failure is
+ * retried, and sealing still works through --agent meanwhile. */
+static void publish_keys(struct service *sv)
+{
+	struct ss_kube *k = ss_agent_kube(sv->agent);
+	struct ss_err err;
+	char name[300];
+
+	if (k == NULL || !sv->publish_due || mono_now() < sv->next_publish)
+		return;
+	ss_err_clear(&err);
+	if (ss_keystore_publish(sv->keys, k, &err) != 0) {
+		ss_log_err(SS_LOG_WARN, "cannot publish the recipients; will retry", &err, NULL);
+		sv->next_publish = mono_now() + 10.0;
+		return;
+	}
+	sv->publish_due = 0;
+	snprintf(name, sizeof(name), "%s/%s%s", sv->cfg->namespace_, sv->cfg->name,
+		 SS_KEYSTORE_PUBLISH_SUFFIX);
+	ss_log(SS_LOG_INFO, "recipients published", "configmap", name, NULL);
+}
+
 static int is_leader(struct service *sv)
 {
 	return sv->leader == NULL || ss_leader_is_leader(sv->leader);
@@ -359,10 +384,14 @@ static void run_service(struct service *sv)
 		if (reload_requested)
 			handle_reload(sv);
 		leader = is_leader(sv);
-		if (leader && !was_leader) /* the old leader may have moved them */
+		if (leader && !was_leader) { /* the old leader may have moved them */
 			ss_agent_reload_baselines(sv->agent);
+			sv->publish_due = 1;
+		}
 		was_leader = leader;
 		maintain_keys(sv, leader, &next_keys);
+		if (leader)
+			publish_keys(sv);
 		ss_metrics_set_leader(sv->metrics, leader);
 		ss_metrics_set_suspended(sv->metrics, sv->cfg->suspend);
 		if (sv->cfg->suspend != was_suspended && sv->cfg->suspend)
