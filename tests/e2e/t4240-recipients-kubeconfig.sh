@@ -144,4 +144,18 @@ test_expect_success 'a key rotation updates the ConfigMap' '
 	test "$(grep -v "^#" out)" = "$new" && grep -q "^# $PUB$" out
 '
 
+test_expect_success 'sealctl --agent, certificate not verifiable: the error says --agent-ca, --pin or --kubeconfig' '
+	make_tls && port=$(ss_free_port) &&
+	ss_daemon tlsagent "$AGENT" --name tls --repo "file://$TRASH/repo" --path apps \
+		--identities "$TRASH/keys.txt" --cache-dir cache2 --kubeconfig "$KUBECONFIG" \
+		--no-leader-election --interval 1h --listen "127.0.0.1:$port" \
+		--tls-cert tls/agent.crt --tls-key tls/agent.key &&
+	ss_wait_port "$port" &&
+	test_expect_code 1 "$SEALCTL" recipients --agent "https://127.0.0.1:$port" >out 2>err &&
+	cat err && test ! -s out &&
+	grep -q "give --agent-ca FILE (its CA) or --pin sha256//... (its key), or use sealctl recipients --kubeconfig" err &&
+	"$SEALCTL" recipients --agent "https://127.0.0.1:$port" --agent-ca tls/ca.crt >out &&
+	grep -q "^age1" out
+'
+
 test_done
