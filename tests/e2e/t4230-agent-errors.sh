@@ -58,4 +58,17 @@ test_expect_success '--render DIR into a missing folder says to create it, exit 
 	test ! -e no
 '
 
+test_expect_success 'a file:// URL to a missing folder is not a network error' '
+	test_expect_code 1 "$AGENT" -n --repo "file://$TRASH/no-such-repo" --path apps \
+		--identities keys.txt --cache-dir cache 2>h.log &&
+	cat h.log && grep -q "no repository folder $TRASH/no-such-repo on this machine" h.log &&
+	! grep -q "network error" h.log
+'
+
+test_expect_success 'file://relative/path: the error shows the three-slash form' '
+	test_expect_code 1 "$AGENT" -n --repo "file://work/repo" --path apps \
+		--identities keys.txt --cache-dir cache 2>i.log &&
+	cat i.log && grep -q "takes an absolute path, with three slashes: file:///work/repo" i.log
+'
+
 test_done
