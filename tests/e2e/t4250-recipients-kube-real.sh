@@ -48,7 +48,7 @@ test_expect_success 'deploy/ namespace and RBAC apply; the agent publishes its r
 	i=0 &&
 	while [ "$($K -n sealsync-system get configmap sealsync-recipients -o jsonpath={.data.active} 2>/dev/null)" != "$PUB" ] &&
 		[ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done &&
-	$K -n sealsync-system get configmap sealsync-recipients -o jsonpath={.data.active} >active &&
+	echo "$($K -n sealsync-system get configmap sealsync-recipients -o jsonpath={.data.active})" >active &&
 	echo "$PUB" >want && test_cmp want active
 '
 
