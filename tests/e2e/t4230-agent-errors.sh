@@ -3,7 +3,7 @@
 # get a suggestion, --render into a missing folder says to create it.
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
-test_require "$AGENT" "$SEALCTL"
+test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl
 
 test_expect_success 'setup: keys and a repo' '
 	ss_keys && ss_repo_init && mkdir -p repo/apps &&
@@ -69,6 +69,33 @@ test_expect_success 'file://relative/path: the error shows the three-slash form'
 	test_expect_code 1 "$AGENT" -n --repo "file://work/repo" --path apps \
 		--identities keys.txt --cache-dir cache 2>i.log &&
 	cat i.log && grep -q "takes an absolute path, with three slashes: file:///work/repo" i.log
+'
+
+test_expect_success 'a namespace missing in the cluster: add a Namespace object to the unit' '
+	ss_apiserver_start && mkdir -p repo/shop &&
+	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cart\n  namespace: shop\n" >repo/shop/cm.yaml &&
+	ss_commit shop &&
+	test_expect_code 1 ss_sync --unit shop=shop --log-format text &&
+	grep "sync failed" "$TRASH/agent.log" | tail -n 1 >j.log && cat j.log &&
+	grep -q "namespaces .*shop.* not found; add a Namespace object named shop to the unit" j.log &&
+	printf "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n" >repo/shop/ns.yaml &&
+	ss_commit "shop: namespace" &&
+	ss_sync --unit shop=shop && kubectl -n shop get configmap cart
+'
+
+test_expect_success 'a renamed unit: the error says how to hand the objects over, and that works' '
+	test_expect_code 1 ss_sync --unit store=shop --log-format text &&
+	grep "sync failed" "$TRASH/agent.log" | tail -n 1 >k.log && cat k.log &&
+	grep -q "already belongs to sealsync.shop, not sealsync.store. If unit shop was renamed to store" k.log &&
+	sed -n "s/.*hand its objects over: \(kubectl label Namespace shop [^ ]* --overwrite\) .*/\1/p" k.log >one &&
+	sed -n "s/.*or per kind: \(kubectl label KIND -A -l [^ ]* [^ ]* --overwrite\)).*/\1/p" k.log >per-kind &&
+	test -s one && test -s per-kind && cat one per-kind &&
+	grep -q "delete its inventory, the ConfigMap sealsync-inv-shop" k.log &&
+	sh one &&
+	sed "s/KIND/ConfigMap/" per-kind | sh &&
+	kubectl -n sealsync-system delete configmap sealsync-inv-shop &&
+	ss_sync --unit store=shop &&
+	test "$(kubectl -n shop get configmap cart -o "jsonpath={.metadata.labels.sealsync\.dev/owner}")" = sealsync.store
 '
 
 test_done
