@@ -18,6 +18,7 @@
 
 #include "cmd_recipients_kube.h"
 #include "kubeconfig.h"
+#include "sealsync/jsonalloc.h"
 #include "sealctl.h"
 #include "sealsync/keys.h"
 
@@ -222,6 +223,8 @@ int sealctl_cmd_recipients_kube(int argc, char **argv)
 	struct rk_opts o;
 	int rc;
 
+	/* The kubeconfig's tokens and keys pass through jansson: wipe on free. */
+	ss_json_use_zeroing_alloc();
 	memset(&o, 0, sizeof(o));
 	o.ns = "sealsync-system";
 	o.name = "sealsync";
