@@ -38,6 +38,9 @@
 #include "sealsync/server.h"
 #include "sealsync/sync.h"
 
+#if __has_include("agent_version.h")
+#include "agent_version.h" /* SS_AGENT_COMMIT, written at build time */
+#endif
 #ifndef SS_AGENT_VERSION
 #define SS_AGENT_VERSION "unknown"
 #endif

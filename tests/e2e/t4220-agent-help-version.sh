@@ -50,4 +50,9 @@ test_expect_success '--version names the version, commit and libraries, exit 0' 
 	grep -qE "^libcurl [0-9]" version.txt
 '
 
+test_expect_success '--version names the commit the binary was built from' '
+	head=$(git -C "$SS_SRC_DIR" rev-parse --short=12 HEAD 2>/dev/null) || head=unknown
+	grep -q "(commit $head)" version.txt
+'
+
 test_done
