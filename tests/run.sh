@@ -6,13 +6,15 @@
 #   valgrind  the unit tests under valgrind (release build)
 #   fuzz      every libFuzzer target for SS_FUZZ_SECONDS (default 8) each
 #   lint      cppcheck over every C source (quiet is a pass)
+#   image     make image and tests/e2e/t7060-image.sh against it (Docker);
+#             says "skipped: no docker engine" where none answers
 #
 # SS_STAGES picks stages (default: all four); SS_E2E picks e2e scripts by
 # glob (default t*.sh).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
-stages=${SS_STAGES:-release asan valgrind fuzz lint}
+stages=${SS_STAGES:-release asan valgrind fuzz lint image}
 jobs=$(nproc)
 passed=0
 failed=0
@@ -164,6 +166,25 @@ stage_lint() {
 		failures="$failures lint:cppcheck"
 		count 0 1 lint
 	fi
+}
+
+# The image: built and checked where a Docker engine answers. Elsewhere the
+# script skips (and counts nothing), except in CI with a Docker socket,
+# where a silent engine is a failure.
+stage_image() {
+	echo "== image ($(date +%T))"
+	[ -x "$top/build/sealctl" ] || make -s build BUILD=build || { fail_build image; return; }
+	t0=$(date +%s)
+	set -- $(SS_IMAGE_STAGE=1 sh "$top/tests/run-e2e-one.sh" "$top/build" image "$log_dir" \
+		"$top/tests/e2e/t7060-image.sh")
+	log="$log_dir/e2e-image-t7060-image.log"
+	if grep -q "^1\.\.0 # SKIP" "$log"; then
+		echo "== image: $(sed -n 's/^1\.\.0 # SKIP //p' "$log")"
+		return
+	fi
+	grep -E "^#   (# )?(image:|make image|size |Seccomp_filters)" "$log" | sed 's/^#   \(# \)\{0,1\}/-- /'
+	[ "$3" -gt 0 ] && { failures="$failures image:t7060-image"; grep -E '^not ok' "$log"; }
+	count "$2" "$3" "image ($(( $(date +%s) - t0 ))s)"
 }
 
 for s in $stages; do

@@ -186,4 +186,15 @@ int ss_sealed_splice(const char *name, const char *text, size_t len, const struc
 		     const char *const *keys, size_t nkeys, struct ss_buf *out,
 		     struct ss_err *err) SS_MUST_CHECK;
 
+/*
+ * The opposite (sealctl unset): removes key's entry, its whole line, from
+ * the SealedSecret name in ns (or naming none) in text, keeping every other
+ * byte. SS_E_NOTFOUND (no such document or key), SS_E_INVAL (the last key),
+ * SS_E_UNSUPPORTED (a flow mapping, or a key not on its value's line).
+ * The caller should load and parse the result again before writing it.
+ */
+int ss_sealed_splice_remove(const char *file, const char *text, size_t len, const char *name,
+			    const char *ns, const char *key, struct ss_buf *out,
+			    struct ss_err *err) SS_MUST_CHECK;
+
 #endif
