@@ -69,7 +69,7 @@ test_expect_success 'the service start-up line shows the listen address' '
 
 test_expect_success '--once failing at unseal after a restart logs kept=<the applied commit>' '
 	ss_sync --path apps && good=$(git -C repo rev-parse HEAD) &&
-	"$SEALCTL" keygen -o other.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w other.txt 2>/dev/null &&
 	other=$(sed -n "s/^# public key: //p" other.txt) &&
 	printf "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api\nstringData:\n  token: x\n" |
 		"$SEALCTL" seal -r "$other" --namespace default >repo/apps/api.sealed.yaml &&

@@ -127,7 +127,7 @@ test_expect_success 'the server certificate is verified against the kubeconfig C
 '
 
 test_expect_success '--pin: a recipient that is not pinned prints nothing' '
-	"$SEALCTL" keygen -o pin.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w pin.txt 2>/dev/null &&
 	other=$(sed -n "s/^# public key: //p" pin.txt) &&
 	test_expect_code 1 "$SEALCTL" recipients --kubeconfig "$KUBECONFIG" --pin "$other" >out 2>err &&
 	test ! -s out && grep -q "not pinned" err &&
