@@ -575,11 +575,25 @@ static void key_hints(struct service *sv, char *line, size_t cap)
 	free(rs);
 }
 
+/* The URL without userinfo ("https://user:token@host/x" -> "https://host/x"):
+ * a password in the URL must not reach the logs. */
+static void url_public(const char *url, char *out, size_t cap)
+{
+	const char *sep = strstr(url, "://"), *host = sep != NULL ? sep + 3 : url;
+	size_t end = strcspn(host, "/");
+	const char *at = memchr(host, '@', end);
+
+	if (at == NULL)
+		snprintf(out, cap, "%s", url);
+	else
+		snprintf(out, cap, "%.*s%s", (int)(host - url), url, at + 1);
+}
+
 /* One line that says what this process is about to do. */
 static void log_start(struct service *sv)
 {
 	const struct ss_config *c = sv->cfg;
-	char units[SS_CONFIG_MAX_UNITS * 48] = "", count[16], keys[4096];
+	char units[SS_CONFIG_MAX_UNITS * 48] = "", count[16], keys[4096], repo[2048];
 	size_t i, len = 0;
 
 	for (i = 0; i < c->nunits && len < sizeof(units); i++)
@@ -587,10 +601,11 @@ static void log_start(struct service *sv)
 					c->units[i].name, c->units[i].path);
 	snprintf(count, sizeof(count), "%zu", c->nunits);
 	key_hints(sv, keys, sizeof(keys));
+	url_public(c->repo_url, repo, sizeof(repo));
 	ss_log(SS_LOG_INFO, "sealsync-agent starting", "version", SS_AGENT_VERSION, "commit",
 	       SS_AGENT_COMMIT, "mode",
 	       c->render ? "render" : c->check_only ? "check" : c->once ? "once" : "service",
-	       "repo", c->repo_url, "ref", c->ref, "units", count, "unit_paths", units, "listen",
+	       "repo", repo, "ref", c->ref, "units", count, "unit_paths", units, "listen",
 	       one_shot(c) || c->listen[0] == '\0' ? "(none)" : c->listen, "keys",
 	       keys[0] ? keys : "(none)", NULL);
 }

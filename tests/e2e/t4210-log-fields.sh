@@ -82,4 +82,12 @@ test_expect_success '--once failing at unseal after a restart logs kept=<the app
 	grep -q " kept=$good" fail.line
 '
 
+test_expect_success 'the start-up line never shows a password from the repo URL' '
+	test_expect_code 1 "$AGENT" -n --repo "https://user:hunter2secret@127.0.0.1:1/repo.git" \
+		--path apps --identities keys.txt --cache-dir cache3 --timeout 2s 2>url.log;
+	grep "sealsync-agent starting" url.log >url.line && cat url.line &&
+	grep -q "\"repo\":\"https://127.0.0.1:1/repo.git\"" url.line &&
+	test_not_contains hunter2secret url.line
+'
+
 test_done
