@@ -27,9 +27,16 @@ static void api_version_of(const struct ss_item *it, char *buf, size_t len)
 static int item_fail(struct ss_err *err, const struct ss_item *it, const char *what,
 		     const struct ss_kube_result *r)
 {
-	/* kube's message already names the object. */
+	int missing_ns = r->http_status == 404 && strstr(r->message, "namespaces \"") != NULL &&
+			 it->id.ns[0] != '\0';
+
+	/* kube's message already names the object. A missing namespace is the
+	 * usual first-day error: say how to fix it in Git. */
 	ss_origin_err(err, &it->origin, NULL, NULL);
-	return ss_err_set(err, r->code != 0 ? r->code : SS_E_NET, "%s: %s", what, r->message);
+	return ss_err_set(err, r->code != 0 ? r->code : SS_E_NET, "%s: %s%s%s%s", what, r->message,
+			  missing_ns ? "; add a Namespace object named " : "",
+			  missing_ns ? it->id.ns : "",
+			  missing_ns ? " to the unit (it is applied first), or create it" : "");
 }
 
 static int skipped(const unsigned char *skip, size_t i)
@@ -197,6 +204,27 @@ static json_t *existing_lookup(struct ss_kube *k, json_t *cache, const struct ss
 	return json_object_get(byname, it->id.name);
 }
 
+/* Another unit of this agent owns it: most likely a renamed unit (the
+ * owner label is "<agent>.<unit>"), so say how to hand the objects over. */
+static int owned_elsewhere(const struct ss_item *it, const char *desc, const char *have,
+			   const char *owner, struct ss_err *err)
+{
+	size_t agent = strcspn(owner, ".");
+
+	if (strncmp(have, owner, agent + 1) != 0)
+		return ss_err_set(err, SS_E_CONFLICT, "%s already belongs to %s, not %s", desc, have,
+				  owner);
+	return ss_err_set(err, SS_E_CONFLICT,
+			  "%s already belongs to %s, not %s. If unit %s was renamed to %s, hand "
+			  "its objects over: kubectl label %s %s%s%s %s=%s --overwrite (or per kind: "
+			  "kubectl label KIND -A -l %s=%s %s=%s --overwrite), then delete its "
+			  "inventory, the ConfigMap %.*s-inv-%s in the agent's namespace",
+			  desc, have, owner, have + agent + 1, owner + agent + 1, it->id.kind,
+			  it->id.name, it->id.ns[0] ? " -n " : "", it->id.ns, SS_LABEL_OWNER, owner,
+			  SS_LABEL_OWNER, have, SS_LABEL_OWNER, owner, (int)agent, owner,
+			  have + agent + 1);
+}
+
 static int check_takeover(const struct ss_item *it, const json_t *meta, const char *owner,
 			  struct ss_err *err)
 {
@@ -211,8 +239,7 @@ static int check_takeover(const struct ss_item *it, const json_t *meta, const ch
 	ss_objid_describe(&it->id, desc, sizeof(desc));
 	ss_origin_err(err, &it->origin, "metadata.name", NULL);
 	if (have != NULL)
-		return ss_err_set(err, SS_E_CONFLICT, "%s already belongs to %s, not %s", desc, have,
-				  owner);
+		return owned_elsewhere(it, desc, have, owner, err);
 	if (managed != NULL && strcmp(managed, "true") == 0)
 		return 0;
 	return ss_err_set(err, SS_E_CONFLICT,

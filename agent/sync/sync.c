@@ -148,7 +148,7 @@ static int open_kube(struct ss_agent *a, struct ss_err *err)
  */
 static int load_bases(struct ss_agent *a, struct ss_err *err)
 {
-	char base[SS_CONFIG_MAX_UNITS][41];
+	char base[SS_CONFIG_MAX_UNITS][41], kept[SS_CONFIG_MAX_UNITS][64];
 	struct ss_inventory inv;
 	size_t i;
 	int rc;
@@ -159,6 +159,7 @@ static int load_bases(struct ss_agent *a, struct ss_err *err)
 		if (rc != 0)
 			return rc;
 		snprintf(base[i], sizeof(base[i]), "%s", ss_inventory_baseline(&inv));
+		snprintf(kept[i], sizeof(kept[i]), "%s", inv.revision);
 		if (i == 0 && a->revision[0] == '\0') /* status after a restart */
 			snprintf(a->revision, sizeof(a->revision), "%s", inv.revision);
 		if (strlen(ss_inventory_baseline(&inv)) != 40)
@@ -166,6 +167,10 @@ static int load_bases(struct ss_agent *a, struct ss_err *err)
 		ss_inventory_release(&inv);
 	}
 	memcpy(a->base, base, a->cfg->nunits * sizeof(base[0]));
+	/* What the cluster runs, for status and "kept=" in a failure's log:
+	 * after a restart or a failover only the inventory knows it. */
+	for (i = 0; i < a->cfg->nunits; i++)
+		snprintf(a->units[i].revision, sizeof(a->units[i].revision), "%s", kept[i]);
 	a->need_bases = 0;
 	return 0;
 }

@@ -76,6 +76,7 @@ struct ss_config {
 	int check_only;               /* -n */
 	int once;                     /* --once */
 	int no_sandbox;               /* --no-sandbox: key holder without seccomp (warns every sync) */
+	int show_version;             /* --version: print versions and exit */
 
 	/* service (server.h, keystore.h, leader.h) */
 	char *tls_cert_file, *tls_key_file; /* HTTPS for the agent's endpoints */
@@ -107,7 +108,7 @@ int ss_config_validate(const struct ss_config *c, struct ss_err *err) SS_MUST_CH
 
 void ss_config_release(struct ss_config *c);
 
-/* Prints the flags (for --help). */
+/* Prints the flags with their placeholders and defaults, on stdout (--help). */
 void ss_config_usage(void);
 
 /* Parses "30s", "5m", "1h", "720h", "90" (seconds). */

@@ -109,7 +109,7 @@ test_expect_success 'POST /v1/reseal: active key + escrow, scope kept, no plaint
 	test_not_contains "$(printf hunter2-plain | base64)" resealed.yaml &&
 	test_not_contains hunter2-plain agent.log &&
 	test_not_contains "$(printf hunter2-plain | base64)" agent.log &&
-	grep -q "\"path\":\"/v1/reseal\",\"status\":\"200\"" agent.log
+	grep -q "\"path\":\"/v1/reseal\",\"status\":200" agent.log
 '
 
 test_expect_success 'POST /v1/reseal with JSON gives JSON, and the result still verifies' '
