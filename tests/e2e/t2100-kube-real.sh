@@ -6,6 +6,7 @@
 # Ready and garbage-collected, a Namespace finalized, then a clean down.
 # Without Go or a module proxy the binaries cannot be built: the script
 # skips, except under CI=true where that is a failure.
+# servers: real (the kube stage of tests/run.sh only)
 
 # lib.sh points HOME at the trash folder; Go's module and build caches must
 # stay the shared ones, or every run would be a cold build.
