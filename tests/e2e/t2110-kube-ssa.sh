@@ -1,14 +1,13 @@
 #!/bin/bash
-# Server-side apply on the real kube-apiserver: the agent's field manager
+# Server-side apply as the real kube-apiserver does it: the agent's field manager
 # owns what Git says (operation Apply); a field that left Git leaves the
 # live object; a field another manager changed (kubectl edit, kubectl scale)
 # is taken back; a field only another manager sets stays; a new sealed value
 # changes that key of the live Secret only.
-# servers: real (the kube stage of tests/run.sh only)
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
-test_require "$AGENT" "$SEALCTL" python3
-SS_KUBE_SERVER=real
+test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl python3
 
 deploy() { # deploy REPLICAS [EXTRA_ANNOTATION_LINE]
 	cat <<-Y

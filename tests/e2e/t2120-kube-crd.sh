@@ -1,14 +1,13 @@
 #!/bin/bash
-# A CRD and its custom resources in one revision on the real kube-apiserver:
+# A CRD and its custom resources in one revision:
 # the CRD becomes Established on the server's own timing and the resources
 # apply in the same sync. A resource whose CRD is missing fails its unit
 # with an error naming the file and kind, and nothing of that unit beyond stage 0
 # (Namespaces, CRDs) is written.
-# servers: real (the kube stage of tests/run.sh only)
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
-test_require "$AGENT" "$SEALCTL" python3
-SS_KUBE_SERVER=real
+test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl python3
 
 crd() { # crd PLURAL KIND
 	cat <<-Y

@@ -1,12 +1,11 @@
 #!/bin/bash
-# The agent's Events on the real kube-apiserver: `kubectl get events` shows
+# The agent's Events, as kubectl sees them: `kubectl get events` shows
 # each sync result with its reason and object (the unit's inventory
 # ConfigMap), and a message that names the file but holds no value.
-# servers: real (the kube stage of tests/run.sh only)
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
-test_require "$AGENT" "$SEALCTL" python3
-SS_KUBE_SERVER=real
+test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl python3
 
 # events REASON: "kind/name<TAB>type<TAB>message" of the Events with REASON,
 # as kubectl get events prints them.
