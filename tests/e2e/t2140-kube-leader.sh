@@ -1,14 +1,13 @@
 #!/bin/bash
-# Leader election on a real coordination.k8s.io/v1 Lease: two agents with
+# Leader election on a coordination.k8s.io/v1 Lease (real or tests/apiserver): two agents with
 # managed keys started together make ONE key Secret with one key; one of
 # them leads and syncs; SIGKILL (no release of the Lease) and the other
 # takes over once the Lease expires (15 s). The takeover time is printed,
 # not asserted (bench measures it); the deadline is generous.
-# servers: real (the kube stage of tests/run.sh only)
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
-test_require "$AGENT" "$SEALCTL" python3 curl
-SS_KUBE_SERVER=real
+test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl python3 curl
 
 leader_of() { curl -sS "http://127.0.0.1:$1/metrics" | sed -n 's/^sealsync_leader //p'; }
 leaders() { echo $(( $(leader_of "$PORT_A") + $(leader_of "$PORT_B") )); }
