@@ -29,7 +29,7 @@ bench_openssl() {
 # keys1.txt: the sealing key alone. keys50.txt: the same key first (oldest)
 # and 49 newer ones, so only the hint avoids 50 X25519 operations per value.
 bench_keys() {
-	"$SEALCTL" keygen -o "$work/keys1.txt" 2>/dev/null || return 1
+	"$SEALCTL" keygen -w "$work/keys1.txt" 2>/dev/null || return 1
 	PUB=$(sed -n 's/^# public key: //p' "$work/keys1.txt")
 	cp -p "$work/keys1.txt" "$work/keys50.txt" || return 1
 	i=1

@@ -6,6 +6,7 @@
  * header MAC, scope (only once the MAC has authenticated the stanza), payload
  * nonce, STREAM. No plaintext is released before the scope check passes.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +107,29 @@ static int unwrap_pass(struct unwrap_ctx *u, int pass, unsigned char *file_key)
 	return SS_E_NOMATCH;
 }
 
+/*
+ * No identity opened the value: name the hint tags of the keys it is sealed
+ * to (public, in its header), so the user can tell which key is needed.
+ */
+static int no_match(const struct unwrap_ctx *u, struct ss_err *err)
+{
+	char hints[SS_AGE_MAX_X25519 * 10 + 1] = "", t[16];
+	size_t i, at = 0;
+
+	if (!u->h->has_hint || u->h->n_hints == 0)
+		return ss_err_set(err, SS_E_NOMATCH,
+				  "no identity matches any of the %zu X25519 stanzas (wrong key?)",
+				  u->h->n_x25519);
+	for (i = 0; i < u->h->n_hints && at < sizeof(hints); i++) {
+		ss_age_hint_format(u->h->hints[i], t, sizeof(t));
+		at += (size_t)snprintf(hints + at, sizeof(hints) - at, "%s%s", i ? ", " : "", t);
+	}
+	return ss_err_set(err, SS_E_NOMATCH,
+			  "no identity matches any of the %zu X25519 stanzas: wrong key; the value "
+			  "is sealed to the key(s) with hint %s (`sealctl inspect -R FILE` shows "
+			  "which recipient has which hint)", u->h->n_x25519, hints);
+}
+
 static int unwrap(struct unwrap_ctx *u, unsigned char *file_key, struct ss_err *err)
 {
 	int rc;
@@ -118,8 +142,7 @@ static int unwrap(struct unwrap_ctx *u, unsigned char *file_key, struct ss_err *
 	if (rc == SS_E_NOMATCH)
 		rc = unwrap_pass(u, 1, file_key);
 	if (rc == SS_E_NOMATCH)
-		return ss_err_set(err, rc, "no identity matches any of the %zu X25519 stanzas (wrong key?)",
-				  u->h->n_x25519);
+		return no_match(u, err);
 	if (rc == SS_E_AGE_HEADER)
 		return ss_err_set(err, rc, "header: X25519 stanza gives an all-zero shared secret");
 	if (rc == SS_E_LIMIT)

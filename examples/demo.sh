@@ -27,7 +27,7 @@ export GIT_AUTHOR_NAME=demo GIT_AUTHOR_EMAIL=demo@example.com
 export GIT_COMMITTER_NAME=demo GIT_COMMITTER_EMAIL=demo@example.com
 
 step "1. The cluster's key pair (in a real cluster it never leaves the agent)"
-run "$SEALCTL" keygen -o cluster-keys.txt
+run "$SEALCTL" keygen -w cluster-keys.txt
 pub=$(sed -n 's/^# public key: //p' cluster-keys.txt)
 echo "public key (safe to share with developers): $pub"
 

@@ -97,12 +97,15 @@ static int is_yaml11_word(const char *s, size_t n)
 /*
  * Conservative: a letter first (so no number, timestamp, indicator or
  * special float can start), then a small safe alphabet, no trailing space.
+ * No length limit: a sealed value is base64 of an age file ("YWdl..."), and
+ * it must stay one plain word however long, so that `grep | awk | base64 -d`
+ * recipes work (keys are capped at SS_EMIT_MAX_KEY before they get here).
  */
 int emit_plain_ok(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || n > SS_EMIT_MAX_KEY || is_yaml11_word(s, n))
+	if (n == 0 || is_yaml11_word(s, n))
 		return 0;
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
 		return 0;

@@ -112,6 +112,16 @@ static int seal_put(struct ss_sealed *s, const char *key, const unsigned char *p
 	return rc;
 }
 
+int ss_sealed_seal_value(struct ss_sealed *s, const char *key, const unsigned char *pt,
+			 size_t len, const struct ss_sealed_seal_opts *so, struct ss_err *err)
+{
+	int rc = seal_put(s, key, pt, len, so, err);
+
+	if (rc != 0)
+		ss_err_field(err, "spec.encryptedData", key);
+	return rc;
+}
+
 /*
  * A data value: base64 as Kubernetes reads it (Go's decoder skips CR and LF,
  * so a value wrapped over lines in a block scalar is accepted). The

@@ -399,6 +399,45 @@ static int splice_build(const struct sp_doc *d, const struct ss_sealed *s,
 	return rc;
 }
 
+/* Walks text for the SealedSecret name in ns (or one naming no namespace). */
+static int splice_find(const char *name, const char *ns, const char *text, size_t len,
+		       struct sp_walk *w, struct sp_cursor *c, struct ss_err *err)
+{
+	int rc;
+
+	w->name = name;
+	w->ns = ns;
+	rc = splice_walk(text, len, w, err);
+	if (rc == 0 && !w->found && w->have_cand) {
+		free(w->cur.items);
+		w->cur = w->cand;
+		memset(&w->cand, 0, sizeof(w->cand));
+		w->found = 1;
+	}
+	if (rc == 0 && !w->found)
+		rc = ss_err_set(err, SS_E_NOTFOUND,
+				"no SealedSecret named %s with spec.encryptedData in the file", name);
+	memset(c, 0, sizeof(*c));
+	c->t = (const unsigned char *)text;
+	c->len = len;
+	/* libyaml drops a UTF-8 byte order mark before counting. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		c->base = c->bi = 3;
+	return rc;
+}
+
+static void splice_done(struct sp_walk *w, const char *file, int rc, const char *key,
+			struct ss_err *err)
+{
+	if (rc != 0) {
+		ss_err_at(err, file, 0, -1);
+		ss_err_field(err, "spec.encryptedData", key);
+	}
+	free(w->cur.items);
+	free(w->cand.items);
+	free(w);
+}
+
 int ss_sealed_splice(const char *name, const char *text, size_t len, const struct ss_sealed *s,
 		     const char *const *keys, size_t nkeys, struct ss_buf *out,
 		     struct ss_err *err)
@@ -409,39 +448,67 @@ int ss_sealed_splice(const char *name, const char *text, size_t len, const struc
 
 	if (w == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
-	w->name = s->name;
-	w->ns = s->ns;
-	rc = splice_walk(text, len, w, err);
-	if (rc == 0 && !w->found && w->have_cand) {
-		free(w->cur.items);
-		w->cur = w->cand;
-		memset(&w->cand, 0, sizeof(w->cand));
-		w->found = 1;
-	}
-	if (rc == 0 && !w->found)
-		rc = ss_err_set(err, SS_E_NOTFOUND,
-				"no SealedSecret named %s with spec.encryptedData in the file",
-				s->name);
-	if (rc != 0)
-		goto out;
-	memset(&c, 0, sizeof(c));
-	c.t = (const unsigned char *)text;
-	c.len = len;
-	/* libyaml drops a UTF-8 byte order mark before counting. */
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		c.base = c.bi = 3;
-	rc = splice_build(&w->cur, s, keys, nkeys, &c, out);
+	rc = splice_find(s->name, s->ns, text, len, w, &c, err);
+	if (rc == 0)
+		rc = splice_build(&w->cur, s, keys, nkeys, &c, out);
 	if (rc == SS_E_UNSUPPORTED)
 		ss_err_set(err, rc, "a value to replace has an anchor, alias or tag");
-	else if (rc != 0)
+	else if (rc != 0 && err != NULL && err->msg[0] == '\0')
 		ss_err_set(err, rc, "cannot build the merged file: %s", ss_strerror(rc));
-out:
-	if (rc != 0) {
-		ss_err_at(err, name, 0, -1);
-		ss_err_field(err, "spec.encryptedData", NULL);
-	}
-	free(w->cur.items);
-	free(w->cand.items);
-	free(w);
+	splice_done(w, name, rc, NULL, err);
+	return rc;
+}
+
+/*
+ * The bytes of key's entry: from the start of its line to the end of its
+ * value's line (a block scalar's span already ends a line). Only for an
+ * entry whose key and value start on one line, as sealctl writes them.
+ */
+static int entry_span(const struct sp_doc *d, const struct sp_item *it, struct sp_cursor *c,
+		      size_t *b0, size_t *b1)
+{
+	size_t v = char_to_byte(c, it->vstart), p;
+
+	if (d->flow || it->bad)
+		return SS_E_UNSUPPORTED;
+	for (p = v; p > 0 && c->t[p - 1] != '\n'; p--)
+		;
+	if (memchr(c->t + p, ':', v - p) == NULL)
+		return SS_E_UNSUPPORTED; /* the key is on an earlier line */
+	*b0 = p;
+	*b1 = char_to_byte(c, it->vend);
+	while (!it->block && *b1 < c->len && c->t[*b1] != '\n')
+		(*b1)++;
+	if (!it->block && *b1 < c->len)
+		(*b1)++;
+	return 0;
+}
+
+int ss_sealed_splice_remove(const char *file, const char *text, size_t len, const char *name,
+			    const char *ns, const char *key, struct ss_buf *out,
+			    struct ss_err *err)
+{
+	struct sp_walk *w = calloc(1, sizeof(*w));
+	const struct sp_item *it;
+	struct sp_cursor c;
+	size_t b0 = 0, b1 = 0;
+	int rc;
+
+	if (w == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	rc = splice_find(name, ns, text, len, w, &c, err);
+	it = rc == 0 ? doc_item(&w->cur, key) : NULL;
+	if (rc == 0 && it == NULL)
+		rc = ss_err_set(err, SS_E_NOTFOUND, "SealedSecret %s has no key %s", name, key);
+	else if (rc == 0 && w->cur.n == 1)
+		rc = ss_err_set(err, SS_E_INVAL, "%s is the last key of SealedSecret %s: delete "
+				"the document instead", key, name);
+	if (rc == 0 && (rc = entry_span(&w->cur, it, &c, &b0, &b1)) != 0)
+		ss_err_set(err, rc, "key %s is not on one line of a block mapping; edit the file "
+			   "by hand", key);
+	if (rc == 0 && (ss_buf_append(out, c.t, b0) != 0 ||
+			ss_buf_append(out, c.t + b1, c.len - b1) != 0))
+		rc = ss_err_set(err, SS_E_LIMIT, "file too large");
+	splice_done(w, file, rc, key, err);
 	return rc;
 }

@@ -68,7 +68,7 @@ int sealctl_cmd_recipients(int argc, char **argv)
 			return SEALCTL_EXIT_OK;
 		}
 		if (c == '?' || c == ':')
-			return sealctl_usage(argv[0], "bad option '%s'", argv[optind - 1]);
+			return sealctl_bad_option(argv[0], argv[optind - 1], opts);
 		if ((rc = sealctl_agent_parse_opt(&a, c, optarg, argv[0])) != 0)
 			return rc;
 	}

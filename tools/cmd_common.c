@@ -15,13 +15,19 @@
 #define CM_WALK_MAX_FILES 100000
 #define CM_WALK_MAX_DEPTH 64
 
-enum { OPT_SCOPE = 300, OPT_MERGE, OPT_IN_PLACE, OPT_UNSCOPED };
+enum { OPT_SCOPE = 300, OPT_MERGE, OPT_IN_PLACE, OPT_UNSCOPED, OPT_MIXED, OPT_LITERAL,
+       OPT_FROM_FILE, OPT_NAME };
 
 static const struct option cm_long[] = {
 	{"recipient", required_argument, NULL, 'r'},
 	{"recipients-file", required_argument, NULL, 'R'},
 	{"identity", required_argument, NULL, 'i'},
-	{"output", required_argument, NULL, 'o'},
+	{"format", required_argument, NULL, 'o'},
+	{"output", required_argument, NULL, 'w'},
+	{"allow-mixed", no_argument, NULL, OPT_MIXED},
+	{"from-literal", required_argument, NULL, OPT_LITERAL},
+	{"from-file", required_argument, NULL, OPT_FROM_FILE},
+	{"name", required_argument, NULL, OPT_NAME},
 	{"namespace", required_argument, NULL, 'n'},
 	{"scope", required_argument, NULL, OPT_SCOPE},
 	{"merge-into", required_argument, NULL, OPT_MERGE},
@@ -39,7 +45,10 @@ static unsigned opt_flag(int c)
 	switch (c) {
 	case 'r': case 'R': return CM_RECIPIENTS;
 	case 'i': return CM_IDENTITIES;
-	case 'o': return CM_FORMAT;
+	case 'o': return CM_FORMAT | CM_REPORT;
+	case 'w': return CM_WRITE;
+	case OPT_MIXED: return CM_MERGE;
+	case OPT_LITERAL: case OPT_FROM_FILE: case OPT_NAME: return CM_BUILD;
 	case 'n': return CM_NAMESPACE;
 	case OPT_SCOPE: return CM_SCOPE;
 	case OPT_MERGE: return CM_MERGE;
@@ -50,8 +59,34 @@ static unsigned opt_flag(int c)
 	}
 }
 
+/* -o: yaml|json, or for a report (verify) text|json. */
+static int take_format(const char *arg, unsigned allowed, const char *verb, struct cm_opts *o)
+{
+	if ((allowed & CM_REPORT) != 0) {
+		if (strcmp(arg, "text") == 0 || strcmp(arg, "json") == 0) {
+			o->fmt = arg[0] == 'j' ? SS_EMIT_JSON : SS_EMIT_YAML;
+			return 0;
+		}
+		return sealctl_usage(verb, "-o must be text or json");
+	}
+	if (ss_emit_parse_format(arg, &o->fmt) != 0)
+		return sealctl_usage(verb, "-o is the output format, yaml or json (write to a file "
+					   "with -w FILE)");
+	return 0;
+}
+
+/* -w: an output file; "yaml"/"json" is the old `--output FORMAT` spelling. */
+static int take_write(const char *arg, const char *verb, struct cm_opts *o)
+{
+	if (strcmp(arg, "yaml") == 0 || strcmp(arg, "json") == 0)
+		return sealctl_usage(verb, "-w/--output is the output file; for the format '%s' "
+					   "use -o %s", arg, arg);
+	o->write_to = arg;
+	return 0;
+}
+
 /* One option; 0 or an exit code. */
-static int take_opt(int c, const char *verb, struct cm_opts *o)
+static int take_opt(int c, unsigned allowed, const char *verb, struct cm_opts *o)
 {
 	struct ss_err err;
 	int rc = 0;
@@ -65,9 +100,15 @@ static int take_opt(int c, const char *verb, struct cm_opts *o)
 			return sealctl_usage(verb, "too many -i");
 		o->ids[o->nids++] = optarg;
 		break;
-	case 'o':
-		if (ss_emit_parse_format(optarg, &o->fmt) != 0)
-			return sealctl_usage(verb, "-o must be yaml or json");
+	case 'o': return take_format(optarg, allowed, verb, o);
+	case 'w': return take_write(optarg, verb, o);
+	case OPT_MIXED: o->allow_mixed = 1; break;
+	case OPT_NAME: o->name = optarg; break;
+	case OPT_LITERAL: case OPT_FROM_FILE:
+		if (o->nfrom >= CM_MAX_FROM)
+			return sealctl_usage(verb, "more than %d --from-literal/--from-file", CM_MAX_FROM);
+		o->from_is_file[o->nfrom] = c == OPT_FROM_FILE;
+		o->from[o->nfrom++] = optarg;
 		break;
 	case 'n':
 		if (ss_object_check_label(optarg) != 0)
@@ -87,6 +128,19 @@ static int take_opt(int c, const char *verb, struct cm_opts *o)
 	return 0;
 }
 
+/* An unknown option: suggest only the options this verb takes. */
+static int bad_option(const char *verb, const char *arg, unsigned allowed)
+{
+	struct option mine[sizeof(cm_long) / sizeof(cm_long[0])];
+	size_t i, n = 0;
+
+	for (i = 0; cm_long[i].name != NULL; i++)
+		if ((opt_flag(cm_long[i].val) & allowed) != 0 || cm_long[i].val == 'h')
+			mine[n++] = cm_long[i];
+	memset(&mine[n], 0, sizeof(mine[n]));
+	return sealctl_bad_option(verb, arg, mine);
+}
+
 int cm_parse(int argc, char **argv, unsigned allowed, const char *help, struct cm_opts *o)
 {
 	int c;
@@ -97,18 +151,17 @@ int cm_parse(int argc, char **argv, unsigned allowed, const char *help, struct c
 	ss_json_use_zeroing_alloc();
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "r:R:i:o:n:h", cm_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:R:i:o:w:n:h", cm_long, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(help, stdout);
 			o->help = 1;
 			return 0;
 		}
 		if (c == '?' || c == ':')
-			return sealctl_usage(argv[0], "unknown option or missing argument: %s",
-					     argv[optind - 1]);
+			return bad_option(argv[0], argv[optind - 1], allowed);
 		if ((opt_flag(c) & allowed) == 0)
 			return sealctl_usage(argv[0], "option %s does not apply", argv[optind - 1]);
-		int rc = take_opt(c, argv[0], o);
+		int rc = take_opt(c, allowed, argv[0], o);
 
 		if (rc != 0)
 			return rc;
@@ -135,6 +188,23 @@ int cm_agent_setup(struct cm_opts *o, const char *verb)
 	return rc != 0 ? sealctl_fail(&err) : 0;
 }
 
+/* 1 when line (1-based) of text holds a tab before its first other character. */
+static int line_indented_with_tab(const struct ss_buf *text, unsigned line)
+{
+	const char *p = (const char *)text->data, *end = p + text->len;
+	unsigned n = 1;
+
+	while (p != NULL && p < end && n < line) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (p != NULL)
+			p++, n++;
+	}
+	for (; p != NULL && p < end && (*p == ' ' || *p == '\t'); p++)
+		if (*p == '\t')
+			return 1;
+	return 0;
+}
+
 int cm_file_load(struct cm_file *f, const char *path, int secure, struct ss_err *err)
 {
 	int rc;
@@ -148,6 +218,11 @@ int cm_file_load(struct cm_file *f, const char *path, int secure, struct ss_err 
 	rc = ss_file_read(path, &f->text, err);
 	if (rc == 0)
 		rc = ss_yaml_load(f->name, f->text.data, f->text.len, NULL, &f->ds, err);
+	/* The commonest YAML mistake of all, which libyaml words obscurely. */
+	if (rc == SS_E_INVAL && err != NULL && err->line > 0 &&
+	    line_indented_with_tab(&f->text, err->line))
+		ss_err_set(err, rc, "line %u is indented with a tab: YAML indents with spaces only",
+			   err->line);
 	if (rc != 0 && err != NULL && err->file[0] == '\0')
 		ss_err_at(err, f->name, 0, -1);
 	return rc;
@@ -367,4 +442,15 @@ void cm_err_at_value(struct ss_err *err, const struct ss_origin *o)
 	snprintf(path, sizeof(path), "%s%s%s", field, key[0] ? "." : "", key);
 	ss_origin_err(err, o, path[0] ? path : NULL, NULL);
 	ss_err_field(err, field[0] ? field : NULL, key[0] ? key : NULL);
+}
+
+int cm_write_output(const struct cm_opts *o, const struct ss_buf *b, struct ss_err *err)
+{
+	struct stat st;
+
+	if (o->write_to == NULL || strcmp(o->write_to, "-") == 0)
+		return cm_write_stdout(b, err);
+	if (stat(o->write_to, &st) != 0)
+		st.st_mode = 0644;
+	return ss_file_write_atomic(o->write_to, b->data, b->len, st.st_mode & 0777, err);
 }

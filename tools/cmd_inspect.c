@@ -10,16 +10,17 @@
 #include "cmd_manifest.h"
 
 static const char inspect_help[] =
-	"usage: sealctl inspect [-r age1... | -R FILE] [-o yaml|json] [FILE...]\n"
+	"usage: sealctl inspect [-r age1... | -R FILE] [-o yaml|json] [PATH...]\n"
 	"\n"
-	"Describes the SealedSecrets in FILEs (or stdin): each value's scope, the\n"
+	"Describes the SealedSecrets in PATHs (files, or folders walked like\n"
+	"verify; stdin when none): each value's scope, the\n"
 	"hint tag of each recipient it is sealed to, and its sizes. Never values.\n"
 	"With -r/-R, tags that match a given recipient are labelled with it. With\n"
 	"--raw, inspects one value (see `sealctl inspect --raw --help`).\n"
 	"\n"
 	"  -r, --recipient R          label this recipient's tag (repeatable)\n"
 	"  -R, --recipients-file F    label these recipients' tags\n"
-	"  -o, --output yaml|json     output format (default yaml)\n";
+	"  -o, --format yaml|json     output format (default yaml)\n";
 
 /* age STREAM: a 16-byte nonce, then 64 KiB chunks each with a 16-byte tag. */
 static size_t plaintext_size(size_t payload)
@@ -91,6 +92,7 @@ static json_t *describe(const struct ss_sealed *s, const struct ss_origin *org,
 struct inspect_ctx {
 	const struct cm_opts *o;
 	json_t *all;
+	struct ss_err *err;
 };
 
 static int inspect_doc(const json_t *doc, const struct ss_origin *org, void *ctx,
@@ -109,15 +111,16 @@ static int inspect_doc(const json_t *doc, const struct ss_origin *org, void *ctx
 	return rc;
 }
 
-static int inspect_file(const char *path, json_t *all, const struct cm_opts *o,
-			struct ss_err *err)
+static int inspect_file(const char *path, size_t index, size_t total, void *ctx)
 {
-	struct inspect_ctx c = {o, all};
+	struct inspect_ctx *c = ctx;
 	struct cm_file f;
-	int rc = cm_file_load(&f, path, 0, err);
+	int rc = cm_file_load(&f, path, 0, c->err);
 
+	(void)index;
+	(void)total;
 	if (rc == 0)
-		rc = cm_each_doc(&f, inspect_doc, &c, err);
+		rc = cm_each_doc(&f, inspect_doc, c, c->err);
 	cm_file_release(&f);
 	return rc;
 }
@@ -127,8 +130,10 @@ int sealctl_cmd_inspect(int argc, char **argv)
 	json_t *all = NULL, *doc = NULL;
 	struct ss_buf out;
 	struct cm_opts o;
+	static char *stdin_path[] = {"-"};
+	struct inspect_ctx c;
 	struct ss_err err;
-	int k, rc;
+	int rc;
 
 	rc = cm_parse(argc, argv, CM_RECIPIENTS | CM_FORMAT, inspect_help, &o);
 	if (rc != 0 || o.help)
@@ -136,8 +141,12 @@ int sealctl_cmd_inspect(int argc, char **argv)
 	ss_err_clear(&err);
 	ss_buf_init(&out, (size_t)SEALCTL_SEALED_MAX);
 	all = json_array();
-	for (k = 0; rc == 0 && k < (o.npaths > 0 ? o.npaths : 1); k++)
-		rc = inspect_file(o.npaths > 0 ? o.paths[k] : "-", all, &o, &err);
+	c.o = &o, c.all = all, c.err = &err;
+	if (all == NULL)
+		rc = ss_err_set(&err, SS_E_NOMEM, "out of memory");
+	else
+		rc = o.npaths > 0 ? cm_walk(o.paths, o.npaths, inspect_file, &c, &err)
+				  : cm_walk(stdin_path, 1, inspect_file, &c, &err);
 	if (rc == 0 && json_array_size(all) == 0)
 		rc = ss_err_set(&err, SS_E_INVAL, "no SealedSecret in the input");
 	if (rc == 0) {

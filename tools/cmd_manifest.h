@@ -23,6 +23,8 @@ sealctl_handler sealctl_cmd_reseal;
 sealctl_handler sealctl_cmd_verify;
 sealctl_handler sealctl_cmd_recover;
 sealctl_handler sealctl_cmd_inspect;
+sealctl_handler sealctl_cmd_set;   /* cmd_set.c */
+sealctl_handler sealctl_cmd_unset; /* cmd_set.c */
 
 /* Which options a verb takes (cm_parse refuses the others). */
 enum {
@@ -35,9 +37,13 @@ enum {
 	CM_IN_PLACE = 1 << 6,   /* --in-place */
 	CM_UNSCOPED = 1 << 7,   /* --allow-unscoped */
 	CM_AGENT = 1 << 8,      /* --agent URL, --agent-ca FILE, --pin age1... */
+	CM_WRITE = 1 << 9,      /* -w, --output FILE */
+	CM_REPORT = 1 << 10,    /* -o text|json (a report, not manifests) */
+	CM_BUILD = 1 << 11,     /* --from-literal K=V, --from-file [K=]PATH, --name */
 };
 
 #define CM_MAX_IDS 64
+#define CM_MAX_FROM 256
 
 struct cm_opts {
 	struct sealctl_recipients rcpt;
@@ -45,7 +51,13 @@ struct cm_opts {
 	size_t nids;
 	enum ss_emit_format fmt;
 	const char *scope, *ns, *merge_into;
-	int in_place, allow_unscoped, help;
+	const char *write_to; /* -w FILE: NULL for stdout */
+	char default_scope[16]; /* --scope from .sealsync.yaml */
+	const char *name;     /* --name: the Secret to build from --from-* */
+	const char *from[CM_MAX_FROM]; /* --from-literal K=V / --from-file [K=]PATH */
+	int from_is_file[CM_MAX_FROM];
+	size_t nfrom;
+	int in_place, allow_unscoped, allow_mixed, help;
 	struct sealctl_agent agent; /* agent.url NULL: offline */
 	char **paths; /* the operands */
 	int npaths;
@@ -136,7 +148,40 @@ int cm_agent_reseal(const struct cm_opts *o, const struct ss_sealed *s, struct s
 int cm_agent_verify(const struct cm_opts *o, const struct ss_sealed *s, const char *ns,
 		    struct ss_err *err);
 
+/*
+ * A v1 Secret named o->name (in -n's namespace, when given) whose data are
+ * the --from-literal and --from-file values (cmd_seal_build.c), as kubectl
+ * create secret generic builds it. File values are read into guarded
+ * memory; jansson wipes what it frees (cm_parse sets that up).
+ */
+int cm_build_secret(const struct cm_opts *o, json_t **out, struct ss_err *err);
+
+/*
+ * Seals built (a Secret; NULL: read o->paths[0] or stdin) as `sealctl seal`
+ * does with options o: to stdout, -w or --merge-into. Returns the exit code.
+ */
+int cm_seal_main(const struct cm_opts *o, const char *verb, const json_t *built);
+
+/* A Secret of one key: name, key, value bytes (for `sealctl set`). */
+int cm_build_one(const char *name, const char *key, const unsigned char *v, size_t n,
+		 json_t **out, struct ss_err *err);
+
+/*
+ * No -r, -R or --agent: the recipients (and maybe the scope) from
+ * SEALSYNC_RECIPIENTS, SEALSYNC_RECIPIENTS_FILE or .sealsync.yaml's first
+ * rule matching target (the file written; NULL: stdout), saying where they
+ * came from on stderr (sealctl_defaults.c). 0, or an exit code.
+ */
+int cm_default_recipients(struct cm_opts *o, const char *target, const char *verb);
+
 /* Writes all of b to stdout; SS_E_IO naming stdout. */
 int cm_write_stdout(const struct ss_buf *b, struct ss_err *err);
+
+/*
+ * Writes b to o->write_to atomically (mode 0644, or the file's own) when
+ * -w was given, else to stdout. A failed run never reaches this, so -w FILE
+ * is either the whole new output or left as it was.
+ */
+int cm_write_output(const struct cm_opts *o, const struct ss_buf *b, struct ss_err *err);
 
 #endif

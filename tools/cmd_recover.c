@@ -13,9 +13,10 @@
 
 static const char recover_help[] =
 	"usage: sealctl recover -i IDENTITIES [-i ...] [-n NS] [--allow-unscoped]\n"
-	"                       [-o yaml|json] [FILE...]\n"
+	"                       [-o yaml|json] [PATH...]\n"
 	"\n"
-	"Disaster recovery: decrypts the SealedSecrets in FILEs (or stdin) and\n"
+	"Disaster recovery: decrypts the SealedSecrets in PATHs (files, or folders\n"
+	"walked for .yaml, .yml and .json files like verify; stdin when none) and\n"
 	"writes the v1 Secrets (`data` in base64) to stdout, never to a file, with\n"
 	"a warning on stderr. Each value must open in its own scope: its\n"
 	"namespace (-n for manifests that name none), name and key. Other kinds\n"
@@ -26,11 +27,12 @@ static const char recover_help[] =
 	"                          when others can read it or anyone else write it\n"
 	"  -n, --namespace NS      namespace for SealedSecrets that name none\n"
 	"  --allow-unscoped        accept values without a scope stanza\n"
-	"  -o, --output yaml|json  output format (default yaml)\n";
+	"  -o, --format yaml|json  output format (default yaml)\n";
 
 struct recover_ctx {
 	const struct cm_opts *o;
 	struct ss_keyring *kr;
+	struct ss_err *err;
 	json_t *docs[RECOVER_MAX_DOCS];
 	size_t n;
 };
@@ -59,13 +61,16 @@ static int recover_doc(const json_t *doc, const struct ss_origin *o, void *ctx,
 	return rc;
 }
 
-static int recover_file(struct recover_ctx *c, const char *path, struct ss_err *err)
+static int recover_file(const char *path, size_t index, size_t total, void *ctx)
 {
+	struct recover_ctx *c = ctx;
 	struct cm_file f;
-	int rc = cm_file_load(&f, path, 0, err);
+	int rc = cm_file_load(&f, path, 0, c->err);
 
+	(void)index;
+	(void)total;
 	if (rc == 0)
-		rc = cm_each_doc(&f, recover_doc, c, err);
+		rc = cm_each_doc(&f, recover_doc, c, c->err);
 	cm_file_release(&f);
 	return rc;
 }
@@ -93,9 +98,10 @@ int sealctl_cmd_recover(int argc, char **argv)
 {
 	struct recover_ctx c;
 	struct cm_opts o;
+	static char *stdin_path[] = {"-"};
 	struct ss_err err;
 	size_t i;
-	int k, rc;
+	int rc;
 
 	rc = cm_parse(argc, argv, CM_IDENTITIES | CM_FORMAT | CM_NAMESPACE | CM_UNSCOPED,
 		      recover_help, &o);
@@ -105,10 +111,12 @@ int sealctl_cmd_recover(int argc, char **argv)
 		return sealctl_usage(argv[0], "give the identities with -i");
 	memset(&c, 0, sizeof(c));
 	c.o = &o;
+	c.err = &err;
 	ss_err_clear(&err);
 	rc = cm_keyring(&o, &c.kr, &err);
-	for (k = 0; rc == 0 && k < (o.npaths > 0 ? o.npaths : 1); k++)
-		rc = recover_file(&c, o.npaths > 0 ? o.paths[k] : "-", &err);
+	if (rc == 0)
+		rc = o.npaths > 0 ? cm_walk(o.paths, o.npaths, recover_file, &c, &err)
+				  : cm_walk(stdin_path, 1, recover_file, &c, &err);
 	if (rc == 0)
 		rc = recover_emit(&c, &err);
 	for (i = 0; i < c.n; i++)

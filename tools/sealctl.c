@@ -9,13 +9,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <curl/curl.h>
+#include <jansson.h>
 #include <sodium.h>
+#include <yaml.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include "sealctl.h"
 #include "cmd_manifest.h"
 #include "cmd_agent.h"
+#include "cmd_import.h"
 
 struct sealctl_verb {
 	const char *name;
@@ -29,20 +33,27 @@ static const struct sealctl_verb verbs[] = {
 	{"rotate", sealctl_cmd_rotate, NULL, "append a new active identity to an identity file"},
 	{"seal", sealctl_cmd_seal, sealctl_cmd_seal_raw, "seal Secrets into SealedSecrets (--raw: one value)"},
 	{"reseal", sealctl_cmd_reseal, NULL, "re-encrypt SealedSecret files or trees to new recipients"},
+	{"set", sealctl_cmd_set, NULL, "seal one value into a committed SealedSecret (no key needed)"},
+	{"unset", sealctl_cmd_unset, NULL, "remove one key from a committed SealedSecret"},
 	{"verify", sealctl_cmd_verify, NULL, "check SealedSecrets (and, with -i, that they decrypt)"},
 	{"recover", sealctl_cmd_recover, sealctl_cmd_recover_raw, "decrypt SealedSecrets to Secrets on stdout; loud"},
 	{"inspect", sealctl_cmd_inspect, sealctl_cmd_inspect_raw, "show recipients' hints, scope, sizes; never values"},
 	{"recipients", sealctl_cmd_recipients, NULL, "print an agent's recipients (--agent https://...)"},
+	{"import", sealctl_cmd_import, NULL, "convert Bitnami SealedSecrets or SOPS files into SealedSecrets"},
+	{"completion", sealctl_cmd_completion, NULL, "print a shell completion script (bash, zsh, fish)"},
 };
+
+#define NVERBS (sizeof(verbs) / sizeof(verbs[0]))
 
 static void usage(FILE *f)
 {
 	size_t i;
 
 	fprintf(f, "usage: sealctl <verb> [options]\n\nverbs:\n");
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+	for (i = 0; i < NVERBS; i++)
 		fprintf(f, "  %-10s %s\n", verbs[i].name, verbs[i].help);
-	fprintf(f, "\n'sealctl <verb> --help' describes a verb. Exit codes: 0 ok, 1 bad input or\n"
+	fprintf(f, "\n'sealctl help <verb>' (or 'sealctl <verb> --help') describes a verb;\n"
+		   "'sealctl --version' prints the version. Exit codes: 0 ok, 1 bad input or\n"
 		   "crypto failure, 2 usage.\n");
 }
 
@@ -80,9 +91,42 @@ static void harden(void)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 }
 
-int main(int argc, char **argv)
+static void version(void)
+{
+	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+
+	printf("sealctl %s (commit %s)\nlibsodium %s\nlibcurl %s\njansson %s\nlibyaml %s\n",
+	       SS_VERSION, SS_COMMIT, sodium_version_string(),
+	       cv != NULL ? cv->version : "unknown", jansson_version_str(), yaml_get_version_string());
+}
+
+static const struct sealctl_verb *find_verb(const char *name)
 {
 	size_t i;
+
+	for (i = 0; i < NVERBS; i++)
+		if (strcmp(name, verbs[i].name) == 0)
+			return &verbs[i];
+	return NULL;
+}
+
+/* `sealctl help VERB`: the verb's own --help. */
+static int help_verb(const char *name)
+{
+	const struct sealctl_verb *v = find_verb(name);
+	char *args[3] = {(char *)name, "--help", NULL};
+
+	if (v == NULL) {
+		fprintf(stderr, "sealctl: unknown verb '%s'\n", name);
+		usage(stderr);
+		return SEALCTL_EXIT_USAGE;
+	}
+	return dispatch(v, 2, args);
+}
+
+int main(int argc, char **argv)
+{
+	const struct sealctl_verb *v;
 
 	harden();
 	if (sodium_init() < 0) {
@@ -93,13 +137,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return SEALCTL_EXIT_USAGE;
 	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		version();
+		return SEALCTL_EXIT_OK;
+	}
+	if (strcmp(argv[1], "help") == 0 && argc >= 3)
+		return help_verb(argv[2]);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return SEALCTL_EXIT_OK;
 	}
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		if (strcmp(argv[1], verbs[i].name) == 0)
-			return dispatch(&verbs[i], argc - 1, argv + 1);
+	if ((v = find_verb(argv[1])) != NULL)
+		return dispatch(v, argc - 1, argv + 1);
 	fprintf(stderr, "sealctl: unknown verb '%s'\n", argv[1]);
 	usage(stderr);
 	return SEALCTL_EXIT_USAGE;

@@ -32,11 +32,19 @@ sealctl_handler sealctl_cmd_rotate;
 sealctl_handler sealctl_cmd_seal_raw;
 sealctl_handler sealctl_cmd_recover_raw;
 sealctl_handler sealctl_cmd_inspect_raw;
+sealctl_handler sealctl_cmd_completion; /* sealctl_completion.c */
 
 /* Prints "sealctl: <formatted error>" on stderr; returns 1. */
 int sealctl_fail(const struct ss_err *e);
 /* Prints "sealctl <verb>: <message>" and a --help hint on stderr; returns 2. */
 int sealctl_usage(const char *verb, const char *fmt, ...) SS_PRINTF(2, 3);
+
+/*
+ * Unknown option arg for verb: a usage error (returns 2) that suggests the
+ * closest of lopts' long names ("did you mean --identity?").
+ */
+struct option;
+int sealctl_bad_option(const char *verb, const char *arg, const struct option *lopts);
 
 /* Recipients gathered from -r and -R (at most SS_AGE_MAX_X25519). */
 struct sealctl_recipients {

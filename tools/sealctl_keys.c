@@ -1,7 +1,7 @@
 /*
  * sealctl_keys.c: `sealctl keygen` and `sealctl rotate`.
  *
- * keygen writes exactly what age-keygen writes; with -o the file is created
+ * keygen writes exactly what age-keygen writes; with -w the file is created
  * 0600 and never overwritten. The public key goes to stderr as age-keygen
  * prints it, so scripts can capture it without touching the secret.
  */
@@ -16,15 +16,16 @@
 #include "sealctl.h"
 
 static const char keygen_help[] =
-	"usage: sealctl keygen [-o FILE]\n"
+	"usage: sealctl keygen [-w FILE]\n"
 	"\n"
 	"Generates a new age X25519 identity in age-keygen's format:\n"
 	"  # created: 2006-01-02T15:04:05Z\n"
 	"  # public key: age1...\n"
 	"  AGE-SECRET-KEY-1...\n"
 	"\n"
-	"  -o, --output FILE  write to FILE (created with mode 0600; an existing\n"
-	"                     file is never overwritten) instead of stdout\n"
+	"  -w, --output FILE  write to FILE (created with mode 0600; an existing\n"
+	"                     file is never overwritten) instead of stdout. (age-\n"
+	"                     keygen spells it -o; in sealctl -o is always a format)\n"
 	"\n"
 	"The public key is printed on stderr as \"Public key: age1...\".\n";
 
@@ -77,20 +78,23 @@ static int keygen_stdout(void)
 int sealctl_cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+		{"output", required_argument, NULL, 'w'}, {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *output = NULL;
 	struct ss_recipient r;
 	struct ss_err err;
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:o:h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(keygen_help, stdout);
 			return SEALCTL_EXIT_OK;
 		}
-		if (c != 'o')
-			return sealctl_usage(argv[0], "bad option '%s'", argv[optind - 1]);
+		if (c == 'o')
+			return sealctl_usage(argv[0], "-o is an output format in sealctl; write the "
+						     "identity to a file with -w %s", optarg);
+		if (c != 'w')
+			return sealctl_bad_option(argv[0], argv[optind - 1], opts);
 		output = optarg;
 	}
 	if (optind != argc)
@@ -120,7 +124,7 @@ int sealctl_cmd_rotate(int argc, char **argv)
 			return SEALCTL_EXIT_OK;
 		}
 		if (c != 'i')
-			return sealctl_usage(argv[0], "bad option '%s'", argv[optind - 1]);
+			return sealctl_bad_option(argv[0], argv[optind - 1], opts);
 		path = optarg;
 	}
 	if (optind != argc)

@@ -30,13 +30,13 @@ enum { OPT_SCOPE = 256, OPT_NS, OPT_NAME, OPT_KEY, OPT_ARMOR, OPT_RAW, OPT_FROM,
 
 #define SCOPE_HELP                                                              \
 	"  --scope MODE       strict (default), namespace or cluster\n"          \
-	"  --namespace NS     namespace (strict, namespace)\n"                    \
+	"  -n, --namespace NS namespace (strict, namespace)\n"                    \
 	"  --name NAME        Secret name (strict)\n"                              \
 	"  --key KEY          data key (strict)\n"
 
 static const char seal_help[] =
 	"usage: sealctl seal --raw -r age1... [-r ...] [-R FILE] [--from-file F]\n"
-	"                    [--scope strict|namespace|cluster] [--namespace NS]\n"
+	"                    [--scope strict|namespace|cluster] [-n NS]\n"
 	"                    [--name NAME] [--key KEY] [--armor]\n"
 	"\n"
 	"Seals one value (stdin, or F; taken byte for byte, a final newline\n"
@@ -114,14 +114,14 @@ static int parse_opts(int argc, char **argv, const char *shortopts, const struct
 			o->ids[o->nids++] = optarg;
 			break;
 		case OPT_SCOPE: o->scope.mode = optarg; break;
-		case OPT_NS: o->scope.ns = optarg; break;
+		case 'n': case OPT_NS: o->scope.ns = optarg; break;
 		case OPT_NAME: o->scope.name = optarg; break;
 		case OPT_KEY: o->scope.key = optarg; break;
 		case OPT_ARMOR: o->armor = 1; break;
 		case OPT_UNSCOPED: o->allow_unscoped = 1; break;
 		case OPT_FROM: o->from = optarg; break;
 		case OPT_RAW: break;
-		default: return sealctl_usage(argv[0], "bad option '%s'", argv[optind - 1]);
+		default: return sealctl_bad_option(argv[0], argv[optind - 1], lopts);
 		}
 	}
 	if (optind != argc)
@@ -169,7 +169,7 @@ int sealctl_cmd_seal_raw(int argc, char **argv)
 		{"armor", no_argument, NULL, OPT_ARMOR}, SCOPE_OPTIONS, {NULL, 0, NULL, 0}};
 	struct raw_opts o;
 	struct ss_err err;
-	int rc = parse_opts(argc, argv, "r:R:ah", lopts, &o);
+	int rc = parse_opts(argc, argv, "r:R:n:ah", lopts, &o);
 
 	if (rc != 0 || o.help) {
 		if (o.help)
@@ -242,7 +242,7 @@ int sealctl_cmd_recover_raw(int argc, char **argv)
 		SCOPE_OPTIONS, {NULL, 0, NULL, 0}};
 	struct raw_opts o;
 	struct ss_err err;
-	int rc = parse_opts(argc, argv, "i:h", lopts, &o);
+	int rc = parse_opts(argc, argv, "i:n:h", lopts, &o);
 
 	if (rc != 0 || o.help) {
 		if (o.help)

@@ -153,6 +153,18 @@ int ss_sealed_from_secret(const json_t *secret, const struct ss_origin *o,
 			  struct ss_err *err) SS_MUST_CHECK;
 
 /*
+ * Seals one plaintext value (pt, len: the caller's guarded memory) as key
+ * `key` of s, with the scope s's mode binds, to so's recipients (so->mode
+ * and so->ns are not used: s has them). Refused like a Secret's values: a
+ * bad key, a value over SS_SEALED_MAX_VALUE, a template label or annotation
+ * that holds the value. For building a SealedSecret from values that do not
+ * come as a Secret manifest (sealctl import). err names the key.
+ */
+int ss_sealed_seal_value(struct ss_sealed *s, const char *key, const unsigned char *pt,
+			 size_t len, const struct ss_sealed_seal_opts *so,
+			 struct ss_err *err) SS_MUST_CHECK;
+
+/*
  * Rewraps key i to `to` with the identities in o (same file key, scope
  * stanza and payload kept verbatim, see ss_age_reseal), and checks the result
  * with ss_age_check_rewrap before it replaces the value (SS_E_SIG when a
@@ -185,5 +197,16 @@ int ss_sealed_value_has_recipients(const struct ss_sealed *s, size_t i,
 int ss_sealed_splice(const char *name, const char *text, size_t len, const struct ss_sealed *s,
 		     const char *const *keys, size_t nkeys, struct ss_buf *out,
 		     struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * The opposite (sealctl unset): removes key's entry, its whole line, from
+ * the SealedSecret name in ns (or naming none) in text, keeping every other
+ * byte. SS_E_NOTFOUND (no such document or key), SS_E_INVAL (the last key),
+ * SS_E_UNSUPPORTED (a flow mapping, or a key not on its value's line).
+ * The caller should load and parse the result again before writing it.
+ */
+int ss_sealed_splice_remove(const char *file, const char *text, size_t len, const char *name,
+			    const char *ns, const char *key, struct ss_buf *out,
+			    struct ss_err *err) SS_MUST_CHECK;
 
 #endif

@@ -54,7 +54,7 @@ ss_ns() {
 
 # A cluster key pair in $TRASH/keys.txt; PUB holds its recipient.
 ss_keys() {
-	"$SEALCTL" keygen -o "$TRASH/keys.txt" 2>/dev/null &&
+	"$SEALCTL" keygen -w "$TRASH/keys.txt" 2>/dev/null &&
 	PUB=$(sed -n 's/^# public key: //p' "$TRASH/keys.txt") &&
 	export PUB
 }

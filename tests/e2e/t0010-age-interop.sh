@@ -7,7 +7,7 @@
 test_require age age-keygen base64 "$SEALCTL"
 
 test_expect_success 'setup: one key from sealctl, one from age-keygen, a random value' '
-	"$SEALCTL" keygen -o ss-keys.txt 2>keygen.err &&
+	"$SEALCTL" keygen -w ss-keys.txt 2>keygen.err &&
 	grep "^Public key: age1" keygen.err &&
 	sed -n "s/^# public key: //p" ss-keys.txt >ss.pub &&
 	age-keygen -o age-keys.txt 2>/dev/null &&

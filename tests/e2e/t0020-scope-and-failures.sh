@@ -20,7 +20,7 @@ edit() {
 }
 
 test_expect_success 'setup: key, value sealed for prod/db/password' '
-	"$SEALCTL" keygen -o keys.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w keys.txt 2>/dev/null &&
 	sed -n "s/^# public key: //p" keys.txt >pub &&
 	printf "pw-%s" "$(od -An -N8 -tx1 /dev/urandom | tr -d " \n")" >value &&
 	"$SEALCTL" seal --raw -R pub --namespace prod --name db --key password <value >sealed.b64 &&
@@ -73,7 +73,7 @@ test_expect_success 'truncated file' '
 '
 
 test_expect_success 'wrong key' '
-	"$SEALCTL" keygen -o other.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w other.txt 2>/dev/null &&
 	test_expect_code 1 "$SEALCTL" recover --raw -i other.txt <sealed.b64 >out 2>err.wrongkey &&
 	test_contains "no identity matches" err.wrongkey
 '

@@ -6,8 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 test_require age "$SEALCTL"
 
-test_expect_success 'keygen -o: age-keygen format, mode 0600, public key on stderr' '
-	"$SEALCTL" keygen -o k.txt 2>err &&
+test_expect_success 'keygen -w: age-keygen format, mode 0600, public key on stderr' '
+	"$SEALCTL" keygen -w k.txt 2>err &&
 	test "$(stat -c %a k.txt)" = 600 &&
 	test "$(wc -l <k.txt)" = 3 &&
 	grep -q -E -x "# created: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z" k.txt &&
@@ -19,7 +19,7 @@ test_expect_success 'keygen -o: age-keygen format, mode 0600, public key on stde
 
 test_expect_success 'keygen refuses to overwrite' '
 	cp k.txt k.orig &&
-	test_expect_code 1 "$SEALCTL" keygen -o k.txt 2>err &&
+	test_expect_code 1 "$SEALCTL" keygen -w k.txt 2>err &&
 	test_contains "k.txt: file exists; refusing to overwrite" err &&
 	cmp k.txt k.orig
 '

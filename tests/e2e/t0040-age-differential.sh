@@ -41,7 +41,7 @@ sys.exit(1 if bad else 0)
 PYEOF
 
 test_expect_success 'setup: key and an age file with a two-chunk payload' '
-	"$SEALCTL" keygen -o k.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w k.txt 2>/dev/null &&
 	head -c 65600 /dev/zero | tr "\0" x >value &&
 	age -e -r "$(sed -n "s/^# public key: //p" k.txt)" -o v.age value &&
 	age -d -i k.txt v.age | cmp - value

@@ -44,7 +44,7 @@ bad_case() {
 }
 
 bad_case wrong-key '
-	"$SEALCTL" keygen -o other.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w other.txt 2>/dev/null &&
 	other=$(sed -n "s/^# public key: //p" other.txt) &&
 	printf "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: team-a\nstringData:\n  password: bad-secret\n" |
 		"$SEALCTL" seal -r "$other" >repo/a/db.sealed.yaml

@@ -26,7 +26,7 @@ attempts() {
 		grep -aE '"msg":"sync (succeeded|failed)"' | grep -c "\"revision\":\"$2\""
 }
 wrong_key_b() {
-	"$SEALCTL" keygen -o other.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w other.txt 2>/dev/null &&
 	other=$(sed -n "s/^# public key: //p" other.txt) &&
 	printf "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: team-b\nstringData:\n  password: bad\n" |
 		"$SEALCTL" seal -r "$other" >repo/b/db.sealed.yaml

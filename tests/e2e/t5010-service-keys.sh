@@ -25,7 +25,7 @@ applied_rev() {
 
 ss_apiserver_start
 mkdir -p keys.d && chmod 700 keys.d
-"$SEALCTL" keygen -o keys.d/10-a.txt 2>/dev/null
+"$SEALCTL" keygen -w keys.d/10-a.txt 2>/dev/null
 KEY_A=$(sed -n 's/^# public key: //p' keys.d/10-a.txt)
 ss_repo_init
 mkdir -p repo/apps
@@ -68,7 +68,7 @@ test_expect_success 'the agent starts with key A and applies a value sealed to i
 '
 
 test_expect_success 'a key file added to the folder is picked up after SIGHUP, no restart' '
-	"$SEALCTL" keygen -o keys.d/20-b.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w keys.d/20-b.txt 2>/dev/null &&
 	KEY_B=$(sed -n "s/^# public key: //p" keys.d/20-b.txt) &&
 	kill -HUP "$agent_pid" &&
 	poll_eq "$KEY_B" active &&
@@ -119,14 +119,14 @@ test_expect_success 'metrics count both keys and the values sealed to each' '
 '
 
 test_expect_success 'a changed key file is noticed without a signal' '
-	"$SEALCTL" keygen -o keys.d/30-c.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w keys.d/30-c.txt 2>/dev/null &&
 	KEY_C=$(sed -n "s/^# public key: //p" keys.d/30-c.txt) &&
 	poll_eq "$KEY_C" active &&
 	grep -q "key files changed" agent.log
 '
 
 test_expect_success 'a key file others can read is refused on reload; the old keys stay' '
-	"$SEALCTL" keygen -o keys.d/40-d.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w keys.d/40-d.txt 2>/dev/null &&
 	chmod 644 keys.d/40-d.txt &&
 	kill -HUP "$agent_pid" &&
 	poll grep -q "key reload failed" agent.log &&

@@ -18,7 +18,7 @@ ss_commit first
 # Everything the agent needs, owned by nobody (keys must be its own, 0600).
 mkdir -p run
 cp "$KUBECONFIG" run/kubeconfig
-"$SEALCTL" keygen -o run/keys.txt 2>/dev/null
+"$SEALCTL" keygen -w run/keys.txt 2>/dev/null
 chown -R 65534:65534 run repo
 chmod 755 "$TRASH" "$HOME"
 PORT=$(ss_free_port)

@@ -26,7 +26,7 @@ test_expect_success 'the staged binaries are hardened (PIE, full RELRO, no exec 
 '
 
 test_expect_success 'the staged binaries work like the tested ones' '
-	stage/usr/bin/sealctl keygen -o k.txt 2>/dev/null &&
+	stage/usr/bin/sealctl keygen -w k.txt 2>/dev/null &&
 	pub=$(sed -n "s/^# public key: //p" k.txt) &&
 	printf staged-value | stage/usr/bin/sealctl seal --raw -r "$pub" --scope cluster >v.b64 &&
 	"$SEALCTL" recover --raw -i k.txt --scope cluster <v.b64 >out 2>/dev/null &&

@@ -167,6 +167,36 @@ static void test_key_order_and_style(void **state)
 	ss_buf_release(&b);
 }
 
+/*
+ * A sealed value (base64 of an age file, "YWdl...") stays one plain word
+ * however long: README's `grep | awk | base64 -d` recipe depends on it.
+ * Values over 1024 bytes used to be double-quoted.
+ */
+static void test_long_value_plain(void **state)
+{
+	static char v[8192];
+	json_t *in, *back;
+	struct ss_docset *ds = NULL;
+	struct ss_buf b;
+	size_t i;
+
+	(void)state;
+	memcpy(v, "YWdl", 4);
+	for (i = 4; i < sizeof(v) - 1; i++)
+		v[i] = "AZaz09+/"[i % 8];
+	in = json_pack("{s:s}", "k", v);
+	ss_buf_init(&b, 1 << 16);
+	assert_int_equal(ss_emit_yaml(in, &b, NULL), 0);
+	assert_int_equal(b.len, strlen("k: ") + strlen(v) + 1);
+	assert_memory_equal(b.data, "k: YWdl", 7);
+	assert_int_equal(ss_yaml_load("t", b.data, b.len, NULL, &ds, NULL), 0);
+	back = ss_docset_get(ds, 0);
+	assert_true(json_equal(in, back));
+	ss_docset_free(ds);
+	json_decref(in);
+	ss_buf_release(&b);
+}
+
 static void test_docs_and_limits(void **state)
 {
 	json_t *docs[2], *deep, *cur;
@@ -220,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_key_order_and_style),
 		cmocka_unit_test(test_docs_and_limits),
+		cmocka_unit_test(test_long_value_plain),
 	};
 
 	ss_json_use_zeroing_alloc();

@@ -252,12 +252,59 @@ static void test_anchor_refused(void **state)
 	ss_sealed_free(upd);
 }
 
+/* ss_sealed_splice_remove: one entry's line goes, every other byte stays. */
+static void test_remove(void **state)
+{
+	static const char two_ns[] =
+		"# head\n"
+		"apiVersion: sealsync.dev/v1\nkind: SealedSecret\n"
+		"metadata: {name: db, namespace: dev}\n"
+		"spec:\n  encryptedData:\n    a: YWdlAA\n    b: YWdlBB\n"
+		"---\n"
+		"apiVersion: sealsync.dev/v1\nkind: SealedSecret\n"
+		"metadata: {name: db, namespace: prod}\n"
+		"spec:\n  encryptedData:  # values\n    a: YWdlAA\n    b: YWdlBB  # note\n"
+		"    c: |\n      YWdlCC\n# tail\n";
+	static const char flow[] = "kind: SealedSecret\nmetadata: {name: db}\n"
+				   "spec: {encryptedData: {a: x, b: y}}\n";
+	static const char one[] = "kind: SealedSecret\nmetadata: {name: db}\n"
+				  "spec:\n  encryptedData:\n    a: x\n";
+	struct ss_buf out;
+	char *want;
+
+	(void)state;
+	ss_buf_init(&out, 1 << 16);
+	assert_int_equal(ss_sealed_splice_remove("f", two_ns, strlen(two_ns), "db", "prod", "b",
+						 &out, NULL), 0);
+	want = strdup(two_ns);
+	assert_non_null(want);
+	memmove(strstr(want, "    b: YWdlBB  # note\n"), strstr(want, "    c: |"),
+		strlen(strstr(want, "    c: |")) + 1);
+	assert_string_equal(ss_buf_str(&out), want);
+	ss_buf_reset(&out);
+	/* a block scalar goes whole; the other namespace's document is untouched */
+	assert_int_equal(ss_sealed_splice_remove("f", two_ns, strlen(two_ns), "db", "prod", "c",
+						 &out, NULL), 0);
+	assert_non_null(strstr(ss_buf_str(&out), "b: YWdlBB  # note\n# tail\n"));
+	assert_int_equal(out.len, strlen(two_ns) - strlen("    c: |\n      YWdlCC\n"));
+	ss_buf_reset(&out);
+	assert_int_equal(ss_sealed_splice_remove("f", two_ns, strlen(two_ns), "db", "prod", "zz",
+						 &out, NULL), SS_E_NOTFOUND);
+	assert_int_equal(ss_sealed_splice_remove("f", one, strlen(one), "db", "", "a", &out, NULL),
+			 SS_E_INVAL);
+	assert_int_equal(ss_sealed_splice_remove("f", flow, strlen(flow), "db", "", "a", &out,
+						 NULL), SS_E_UNSUPPORTED);
+	free(want);
+	ss_buf_release(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_block_merge),
 		cmocka_unit_test(test_flow_and_edges),
 		cmocka_unit_test(test_anchor_refused),
+		cmocka_unit_test(test_remove),
 	};
 
 	ss_json_use_zeroing_alloc();
