@@ -40,7 +40,7 @@ test_expect_success 'kubectl get events shows SyncSucceeded on the inventory, wi
 '
 
 test_expect_success 'a failed sync is a Warning naming the file; no Event holds a value' '
-	"$SEALCTL" keygen -o other.txt 2>/dev/null &&
+	"$SEALCTL" keygen -w other.txt 2>/dev/null &&
 	other=$(sed -n "s/^# public key: //p" other.txt) &&
 	printf "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: event-secret-2\n" |
 		"$SEALCTL" seal -r "$other" --namespace default >repo/apps/db.sealed.yaml &&
