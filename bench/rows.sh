@@ -221,3 +221,57 @@ bench_big() {
 	fact big.agent.applied "$(objects_in api_big deployments,serviceaccounts,services,secrets apps)"
 	api_stop api_big
 }
+
+# 3k and 4k: the apply and flux rows against the real kube-apiserver of
+# tests/kube (docs/KUBE.md), a fresh cluster for each measured run, its own
+# kubectl as the peer. Without the binaries (sh tests/kube/build.sh) the
+# rows are left out with a note; SS_BENCH_KUBE=0 leaves them out too.
+kube_clusters=""
+kube_up() { # NAME: a cluster in $work/NAME (kubeconfig where agent_once looks)
+	sh "$top/tests/kube/cluster.sh" up "$work/$1" >"$work/$1.up.log" 2>&1 ||
+		{ tail -n 20 "$work/$1.up.log" >&3; bench_fail "cluster $1 did not start"; return 1; }
+	kube_clusters="$kube_clusters $1"
+	fact "$1.up_s" "$(sed -n 's/^kube-cluster: up in \([0-9.]*\)s.*/\1/p' "$work/$1.up.log")"
+}
+kube_down() { # NAME: records the apiserver's CPU time first
+	k_pid=$(awk '$1 == "apiserver" { print $2 }' "$work/$1/pids" 2>/dev/null)
+	[ -z "$k_pid" ] ||
+		fact "$1.server_cpu_s" "$(awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$k_pid/stat")"
+	sh "$top/tests/kube/cluster.sh" down "$work/$1" >/dev/null 2>&1
+}
+kube_objects() { # NAME KINDS NS
+	"$kbin/kubectl" --kubeconfig "$work/$1/kubeconfig" get "$2" -n "$3" -o name \
+		2>>"$work/kubectl-get.log" | wc -l | tr -d ' '
+}
+kube_cleanup() { for c in $kube_clusters; do kube_down "$c"; done; kube_clusters=""; }
+
+bench_kube() {
+	kbin=$(sh "$top/tests/kube/build.sh" --dir)
+	if [ "${SS_BENCH_KUBE:-1}" = 0 ] || [ ! -x "$kbin/kube-apiserver" ] || [ ! -x "$kbin/kubectl" ]; then
+		say "3k/4k skipped: no real kube-apiserver (sh tests/kube/build.sh)"
+		fact kube.skipped 1
+		return
+	fi
+	fact kube.version "$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$top/tests/kube/go.mod")"
+	say "3k apply: $n_apply ConfigMaps on the real kube-apiserver, agent vs its kubectl --server-side"
+	if kube_up kube_agent; then
+		agent_once kapply.agent "file://$work/apply-repo" kube_agent "$work/kapply-cache" "$work/keys1.txt"
+		fact kapply.agent.applied "$(kube_objects kube_agent configmaps bench)"
+		kube_down kube_agent
+	fi
+	if kube_up kube_kubectl; then
+		measure kapply.kubectl "$kbin/kubectl" --kubeconfig "$work/kube_kubectl/kubeconfig" apply \
+			--server-side -f "$work/apply-repo/apps" >"$work/kubectl-kapply.out" 2>&1
+		fact kapply.kubectl.applied "$(kube_objects kube_kubectl configmaps bench)"
+		kube_down kube_kubectl
+	fi
+	say "4k flux: $n_flux apps from git daemon on the real kube-apiserver"
+	if kube_up kube_flux; then
+		agent_once kflux.agent "git://127.0.0.1:$gitd_port/flux" kube_flux "$work/kflux-cache" \
+			"$work/keys1.txt" --insecure
+		fact kflux.agent.applied \
+			"$(kube_objects kube_flux deployments,serviceaccounts,services,secrets apps)"
+		kube_down kube_flux
+	fi
+	kube_clusters=""
+}

@@ -22,11 +22,22 @@ struct store_event {
 	json_t *obj; /* the object after the change (before, for DELETED) */
 };
 
+/* Event fields the real server also selects on (core/v1 Events), e.g.
+ * kubectl get events --field-selector reason=X,involvedObject.name=Y. */
+#define FIELD_SEL_TERMS 4
+struct field_term {
+	char path[48]; /* dotted, e.g. involvedObject.name */
+	char val[256];
+	int ne;
+};
+
 struct field_sel {
 	char name[256];
 	int name_op; /* 0 none, 1 =, 2 != */
 	char ns[256];
 	int has_ns;
+	struct field_term terms[FIELD_SEL_TERMS];
+	size_t nterms;
 };
 
 struct apisrv_store {

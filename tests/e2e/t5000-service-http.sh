@@ -2,6 +2,7 @@
 # The agent as a service: every HTTP endpoint over HTTPS with curl (status,
 # content type, body), /metrics through promtool, the webhook's signature,
 # body cap, methods, rate limit, reseal and verify (no plaintext out), Events.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl openssl promtool age age-keygen
