@@ -1,4 +1,5 @@
 #!/bin/bash
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 # --render with several units: the output is multi-document YAML that holds
 # exactly the objects a sync applies, on stdout and in a folder, so that
 # `sealsync-agent --render - | kubectl apply -f -` loses nothing.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 # Logs a newcomer can use: counts are JSON numbers, the agent says what it
 # is about to do when it starts, and a unit that fails after a restart
 # names the revision the cluster keeps (from its inventory).

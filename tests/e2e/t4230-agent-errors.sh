@@ -1,4 +1,5 @@
 #!/bin/bash
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 # Agent errors that say what to do: typos in the config file and flags
 # get a suggestion, --render into a missing folder says to create it.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# servers: real (starts its own cluster; the kube stage of tests/run.sh only)
 # `sealctl recipients --kubeconfig` against the real kube-apiserver of
 # tests/kube: the agent publishes its recipients ConfigMap there; sealctl
 # reads it with the admin's client certificate, and with a ServiceAccount
