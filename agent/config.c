@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -47,6 +48,7 @@ int ss_config_init(struct ss_config *c)
 	rc |= set_str(&c->log_level, "info");
 	rc |= set_str(&c->log_format, "json");
 	c->interval_sec = 60;
+	c->resync_sec = 3600;
 	c->timeout_sec = 60;
 	c->key_renew_sec = 30 * 24 * 3600;
 	c->concurrency = 8;
@@ -145,7 +147,9 @@ static const struct field fields[] = {
 	{"prune", NULL, F_BOOL, OFF(prune), "delete objects that left Git"},
 	{"source.url", "repo", F_STR, OFF(repo_url), "Git remote URL"},
 	{"source.ref", "ref", F_STR, OFF(ref), "branch, tag or commit"},
-	{"source.interval", "interval", F_DUR, OFF(interval_sec), "poll interval (60s)"},
+	{"source.interval", "interval", F_DUR, OFF(interval_sec), "poll interval"},
+	{"source.resync", "resync", F_DUR, OFF(resync_sec),
+	 "full re-apply of every object (0: every poll, no skipping)"},
 	{"source.timeout", "timeout", F_DUR, OFF(timeout_sec), "deadline per Git operation"},
 	{"source.insecure", "insecure", F_BOOL, OFF(insecure),
 	 "allow git:// and http:// without a signature policy (warns every sync)"},
@@ -178,24 +182,25 @@ static const struct field fields[] = {
 	{NULL, "render", F_STR, OFF(render), "render manifests to DIR or - and exit"},
 	{NULL, "show-secrets", F_BOOL, OFF(show_secrets), "with --render -: print Secret values"},
 	{NULL, "once", F_BOOL, OFF(once), "run one sync and exit with its result"},
+	{NULL, "version", F_BOOL, OFF(show_version), "print the versions and exit"},
 	{NULL, "no-sandbox", F_BOOL, OFF(no_sandbox),
 	 "run the key holder without its seccomp sandbox (warns every sync)"},
 	{"http.tlsCert", "tls-cert", F_STR, OFF(tls_cert_file), "PEM certificate for HTTPS"},
 	{"http.tlsKey", "tls-key", F_STR, OFF(tls_key_file), "PEM private key for HTTPS"},
 	{"http.maxBodyKiB", "http-max-body-kib", F_UINT, OFF(http_max_body_kib),
-	 "request body cap in KiB (4096)"},
+	 "request body cap in KiB"},
 	{"http.postsPerMinute", "http-post-rate", F_UINT, OFF(http_posts_per_minute),
-	 "POST requests per minute before 429 (60), per bucket"},
+	 "POST requests per minute before 429, per bucket"},
 	{"http.bodyBudgetKiB", "http-body-budget-kib", F_UINT, OFF(http_body_budget_kib),
-	 "KiB all request bodies may hold at once before 503 (16384)"},
+	 "KiB all request bodies may hold at once before 503"},
 	{"http.headerTimeout", "http-header-timeout", F_DUR, OFF(http_header_timeout_sec),
-	 "absolute deadline for a request's headers (10s)"},
+	 "absolute deadline for a request's headers"},
 	{"http.requestTimeout", "http-request-timeout", F_DUR, OFF(http_request_timeout_sec),
-	 "absolute deadline for a request's body and reply (30s)"},
+	 "absolute deadline for a request's body and reply"},
 	{"http.probeListen", "probe-listen", F_STR, OFF(probe_listen),
 	 "plain-HTTP host:port serving only /healthz and /readyz"},
 	{"leaderElection", "leader-election", F_BOOL, OFF(leader_election),
-	 "hold a Lease so that one replica syncs (default true)"},
+	 "hold a Lease so that one replica syncs"},
 	{NULL, "no-leader-election", F_BOOL, OFF(no_leader_election), "single replica: no Lease"},
 	{"keys.retired", "retired-keys", F_STR, OFF(retired_keys),
 	 "comma-separated age1 keys kept but no longer used or advertised"},
@@ -263,6 +268,71 @@ static int scalar_text(json_t *v, char *buf, size_t len, const char **out)
 	return 0;
 }
 
+/* Levenshtein distance of two short names (longer ones: far apart). */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t row[65], i, j, la = strlen(a), lb = strlen(b), diag, up;
+
+	if (la > 64 || lb > 64)
+		return 64;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/* The candidate nearest to word, if it is near enough to be a typo of it
+ * (a third of its letters); NULL otherwise. */
+static const char *nearest(const char *word, const char *const *cands, size_t n)
+{
+	size_t i, d, best = (size_t)-1, limit = strlen(word) / 3 > 1 ? strlen(word) / 3 : 1;
+	const char *out = NULL;
+
+	for (i = 0; i < n; i++) {
+		if (cands[i] == NULL)
+			continue;
+		d = edit_distance(word, cands[i]);
+		if (d <= limit && d < best) {
+			best = d;
+			out = cands[i];
+		}
+	}
+	return out;
+}
+
+/* " (did you mean X?)" for an unknown setting or flag, or "". */
+static void suggest(const char *word, int flags, char *buf, size_t len)
+{
+	const char *cands[sizeof(fields) / sizeof(fields[0]) + 8], *hit;
+	static const char *const more_paths[] = {"units", "keys.extraRecipients"};
+	static const char *const more_flags[] = {"config", "unit", "path", "target-namespace",
+						 "extra-recipient", "no-prune", "help"};
+	size_t i, n = 0, nmore = flags ? 7 : 2;
+
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		cands[n++] = flags ? fields[i].flag : fields[i].path;
+	for (i = 0; i < nmore; i++)
+		cands[n++] = flags ? more_flags[i] : more_paths[i];
+	hit = nearest(word, cands, n);
+	buf[0] = '\0';
+	if (hit != NULL && strcmp(hit, word) == 0)
+		snprintf(buf, len, ": it needs a value");
+	else if (hit != NULL)
+		snprintf(buf, len, " (did you mean %s%s?)", flags ? "--" : "", hit);
+}
+
 struct file_ctx {
 	struct ss_config *c;
 	const struct ss_docset *ds;
@@ -302,6 +372,19 @@ static int unit_bool(json_t *u, const char *k, int dflt, int *out)
 	return 0;
 }
 
+#define UNIT_NKEYS 7
+static const char *const unit_keys[UNIT_NKEYS] = {"name", "path", "namespace", "prune",
+						  "pruneClusterScoped", "allowEmpty", "sops"};
+
+static int unit_unknown(struct file_ctx *fc, const char *where, const char *k)
+{
+	const char *hit = nearest(k, unit_keys, UNIT_NKEYS);
+
+	return file_fail(fc, where,
+			 ss_err_set(fc->err, SS_E_INVAL, "unknown unit setting %s%s%s%s", k,
+				    hit ? " (did you mean " : "", hit ? hit : "", hit ? "?)" : ""));
+}
+
 static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 {
 	struct ss_unit_config *uc = &fc->c->units[fc->c->nunits];
@@ -314,11 +397,12 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 	if (!json_is_object(u))
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL, "a unit must be a mapping"));
 	json_object_foreach(u, k, v) {
-		if (strcmp(k, "name") && strcmp(k, "path") && strcmp(k, "namespace") &&
-		    strcmp(k, "prune") && strcmp(k, "pruneClusterScoped") && strcmp(k, "allowEmpty") &&
-		    strcmp(k, "sops"))
-			return file_fail(fc, where,
-					 ss_err_set(fc->err, SS_E_INVAL, "unknown unit setting %s", k));
+		size_t j;
+
+		for (j = 0; j < UNIT_NKEYS && strcmp(k, unit_keys[j]) != 0; j++)
+			;
+		if (j == UNIT_NKEYS)
+			return unit_unknown(fc, where, k);
 	}
 	name = json_string_value(json_object_get(u, "name"));
 	path = json_string_value(json_object_get(u, "path"));
@@ -386,7 +470,7 @@ static int recipients_parse(struct file_ctx *fc, json_t *v)
 
 static int walk(struct file_ctx *fc, json_t *obj, const char *prefix)
 {
-	char path[256], num[32];
+	char path[256], num[32], hint[300];
 	const struct field *f;
 	const char *k, *text;
 	json_t *v;
@@ -407,8 +491,11 @@ static int walk(struct file_ctx *fc, json_t *obj, const char *prefix)
 				return file_fail(fc, path, rc);
 		} else if (json_is_object(v) && has_prefix_field(path))
 			rc = walk(fc, v, path);
-		else
-			return file_fail(fc, path, ss_err_set(fc->err, SS_E_INVAL, "unknown setting"));
+		else {
+			suggest(path, 0, hint, sizeof(hint));
+			return file_fail(fc, path, ss_err_set(fc->err, SS_E_INVAL,
+							      "unknown setting%s", hint));
+		}
 		if (rc != 0)
 			return rc;
 	}
@@ -552,25 +639,105 @@ static int apply_extra(struct ss_config *c, int opt, const char *arg, struct ss_
 	return ss_err_set(err, SS_E_USAGE, "unknown option");
 }
 
-void ss_config_usage(void)
+/* The argument a flag takes, as --help shows it. */
+static const char *placeholder(const struct field *f)
 {
+	static const char *const named[][2] = {
+		{"name", "NAME"}, {"agent-namespace", "NS"}, {"cache-dir", "DIR"},
+		{"repo", "URL"}, {"ref", "REF"}, {"allow-rewind-to", "SHA"},
+		{"username", "USER"}, {"identities-dir", "DIR"}, {"context", "NAME"},
+		{"field-manager", "NAME"}, {"listen", "HOST:PORT"}, {"probe-listen", "HOST:PORT"},
+		{"log-level", "LEVEL"}, {"log-format", "FORMAT"}, {"render", "DIR|-"},
+		{"retired-keys", "AGE1,..."},
+	};
 	size_t i;
 
-	fprintf(stderr,
-		"usage: sealsync-agent [--config FILE] [options]\n\n"
-		"  -n                          check the config, identities and repo, then exit\n"
-		"  --config FILE               YAML configuration (flags override it)\n"
-		"  --path DIR                  one unit named \"default\" at DIR in the repo\n"
-		"  --unit NAME=PATH[:NS]       a unit (repeatable)\n"
-		"  --target-namespace NS       namespace for objects that name none\n"
-		"  --extra-recipient AGE1      also seal to this key on /v1/reseal (repeatable)\n"
-		"  --no-prune                  never delete objects\n");
+	if (f->type == F_BOOL)
+		return "";
+	if (f->type == F_DUR)
+		return "DURATION";
+	if (f->type == F_UINT)
+		return "N";
+	for (i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (strcmp(f->flag, named[i][0]) == 0)
+			return named[i][1];
+	return "FILE"; /* every other string flag names a file */
+}
+
+/* " (default: X)" from a fresh configuration, "" when there is none. */
+static void default_text(const struct ss_config *d, const struct field *f, char *buf, size_t len)
+{
+	const char *base = (const char *)d + f->off, *str;
+	unsigned u;
+	int b;
+
+	buf[0] = '\0';
+	switch (f->type) {
+	case F_STR:
+		memcpy(&str, base, sizeof(str));
+		if (str != NULL && *str != '\0')
+			snprintf(buf, len, " (default: %s)", str);
+		break;
+	case F_BOOL:
+		memcpy(&b, base, sizeof(b));
+		if (b)
+			snprintf(buf, len, " (default: true)");
+		break;
+	case F_UINT:
+	case F_DUR:
+		memcpy(&u, base, sizeof(u));
+		if (f->type == F_UINT)
+			snprintf(buf, len, " (default: %u)", u);
+		else /* as it would be written: 720h, not 2592000s */
+			snprintf(buf, len, " (default: %u%s)", u % 3600 == 0 ? u / 3600 : u,
+				 u % 3600 == 0 ? "h" : "s");
+		break;
+	}
+}
+
+void ss_config_usage(void)
+{
+	struct ss_config d;
+	char arg[64], dflt[128];
+	const char *ph;
+	size_t i;
+	int pad;
+
+	if (ss_config_init(&d) != 0)
+		return;
+	printf("usage: sealsync-agent [--config FILE] [options]\n\n"
+	       "  -n                            check the config, identities and repo, then exit\n"
+	       "  --config FILE                 YAML configuration (flags override it)\n"
+	       "  --path DIR                    one unit named \"default\" at DIR in the repo\n"
+	       "  --unit NAME=PATH[:NS]         a unit (repeatable)\n"
+	       "  --target-namespace NS         namespace for objects that name none (every unit)\n"
+	       "  --extra-recipient AGE1        also seal to this key on /v1/reseal (repeatable)\n"
+	       "  --no-prune                    never delete objects\n");
 	for (i = 0; i < NFIELDS; i++) {
 		if (fields[i].flag == NULL)
 			continue;
-		fprintf(stderr, "  --%-26s%s\n", fields[i].flag, fields[i].help);
+		ph = placeholder(&fields[i]);
+		snprintf(arg, sizeof(arg), "%s%s%s", fields[i].flag, *ph ? " " : "", ph);
+		default_text(&d, &fields[i], dflt, sizeof(dflt));
+		pad = strlen(arg) < 27 ? 28 - (int)strlen(arg) : 1;
+		printf("  --%s%*s%s%s\n", arg, pad, "", fields[i].help, dflt);
 	}
-	fprintf(stderr, "\nEnvironment: KUBECONFIG (when --kubeconfig is not given).\n");
+	printf("  --help                        print this help and exit\n"
+	       "\nEnvironment: KUBECONFIG (when --kubeconfig is not given).\n"
+	       "Durations: 90, 30s, 5m, 1h, 1h30m. Flags: docs/CONFIG.md; man sealsync-agent.\n");
+	ss_config_release(&d);
+}
+
+static int bad_option(const char *arg, struct ss_err *err)
+{
+	char name[128], hint[300] = "";
+
+	if (strncmp(arg, "--", 2) == 0) {
+		snprintf(name, sizeof(name), "%s", arg + 2);
+		name[strcspn(name, "=")] = '\0';
+		suggest(name, 1, hint, sizeof(hint));
+	}
+	return ss_err_set(err, SS_E_USAGE, "unknown or incomplete option %s%s", arg, hint);
 }
 
 static int parse_pass(struct ss_config *c, int argc, char **argv, int config_pass,
@@ -584,8 +751,7 @@ static int parse_pass(struct ss_config *c, int argc, char **argv, int config_pas
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+nh", opts, NULL)) != -1) {
 		if (opt == '?' || opt == ':')
-			return ss_err_set(err, SS_E_USAGE, "unknown or incomplete option %s",
-					  argv[optind - 1]);
+			return bad_option(argv[optind - 1], err);
 		if (config_pass) {
 			if (opt == OPT_CONFIG && (rc = ss_config_load_file(c, optarg, err)) != 0)
 				return rc;
@@ -638,6 +804,13 @@ static int is_hex40(const char *s)
 	return s[40] == '\0';
 }
 
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int valid_unit_name(const char *s)
 {
 	size_t n = strlen(s);
@@ -671,6 +844,10 @@ int ss_config_validate(const struct ss_config *c, struct ss_err *err)
 	if (c->show_secrets && (c->render == NULL || strcmp(c->render, "-") != 0))
 		return ss_err_set(err, SS_E_USAGE,
 				  "--show-secrets only goes with --render - (stdout): plaintext never goes to a file");
+	if (c->render != NULL && strcmp(c->render, "-") != 0 && !is_dir(c->render))
+		return ss_err_set(err, SS_E_USAGE,
+				  "--render %s: no such folder; create it first (mkdir -p %s), or "
+				  "give --render - for stdout", c->render, c->render);
 	if (strcmp(c->log_format, "json") != 0 && strcmp(c->log_format, "text") != 0)
 		return ss_err_set(err, SS_E_INVAL, "log format must be json or text");
 	if (c->identities_file == NULL && c->identities_dir == NULL && !c->keys_managed)

@@ -165,13 +165,54 @@ static void put_time(json_t *o)
 	json_object_set_new(o, "ts", json_string(ts));
 }
 
+/*
+ * Counts and durations are JSON numbers, so that a log pipeline can sum
+ * and compare them. The type belongs to the field name, not to the value
+ * (a unit named "123" stays a string), so every line of a kind has the
+ * same schema. Callers still pass text (log.h); a value of these fields
+ * that is not a plain decimal number stays a string.
+ */
+static const char *const number_fields[] = {
+	"applied", "pruned", "values", "duration", "pid", "status", "units", "keys_count",
+};
+
+/* 1 when v is digits with an optional fraction ("12", "0.250"); *real
+ * says whether it has the fraction. At most 15 integer digits: a count,
+ * not an id that would lose digits as a double or overflow. */
+static int plain_decimal(const char *v, int *real)
+{
+	size_t ip = strspn(v, "0123456789"), fp = 0;
+
+	if (ip == 0 || ip > 15)
+		return 0;
+	*real = v[ip] == '.';
+	if (*real && (fp = strspn(v + ip + 1, "0123456789")) == 0)
+		return 0;
+	return v[ip + (*real ? 1 + fp : 0)] == '\0';
+}
+
+/* The JSON number for field k's value v, or NULL: stays a string. */
+static json_t *log_number(const char *k, const char *v)
+{
+	size_t i, n = sizeof(number_fields) / sizeof(number_fields[0]);
+	int real;
+
+	for (i = 0; i < n && strcmp(k, number_fields[i]) != 0; i++)
+		;
+	if (i == n || v == NULL || !plain_decimal(v, &real))
+		return NULL;
+	return real ? json_real(strtod(v, NULL)) : json_integer((json_int_t)strtoll(v, NULL, 10));
+}
+
 static void put_pairs(json_t *o, va_list ap)
 {
 	const char *k, *v;
+	json_t *num;
 
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		v = va_arg(ap, const char *);
-		json_object_set_new(o, k, log_string(v));
+		num = log_text ? NULL : log_number(k, v);
+		json_object_set_new(o, k, num != NULL ? num : log_string(v));
 	}
 }
 
@@ -273,7 +314,7 @@ static void emit(json_t *o)
 		emit_text(o);
 		return;
 	}
-	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
 	if (line == NULL)
 		return;
 	n = strlen(line);

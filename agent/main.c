@@ -20,10 +20,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+#include <git2.h>
+#include <microhttpd.h>
 #include <sodium.h>
 
 #include "sealsync/config.h"
 #include "sealsync/events.h"
+#include "sealsync/age.h"
 #include "sealsync/jsonalloc.h"
 #include "sealsync/keyholder.h"
 #include "sealsync/keys.h"
@@ -33,6 +37,16 @@
 #include "sealsync/metrics.h"
 #include "sealsync/server.h"
 #include "sealsync/sync.h"
+
+#if __has_include("agent_version.h")
+#include "agent_version.h" /* SS_AGENT_COMMIT, written at build time */
+#endif
+#ifndef SS_AGENT_VERSION
+#define SS_AGENT_VERSION "unknown"
+#endif
+#ifndef SS_AGENT_COMMIT
+#define SS_AGENT_COMMIT "unknown"
+#endif
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
@@ -58,6 +72,8 @@ struct service {
 	int kh_died;
 	struct unit_event events[SS_CONFIG_MAX_UNITS];
 	char last_inventory[8192]; /* the key inventory last logged */
+	int publish_due;           /* the recipients ConfigMap is out of date */
+	double next_publish;       /* no retry before (after a failure) */
 };
 
 static void on_signal(int sig)
@@ -173,6 +189,7 @@ static int push_keys(struct service *sv, struct ss_err *err)
 	free(rs);
 	if (sv->metrics != NULL)
 		ss_metrics_set_keys(sv->metrics, n, retired, created);
+	sv->publish_due = 1;
 	return 0;
 }
 
@@ -331,6 +348,28 @@ static void maintain_keys(struct service *sv, int leader, double *next_poll)
 		ss_log_err(SS_LOG_ERROR, "cannot use the new keys", &err, NULL);
 }
 
+/* The recipients ConfigMap (keystore.h), by the leader only; a failure is
+ * retried, and sealing still works through --agent meanwhile. */
+static void publish_keys(struct service *sv)
+{
+	struct ss_kube *k = ss_agent_kube(sv->agent);
+	struct ss_err err;
+	char name[300];
+
+	if (k == NULL || !sv->publish_due || mono_now() < sv->next_publish)
+		return;
+	ss_err_clear(&err);
+	if (ss_keystore_publish(sv->keys, k, &err) != 0) {
+		ss_log_err(SS_LOG_WARN, "cannot publish the recipients; will retry", &err, NULL);
+		sv->next_publish = mono_now() + 10.0;
+		return;
+	}
+	sv->publish_due = 0;
+	snprintf(name, sizeof(name), "%s/%s%s", sv->cfg->namespace_, sv->cfg->name,
+		 SS_KEYSTORE_PUBLISH_SUFFIX);
+	ss_log(SS_LOG_INFO, "recipients published", "configmap", name, NULL);
+}
+
 static int is_leader(struct service *sv)
 {
 	return sv->leader == NULL || ss_leader_is_leader(sv->leader);
@@ -348,15 +387,21 @@ static void run_service(struct service *sv)
 		if (reload_requested)
 			handle_reload(sv);
 		leader = is_leader(sv);
-		if (leader && !was_leader) /* the old leader may have moved them */
+		if (leader && !was_leader) { /* the old leader may have moved them */
 			ss_agent_reload_baselines(sv->agent);
+			sv->publish_due = 1;
+		}
 		was_leader = leader;
 		maintain_keys(sv, leader, &next_keys);
+		if (leader)
+			publish_keys(sv);
 		ss_metrics_set_leader(sv->metrics, leader);
 		ss_metrics_set_suspended(sv->metrics, sv->cfg->suspend);
 		if (sv->cfg->suspend != was_suspended && sv->cfg->suspend)
 			ss_log(SS_LOG_INFO, "suspended: not syncing", NULL);
 		was_suspended = sv->cfg->suspend;
+		if (leader && !sv->cfg->suspend && ss_agent_watch(sv->agent)) /* a drift */
+			atomic_store(&sync_requested, 1);
 		if (leader && !sv->cfg->suspend &&
 		    (mono_now() >= next_sync || atomic_exchange(&sync_requested, 0))) {
 			(void)sync_once(sv);
@@ -497,6 +542,76 @@ static void scan_args(struct service *sv, int argc, char **argv)
 	}
 }
 
+/* --version: what a bug report needs (our build and the libraries that
+ * parse untrusted input: Git packs, HTTP, crypto). */
+static void print_version(void)
+{
+	int maj = 0, min = 0, rev = 0;
+
+	git_libgit2_version(&maj, &min, &rev);
+	printf("sealsync-agent %s (commit %s)\n", SS_AGENT_VERSION, SS_AGENT_COMMIT);
+	printf("libsodium %s\nlibgit2 %d.%d.%d\nlibcurl %s\nlibmicrohttpd %s\n",
+	       sodium_version_string(), maj, min, rev, curl_version_info(CURLVERSION_NOW)->version,
+	       MHD_get_version());
+}
+
+/* The key hints of the usable keys, "hint=age1..." comma-separated: the
+ * tags a sealed value names, so an operator can match the two. */
+static void key_hints(struct service *sv, char *line, size_t cap)
+{
+	struct ss_recipient *rs = calloc(SS_KEYRING_MAX, sizeof(*rs));
+	unsigned char tag[SS_AGE_HINT_LEN];
+	char hint[16], r[128];
+	size_t i, n, len = 0;
+
+	line[0] = '\0';
+	if (rs == NULL)
+		return;
+	n = ss_keystore_recipients(sv->keys, rs, SS_KEYRING_MAX, NULL, NULL);
+	for (i = 0; i < n && len < cap; i++) {
+		if (ss_age_hint_for(&rs[i], tag) != 0 || ss_recipient_format(&rs[i], r, sizeof(r)))
+			continue;
+		ss_age_hint_format(tag, hint, sizeof(hint));
+		len += (size_t)snprintf(line + len, cap - len, "%s%s=%s", len ? "," : "", hint, r);
+	}
+	free(rs);
+}
+
+/* The URL without userinfo ("https://user:token@host/x" -> "https://host/x"):
+ * a password in the URL must not reach the logs. */
+static void url_public(const char *url, char *out, size_t cap)
+{
+	const char *sep = strstr(url, "://"), *host = sep != NULL ? sep + 3 : url;
+	size_t end = strcspn(host, "/");
+	const char *at = memchr(host, '@', end);
+
+	if (at == NULL)
+		snprintf(out, cap, "%s", url);
+	else
+		snprintf(out, cap, "%.*s%s", (int)(host - url), url, at + 1);
+}
+
+/* One line that says what this process is about to do. */
+static void log_start(struct service *sv)
+{
+	const struct ss_config *c = sv->cfg;
+	char units[SS_CONFIG_MAX_UNITS * 48] = "", count[16], keys[4096], repo[2048];
+	size_t i, len = 0;
+
+	for (i = 0; i < c->nunits && len < sizeof(units); i++)
+		len += (size_t)snprintf(units + len, sizeof(units) - len, "%s%s=%s", i ? "," : "",
+					c->units[i].name, c->units[i].path);
+	snprintf(count, sizeof(count), "%zu", c->nunits);
+	key_hints(sv, keys, sizeof(keys));
+	url_public(c->repo_url, repo, sizeof(repo));
+	ss_log(SS_LOG_INFO, "sealsync-agent starting", "version", SS_AGENT_VERSION, "commit",
+	       SS_AGENT_COMMIT, "mode",
+	       c->render ? "render" : c->check_only ? "check" : c->once ? "once" : "service",
+	       "repo", repo, "ref", c->ref, "units", count, "unit_paths", units, "listen",
+	       one_shot(c) || c->listen[0] == '\0' ? "(none)" : c->listen, "keys",
+	       keys[0] ? keys : "(none)", NULL);
+}
+
 static int configure(struct ss_config *cfg, int argc, char **argv)
 {
 	struct ss_err err;
@@ -507,6 +622,10 @@ static int configure(struct ss_config *cfg, int argc, char **argv)
 	rc = ss_config_parse_args(cfg, argc, argv, &err);
 	if (rc == 1) {
 		ss_config_usage();
+		return 1;
+	}
+	if (rc == 0 && cfg->show_version) {
+		print_version();
 		return 1;
 	}
 	if (rc == 0)
@@ -551,6 +670,7 @@ int main(int argc, char **argv)
 		rc = fail("cannot start", &err, 1);
 		goto out;
 	}
+	log_start(&sv);
 	if (one_shot(&cfg)) {
 		rc = run_one_shot(&sv);
 		if (cfg.check_only && rc == 0)

@@ -12,12 +12,15 @@
                                     DIR/app-NNNNN/, plus its Secret (2 keys)
                                     in SECRETS_DIR/secrets-NNN.yaml (1,000
                                     per file) for sealctl
+  gen.py repaired-after T0 LOG PATH seconds from T0 to the agent's apply of
+                                    PATH after another manager's write
   gen.py split DIR SEALED...        splits sealctl's multi-document outputs
                                     into DIR/<name-without--db>/db.sealed.yaml
 
 The random values are bench data, made fresh each run; they live only in
 the bench's work folder under the build directory.
 """
+import json
 import os
 import secrets
 import string
@@ -141,6 +144,26 @@ def cmd_flux(apps, d, secrets_dir):
               "---\n".join(docs[c:c + 1000]))
 
 
+def cmd_repaired_after(t0, log, path):
+    """Seconds from t0 (epoch) to the agent's first real apply of path
+    that follows another manager's write of it (the request log)."""
+    import datetime
+    edited = False
+    with open(log, encoding="utf-8") as f:
+        for line in f:
+            e = json.loads(line)
+            if e.get("path") != path or e.get("dryRun") or e.get("method") != "PATCH":
+                continue
+            if e.get("fieldManager") != "sealsync":
+                edited = True
+            elif edited:
+                t = datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                t = t.replace(tzinfo=datetime.timezone.utc).timestamp()
+                print("%.3f" % (t - t0))
+                return
+    sys.exit("gen.py repaired-after: no repairing apply in " + log)
+
+
 def cmd_split(d, sealed_files):
     text = ""
     for path in sealed_files:
@@ -166,6 +189,8 @@ def main():
         cmd_secret(int(a[1]), a[2], a[3])
     elif len(a) == 3 and a[0] == "configmaps":
         cmd_configmaps(int(a[1]), a[2])
+    elif len(a) == 4 and a[0] == "repaired-after":
+        cmd_repaired_after(float(a[1]), a[2], a[3])
     elif len(a) == 4 and a[0] == "flux":
         cmd_flux(int(a[1]), a[2], a[3])
     elif len(a) >= 3 and a[0] == "split":

@@ -19,6 +19,8 @@ import sys
 GOAL_FLUX_S = 10.0
 GOAL_AGENT_MIB = 48.0
 GOAL_SEALCTL_MIB = 8.0
+GOAL_POLL_CPU_S = 0.05
+GOAL_DRIFT_S = 2.0
 
 
 def load(path):
@@ -165,6 +167,35 @@ def rows_apply(f):
     return r
 
 
+def rows_kube(f):
+    """Rows 3 and 4 again on the real kube-apiserver (tests/kube); none when
+    bench/run.sh skipped them (no binaries, or SS_BENCH_KUBE=0)."""
+    if f.num("kube.skipped"):
+        return []
+    r = []
+    ours, peer = f.num("kapply.agent.wall_s"), f.num("kapply.kubectl.wall_s")
+    r.append(row("3k", "apply %d objects on the real kube-apiserver: agent --once vs kubectl "
+                 "apply --server-side" % (f.num("apply.objects") or 0), ours, "s wall", peer,
+                 "kubectl %s (fresh cluster)" % f.str("kube.version"), ratio(peer, ours),
+                 "peer/ours", "-", None,
+                 f.mib("kapply.agent.maxrss_kib"), f.mib("kapply.kubectl.maxrss_kib"),
+                 {"agent_cpu_s": f.cpu("kapply.agent"), "kubectl_cpu_s": f.cpu("kapply.kubectl"),
+                  "server_cpu_s_for_agent": f.num("kube_agent.server_cpu_s"),
+                  "server_cpu_s_for_kubectl": f.num("kube_kubectl.server_cpu_s"),
+                  "agent_objects_on_server": f.num("kapply.agent.applied"),
+                  "kubectl_objects_on_server": f.num("kapply.kubectl.applied"),
+                  "cluster_up_s": f.num("kube_agent.up_s")}))
+    ours, rss = f.num("kflux.agent.wall_s"), f.mib("kflux.agent.maxrss_kib")
+    fake = f.num("flux.agent.wall_s")
+    r.append(row("4k", "flux shape, %d objects from git daemon on the real kube-apiserver: "
+                 "agent --once" % (f.num("flux.objects") or 0), ours, "s wall", fake,
+                 "the same sync on tests/apiserver (row 4)", ratio(ours, fake), "ours/peer", "-",
+                 None, rss, f.mib("flux.agent.maxrss_kib"),
+                 {"cpu_s": f.cpu("kflux.agent"), "server_cpu_s": f.num("kube_flux.server_cpu_s"),
+                  "objects_on_server": f.num("kflux.agent.applied")}))
+    return r
+
+
 def rows_poll(f):
     r = []
     sess = f.delta("poll.after_agent.upload_pack", "flux.before_poll.upload_pack")
@@ -201,6 +232,20 @@ def rows_poll(f):
                  "first sync of the same revision", ratio(ours, first), "ours/peer", "-", None,
                  None, None, {"writes": f.num("poll.agent.writes"),
                               "dry_runs": f.num("poll.agent.dryruns")}))
+    ours = f.num("steady.cpu_per_poll_s")
+    polls = f.num("steady.polls")
+    reqs, writes = f.num("steady.requests"), f.num("steady.writes")
+    met = None if ours is None or writes is None else ours <= GOAL_POLL_CPU_S and writes == 0
+    r.append(row("5e", "no-change poll CPU: long-running agent at %d objects (watches)"
+                 % (f.num("flux.objects") or 0), ours, "s CPU", GOAL_POLL_CPU_S,
+                 "goal (Performance II)", ratio(ours, GOAL_POLL_CPU_S), "ours/peer",
+                 "<= 50 ms, 0 writes", met, None, None,
+                 {"polls": polls, "requests": reqs, "writes": writes,
+                  "requests_per_poll": ratio(reqs, polls)}))
+    ours = f.num("steady.drift_repair_s")
+    r.append(row("5f", "drift repair: kubectl edit of a Service -> the agent's apply", ours, "s",
+                 GOAL_DRIFT_S, "goal (Performance II)", ratio(ours, GOAL_DRIFT_S), "ours/peer",
+                 "<= 2 s", le(ours, GOAL_DRIFT_S)))
     return r
 
 
@@ -266,7 +311,7 @@ def main():
     a = ap.parse_args()
     d = load(a.facts)
     f = Facts(d)
-    rows = rows_crypto(f) + rows_apply(f) + rows_poll(f) + rows_rss(f)
+    rows = rows_crypto(f) + rows_apply(f) + rows_kube(f) + rows_poll(f) + rows_rss(f)
     machine = {k: d.get(k) for k in ("scale", "cpu_model", "kernel", "load_start", "load_end",
                                       "date", "commit", "openssl_version", "age_version",
                                       "git_version", "kubectl_version")}

@@ -163,7 +163,53 @@ bench_flux_and_poll() {
 	git_counts poll.after_clone
 	measure poll.git git -C "$work/flux-clone" fetch -q origin 2>>"$work/git.err"
 	git_counts poll.after_fetch
+	bench_steady "$url"
 	api_stop api_flux
+}
+
+# proc_cpu PID: user + system CPU seconds of a running process.
+proc_cpu() { awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$1/stat"; }
+agent_syncs() { grep -c '"sync succeeded"' "$work/steady.agent.log"; }
+# wait_for SECONDS CMD...: until CMD succeeds (bounded).
+wait_for() {
+	w_end=$(($(date +%s) + $1)); shift
+	until "$@" 2>/dev/null; do [ "$(date +%s)" -lt "$w_end" ] || return 1; sleep 0.1; done
+}
+syncs_above() { [ "$(agent_syncs)" -gt "$1" ]; }
+watching() { [ "$(grep '"verb":"watch"' "$work/api_flux/state/requests.log" | grep -c '"status":200')" -ge 5 ]; }
+
+# 5e/5f: a long-running agent over the flux objects: the CPU of a no-change
+# poll once it watches the 5 kinds, then a kubectl edit of an owned field of
+# a Service and the time until the agent's repairing apply.
+bench_steady() {
+	say "5e/5f steady state: no-change polls, then a drift, long-running agent"
+	"$AGENT" --repo "$1" --path apps --identities "$work/keys1.txt" --insecure \
+		--cache-dir "$work/flux-cache" --kubeconfig "$work/api_flux/kubeconfig" \
+		--interval 1s --no-leader-election --log-level info 2>"$work/steady.agent.log" &
+	s_pid=$!
+	pids="$pids $s_pid"
+	wait_for 300 syncs_above 0 && wait_for 60 watching && sleep 1 ||
+		{ bench_fail "steady: the agent did not sync and watch"; return; }
+	n=$(agent_syncs) polls=5
+	mark=$(api_requests api_flux)
+	c0=$(proc_cpu "$s_pid")
+	wait_for 60 syncs_above $((n + polls)) || { bench_fail "steady: no polls"; return; }
+	c1=$(proc_cpu "$s_pid")
+	polls=$(($(agent_syncs) - n))
+	fact steady.polls "$polls"
+	fact steady.cpu_per_poll_s "$($PY -c "print(($c1 - $c0) / $polls)")"
+	api_counts steady api_flux "$mark"
+	mark=$(api_requests api_flux)
+	t0=$($PY -c 'import time; print(time.time())')
+	KUBE_EDITOR="sed -i s/port:\ 80\$/port:\ 81/" kubectl --kubeconfig "$work/api_flux/kubeconfig" \
+		-n apps edit service app-00000 >"$work/steady.edit.log" 2>&1 || bench_fail "steady: kubectl edit"
+	wait_for 30 sh -c '[ "$(kubectl --kubeconfig "$1" -n apps get service app-00000 \
+		-o "jsonpath={.spec.ports[0].port}")" = 80 ]' sh "$work/api_flux/kubeconfig" ||
+		bench_fail "steady: the drift was not repaired"
+	tail -n +$((mark + 1)) "$work/api_flux/state/requests.log" >"$work/steady.drift.log"
+	fact steady.drift_repair_s "$($PY "$top/bench/gen.py" repaired-after "$t0" \
+		"$work/steady.drift.log" /api/v1/namespaces/apps/services/app-00000)"
+	stop_pid "$s_pid"
 }
 
 bench_big() {
@@ -174,4 +220,58 @@ bench_big() {
 	agent_once big.agent "file://$work/big" api_big "$work/big-cache" "$work/keys1.txt"
 	fact big.agent.applied "$(objects_in api_big deployments,serviceaccounts,services,secrets apps)"
 	api_stop api_big
+}
+
+# 3k and 4k: the apply and flux rows against the real kube-apiserver of
+# tests/kube (docs/KUBE.md), a fresh cluster for each measured run, its own
+# kubectl as the peer. Without the binaries (sh tests/kube/build.sh) the
+# rows are left out with a note; SS_BENCH_KUBE=0 leaves them out too.
+kube_clusters=""
+kube_up() { # NAME: a cluster in $work/NAME (kubeconfig where agent_once looks)
+	sh "$top/tests/kube/cluster.sh" up "$work/$1" >"$work/$1.up.log" 2>&1 ||
+		{ tail -n 20 "$work/$1.up.log" >&3; bench_fail "cluster $1 did not start"; return 1; }
+	kube_clusters="$kube_clusters $1"
+	fact "$1.up_s" "$(sed -n 's/^kube-cluster: up in \([0-9.]*\)s.*/\1/p' "$work/$1.up.log")"
+}
+kube_down() { # NAME: records the apiserver's CPU time first
+	k_pid=$(awk '$1 == "apiserver" { print $2 }' "$work/$1/pids" 2>/dev/null)
+	[ -z "$k_pid" ] ||
+		fact "$1.server_cpu_s" "$(awk -v t="$(getconf CLK_TCK)" '{print ($14 + $15) / t}' "/proc/$k_pid/stat")"
+	sh "$top/tests/kube/cluster.sh" down "$work/$1" >/dev/null 2>&1
+}
+kube_objects() { # NAME KINDS NS
+	"$kbin/kubectl" --kubeconfig "$work/$1/kubeconfig" get "$2" -n "$3" -o name \
+		2>>"$work/kubectl-get.log" | wc -l | tr -d ' '
+}
+kube_cleanup() { for c in $kube_clusters; do kube_down "$c"; done; kube_clusters=""; }
+
+bench_kube() {
+	kbin=$(sh "$top/tests/kube/build.sh" --dir)
+	if [ "${SS_BENCH_KUBE:-1}" = 0 ] || [ ! -x "$kbin/kube-apiserver" ] || [ ! -x "$kbin/kubectl" ]; then
+		say "3k/4k skipped: no real kube-apiserver (sh tests/kube/build.sh)"
+		fact kube.skipped 1
+		return
+	fi
+	fact kube.version "$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$top/tests/kube/go.mod")"
+	say "3k apply: $n_apply ConfigMaps on the real kube-apiserver, agent vs its kubectl --server-side"
+	if kube_up kube_agent; then
+		agent_once kapply.agent "file://$work/apply-repo" kube_agent "$work/kapply-cache" "$work/keys1.txt"
+		fact kapply.agent.applied "$(kube_objects kube_agent configmaps bench)"
+		kube_down kube_agent
+	fi
+	if kube_up kube_kubectl; then
+		measure kapply.kubectl "$kbin/kubectl" --kubeconfig "$work/kube_kubectl/kubeconfig" apply \
+			--server-side -f "$work/apply-repo/apps" >"$work/kubectl-kapply.out" 2>&1
+		fact kapply.kubectl.applied "$(kube_objects kube_kubectl configmaps bench)"
+		kube_down kube_kubectl
+	fi
+	say "4k flux: $n_flux apps from git daemon on the real kube-apiserver"
+	if kube_up kube_flux; then
+		agent_once kflux.agent "git://127.0.0.1:$gitd_port/flux" kube_flux "$work/kflux-cache" \
+			"$work/keys1.txt" --insecure
+		fact kflux.agent.applied \
+			"$(kube_objects kube_flux deployments,serviceaccounts,services,secrets apps)"
+		kube_down kube_flux
+	fi
+	kube_clusters=""
 }

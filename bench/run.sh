@@ -11,6 +11,8 @@
 #              synced from git daemon: wall time and the agent's peak RSS
 #   5 poll     a no-change poll: CPU, Git and API requests vs `git fetch`
 #   6 rss      sealctl sealing 1,000 keys; the agent at 10,000 objects
+#   3k, 4k     rows 3 and 4 against the real kube-apiserver of tests/kube
+#              (when built; SS_BENCH_KUBE=0 leaves them out)
 #
 # Environment:
 #   SS_BENCH_SCALE    full (default) or tiny (the smoke test: seconds)
@@ -68,6 +70,7 @@ stop_pid() {
 	return 0
 }
 cleanup() {
+	kube_cleanup
 	for p in $pids; do stop_pid "$p"; done
 	pids=""
 }
@@ -165,6 +168,7 @@ bench_seal
 bench_unseal
 bench_apply
 bench_flux_and_poll
+bench_kube
 bench_big
 fact load_end "$(cut -d' ' -f1-3 /proc/loadavg)"
 cleanup

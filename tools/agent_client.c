@@ -43,7 +43,10 @@ static int transfer_error(const struct sealctl_agent *a, CURLcode cc, const char
 		return ss_err_set(err, SS_E_PERM, "%s: the agent's TLS key is not the pinned one "
 				  "(--pin sha256//...)", a->url);
 	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
-		return ss_err_set(err, SS_E_PERM, "%s: TLS verification failed: %s", a->url, cerr);
+		return ss_err_set(err, SS_E_PERM, "%s: TLS verification failed: %s%s", a->url, cerr,
+				  a->ca_file == NULL ? "; for the agent's own certificate give "
+				  "--agent-ca FILE (the CA that signed it; --pin sha256//... pins its "
+				  "key on top), or use sealctl recipients --kubeconfig" : "");
 	if (cc == CURLE_WRITE_ERROR)
 		return ss_err_set(err, SS_E_LIMIT, "%s: response too large", a->url);
 	return ss_err_set(err, SS_E_NET, "%s: %s", a->url, cerr[0] ? cerr : curl_easy_strerror(cc));

@@ -9,6 +9,7 @@
 
 #include "agent_client.h"
 #include "cmd_agent.h"
+#include "cmd_recipients_kube.h"
 
 static const char recipients_help[] =
 	"usage: sealctl recipients --agent URL [--agent-ca FILE] [--pin age1...]...\n"
@@ -20,7 +21,8 @@ static const char recipients_help[] =
 	"(else the system CAs). With --pin, every advertised recipient must be\n"
 	"one of the pinned keys, or nothing is printed and the exit code is 1.\n"
 	"--pin sha256//BASE64 pins the agent's TLS public key (the SHA-256 of its\n"
-	"DER SubjectPublicKeyInfo, as curl's --pinnedpubkey takes it).\n";
+	"DER SubjectPublicKeyInfo, as curl's --pinnedpubkey takes it).\n"
+	"Also: sealctl recipients --kubeconfig [FILE] | -i FILE (--kubeconfig --help).\n";
 
 /* Parses --agent, --agent-ca and --pin into a. 0, or an exit code. */
 int sealctl_agent_parse_opt(struct sealctl_agent *a, int opt, const char *arg, const char *verb)
@@ -58,6 +60,8 @@ int sealctl_cmd_recipients(int argc, char **argv)
 	struct ss_err err;
 	int c, rc;
 
+	if (sealctl_recipients_kube_wanted(argc, argv)) /* --kubeconfig, -i */
+		return sealctl_cmd_recipients_kube(argc, argv);
 	memset(&a, 0, sizeof(a));
 	memset(&rs, 0, sizeof(rs));
 	optind = 1;

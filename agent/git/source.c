@@ -205,10 +205,27 @@ static int opts_check_auth(const struct ss_source *s, struct ss_err *err)
 	return 0;
 }
 
+/* A local repository that is not there is a typo, not a network error:
+ * say so before libgit2 reports it as "cannot reach the remote". */
+static int file_url_check(const char *url, struct ss_err *err)
+{
+	const char *path = strncmp(url, "file://", 7) == 0 ? url + 7 : url;
+	struct stat st;
+
+	if (path[0] != '/')
+		return ss_err_set(err, SS_E_USAGE, "%s: a file:// URL takes an absolute path, "
+				  "with three slashes: file:///%s", url, path);
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return ss_err_set(err, SS_E_NOTFOUND, "%s: no repository folder %s on this machine "
+				  "(check the path; a bare repository or one with a .git folder)",
+				  url, path);
+	return 0;
+}
+
 static int opts_check(struct ss_source *s, struct ss_err *err)
 {
 	char name[SOURCE_REFNAME_MAX];
-	int valid = 0;
+	int valid = 0, rc;
 
 	if (s->o.url == NULL || s->o.url[0] == '\0' || s->o.cache_dir == NULL)
 		return ss_err_set(err, SS_E_USAGE, "a source needs a url and a cache dir");
@@ -229,6 +246,8 @@ static int opts_check(struct ss_source *s, struct ss_err *err)
 				  s->o.ref);
 	if (parse_url(s, s->o.url) != 0)
 		return ss_err_set(err, SS_E_USAGE, "cannot parse the url %s", s->url_safe);
+	if (s->transport == SRC_FILE && (rc = file_url_check(s->o.url, err)) != 0)
+		return rc;
 	return opts_check_auth(s, err);
 }
 

@@ -87,6 +87,8 @@ int ss_kube_apply(struct ss_kube *k, const json_t *obj, int dry_run, json_t **re
 	rc = apply_prepare(k, obj, dry_run, &op, &r, err);
 	if (rc == 0)
 		rc = kube_do_one(k, &r, op.what, result, err);
+	if (rc == 0 && !dry_run)
+		kube_observe_apply(k, &r);
 	kube_req_release(k, &r);
 	kube_secbuf_give(k, &op.body);
 	return rc;
@@ -145,6 +147,8 @@ static void batch_done(void *ctx, size_t i, struct kube_req *r)
 	int code = kube_req_outcome(b->k, r, b->ops[i]->what, msg, sizeof(msg));
 
 	result_set(&b->res[i], code, r->status, msg);
+	if (code == 0 && !b->dry_run)
+		kube_observe_apply(b->k, r);
 	batch_release(b, i, r);
 }
 

@@ -176,7 +176,7 @@ static int req_headers(struct kube_req *r)
 	return 0;
 }
 
-static int easy_tls(struct ss_kube *k, CURL *e)
+int kube_easy_tls(struct ss_kube *k, CURL *e)
 {
 	const struct kube_conn *c = &k->conn;
 	struct curl_blob b;
@@ -238,7 +238,7 @@ static int easy_setup(struct ss_kube *k, struct kube_req *r)
 	}
 	if (cc != CURLE_OK)
 		return SS_E_INTERNAL;
-	return easy_tls(k, e);
+	return kube_easy_tls(k, e);
 }
 
 static int req_start(struct ss_kube *k, struct kube_req *r)

@@ -79,6 +79,8 @@ struct ss_kube {
 	uint32_t rnd;                 /* xorshift state for jitter */
 	struct ss_buf secpool[KUBE_SECBUF_POOL]; /* wiped guarded buffers */
 	size_t nsecpool;
+	void (*observer)(void *ctx, const json_t *obj); /* kube_watch.h */
+	void *observer_ctx;
 };
 
 /* kube.c: an empty guarded buffer (max opts.max_response), from the pool
@@ -185,6 +187,11 @@ int kube_http_run_hooked(struct ss_kube *k, struct kube_req *reqs, size_t n,
 int kube_req_outcome(const struct ss_kube *k, const struct kube_req *r, const char *what,
 		     char *msg, size_t cap);
 int kube_retryable(CURLcode cc, long http_status);
+/* TLS options (verification, CA, client certificate) of k on e. */
+int kube_easy_tls(struct ss_kube *k, CURL *e);
+/* kube_apply.c -> kube_watch.c: hands a real apply's response to k's
+ * observer (parsed, then freed by the zeroing allocator). */
+void kube_observe_apply(struct ss_kube *k, const struct kube_req *r);
 /* Delay before attempt number `attempt` (1 = first retry). */
 uint64_t kube_backoff_ms(unsigned attempt, uint64_t retry_after_ms, uint32_t rnd);
 /* Parses a Retry-After header value in seconds (HTTP-date: 0). */

@@ -27,37 +27,52 @@ static void api_version_of(const struct ss_item *it, char *buf, size_t len)
 static int item_fail(struct ss_err *err, const struct ss_item *it, const char *what,
 		     const struct ss_kube_result *r)
 {
-	/* kube's message already names the object. */
+	int missing_ns = r->http_status == 404 && strstr(r->message, "namespaces \"") != NULL &&
+			 it->id.ns[0] != '\0';
+
+	/* kube's message already names the object. A missing namespace is the
+	 * usual first-day error: say how to fix it in Git. */
 	ss_origin_err(err, &it->origin, NULL, NULL);
-	return ss_err_set(err, r->code != 0 ? r->code : SS_E_NET, "%s: %s", what, r->message);
+	return ss_err_set(err, r->code != 0 ? r->code : SS_E_NET, "%s: %s%s%s%s", what, r->message,
+			  missing_ns ? "; add a Namespace object named " : "",
+			  missing_ns ? it->id.ns : "",
+			  missing_ns ? " to the unit (it is applied first), or create it" : "");
 }
 
-/* Applies (or dry-runs) items [from, to) in one concurrent batch. */
-static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to, int dry_run,
-		 struct ss_err *err)
+static int skipped(const unsigned char *skip, size_t i)
 {
-	size_t n = to - from, i;
+	return skip != NULL && skip[i];
+}
+
+/* Applies (or dry-runs) the items of [from, to) not skipped in one
+ * concurrent batch; *sent counts them. */
+static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to,
+		 const unsigned char *skip, int dry_run, size_t *sent, struct ss_err *err)
+{
+	size_t n = 0, i, *at = NULL;
 	struct ss_kube_result *res = NULL;
 	json_t **objs = NULL;
-	int rc;
+	int rc = 0;
 
-	if (n == 0)
-		return 0;
-	objs = calloc(n, sizeof(*objs));
-	res = calloc(n, sizeof(*res));
-	if (objs == NULL || res == NULL) {
+	objs = calloc(to - from + 1, sizeof(*objs));
+	res = calloc(to - from + 1, sizeof(*res));
+	at = calloc(to - from + 1, sizeof(*at));
+	if (objs == NULL || res == NULL || at == NULL) {
 		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		objs[i] = b->items[from + i].obj;
-	rc = ss_kube_apply_batch(k, objs, n, dry_run, res, err);
-	if (rc == 0)
+	for (i = from; i < to; i++)
+		if (!skipped(skip, i)) {
+			at[n] = i;
+			objs[n++] = b->items[i].obj;
+		}
+	*sent = n;
+	if (n == 0 || (rc = ss_kube_apply_batch(k, objs, n, dry_run, res, err)) == 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (res[i].code != 0) {
 			ss_err_clear(err);
-			rc = item_fail(err, &b->items[from + i],
+			rc = item_fail(err, &b->items[at[i]],
 				       dry_run ? "server dry-run rejected" : "apply failed", &res[i]);
 			break;
 		}
@@ -65,14 +80,15 @@ static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to,
 out:
 	free(objs);
 	free(res);
+	free(at);
 	return rc;
 }
 
 /* Applies items with rank in [lo, hi], one batch per rank. */
-static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, int lo, int hi, int dry_run,
-		       size_t *applied, struct ss_err *err)
+static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, const unsigned char *skip, int lo,
+		       int hi, int dry_run, size_t *applied, struct ss_err *err)
 {
-	size_t i = 0, j;
+	size_t i = 0, j, sent = 0;
 	int rc;
 
 	while (i < b->n) {
@@ -82,11 +98,11 @@ static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, int lo, int hi, i
 		}
 		for (j = i; j < b->n && b->items[j].rank == b->items[i].rank; j++)
 			;
-		rc = batch(k, b, i, j, dry_run, err);
+		rc = batch(k, b, i, j, skip, dry_run, &sent, err);
 		if (rc != 0)
 			return rc;
 		if (!dry_run && applied != NULL)
-			*applied += j - i;
+			*applied += sent;
 		i = j;
 	}
 	return 0;
@@ -142,8 +158,10 @@ static int stage0(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 	size_t i;
 	int rc, any_crd = 0;
 
-	rc = apply_ranks(k, b, 0, STAGE0_MAX_RANK, 0, applied, err);
+	rc = apply_ranks(k, b, o->skip, 0, STAGE0_MAX_RANK, 0, applied, err);
 	for (i = 0; rc == 0 && i < b->n && b->items[i].rank == 0; i++) {
+		if (skipped(o->skip, i))
+			continue; /* unchanged: Established since its last apply */
 		any_crd = 1;
 		rc = wait_established(k, &b->items[i], o->establish_timeout_sec, err);
 	}
@@ -186,6 +204,27 @@ static json_t *existing_lookup(struct ss_kube *k, json_t *cache, const struct ss
 	return json_object_get(byname, it->id.name);
 }
 
+/* Another unit of this agent owns it: most likely a renamed unit (the
+ * owner label is "<agent>.<unit>"), so say how to hand the objects over. */
+static int owned_elsewhere(const struct ss_item *it, const char *desc, const char *have,
+			   const char *owner, struct ss_err *err)
+{
+	size_t agent = strcspn(owner, ".");
+
+	if (strncmp(have, owner, agent + 1) != 0)
+		return ss_err_set(err, SS_E_CONFLICT, "%s already belongs to %s, not %s", desc, have,
+				  owner);
+	return ss_err_set(err, SS_E_CONFLICT,
+			  "%s already belongs to %s, not %s. If unit %s was renamed to %s, hand "
+			  "its objects over: kubectl label %s %s%s%s %s=%s --overwrite (or per kind: "
+			  "kubectl label KIND -A -l %s=%s %s=%s --overwrite), then delete its "
+			  "inventory, the ConfigMap %.*s-inv-%s in the agent's namespace",
+			  desc, have, owner, have + agent + 1, owner + agent + 1, it->id.kind,
+			  it->id.name, it->id.ns[0] ? " -n " : "", it->id.ns, SS_LABEL_OWNER, owner,
+			  SS_LABEL_OWNER, have, SS_LABEL_OWNER, owner, (int)agent, owner,
+			  have + agent + 1);
+}
+
 static int check_takeover(const struct ss_item *it, const json_t *meta, const char *owner,
 			  struct ss_err *err)
 {
@@ -200,8 +239,7 @@ static int check_takeover(const struct ss_item *it, const json_t *meta, const ch
 	ss_objid_describe(&it->id, desc, sizeof(desc));
 	ss_origin_err(err, &it->origin, "metadata.name", NULL);
 	if (have != NULL)
-		return ss_err_set(err, SS_E_CONFLICT, "%s already belongs to %s, not %s", desc, have,
-				  owner);
+		return owned_elsewhere(it, desc, have, owner, err);
 	if (managed != NULL && strcmp(managed, "true") == 0)
 		return 0;
 	return ss_err_set(err, SS_E_CONFLICT,
@@ -371,7 +409,7 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 		rc = check_existing(k, o, b, &prev, err);
 	if (rc == 0) {
 		st->stage = "dry-run";
-		rc = apply_ranks(k, b, 0, STAGE0_MAX_RANK, 1, NULL, err);
+		rc = apply_ranks(k, b, o->skip, 0, STAGE0_MAX_RANK, 1, NULL, err);
 	}
 	if (rc == 0) {
 		st->stage = "apply";
@@ -384,11 +422,11 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 	}
 	if (rc == 0) {
 		st->stage = "dry-run";
-		rc = apply_ranks(k, b, STAGE0_MAX_RANK + 1, 1 << 30, 1, NULL, err);
+		rc = apply_ranks(k, b, o->skip, STAGE0_MAX_RANK + 1, 1 << 30, 1, NULL, err);
 	}
 	if (rc == 0) {
 		st->stage = "apply";
-		rc = apply_ranks(k, b, STAGE0_MAX_RANK + 1, 1 << 30, 0, &st->applied, err);
+		rc = apply_ranks(k, b, o->skip, STAGE0_MAX_RANK + 1, 1 << 30, 0, &st->applied, err);
 	}
 	if (rc == 0)
 		rc = commit_and_prune(k, o, revision, &prev, &cur, b, st, err);
@@ -396,5 +434,16 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 		st->stage = "done";
 	ss_inv_list_release(&cur);
 	ss_inventory_release(&prev);
+	return rc;
+}
+
+int ss_apply_repair(struct ss_kube *k, struct ss_bundle *b, size_t *applied, struct ss_err *err)
+{
+	int rc;
+
+	*applied = 0;
+	rc = apply_ranks(k, b, NULL, 0, 1 << 30, 1, NULL, err);
+	if (rc == 0)
+		rc = apply_ranks(k, b, NULL, 0, 1 << 30, 0, applied, err);
 	return rc;
 }

@@ -69,6 +69,12 @@ int ss_render_bundle(struct ss_bundle *b, const char *unit, const char *target,
 		    b->items[i].id.group[0] == '\0')
 			rc = redact_secret(docs[i]);
 	}
+	/* Units go to stdout one after the other: each one opens with its own
+	 * separator, or the last object of a unit and the first of the next
+	 * would merge into one document (kubectl keeps only one of them). A
+	 * unit without objects prints nothing: "---" alone is an empty doc. */
+	if (rc == 0 && to_stdout && b->n > 0 && ss_buf_puts(&out, "---\n") != 0)
+		rc = ss_err_set(err, SS_E_LIMIT, "rendered manifests exceed %u bytes", RENDER_MAX);
 	if (rc == 0)
 		rc = ss_emit_docs(docs, b->n, SS_EMIT_YAML, &out, err);
 	if (rc != 0)

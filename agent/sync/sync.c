@@ -11,7 +11,9 @@
 #include "sealsync/keys.h"
 #include "sealsync/keyholder.h"
 #include "sealsync/kube.h"
+#include "sealsync/kube_watch.h"
 #include "sealsync/log.h"
+#include "sealsync/objstate.h"
 #include "sealsync/render.h"
 #include "sealsync/sealed.h"
 #include "sealsync/source.h"
@@ -40,6 +42,14 @@ struct ss_agent {
 	/* sealed values of the revision per key hint (sealsync_sealed_values) */
 	struct ss_sync_hint hints[SS_SYNC_MAX_HINTS];
 	size_t nhints;
+	/* The steady state (objstate.h, kube_watch.h): per unit the commit
+	 * applied whole by this process ("" none: apply everything) and when
+	 * its next full re-apply is due (monotonic seconds). */
+	struct ss_objstate *os;
+	struct ss_kube_watch *watch; /* started by ss_agent_watch */
+	int watch_incomplete;        /* a kind could not be watched */
+	char applied[SS_CONFIG_MAX_UNITS][41];
+	double full_due[SS_CONFIG_MAX_UNITS];
 };
 
 static double now_sec(void)
@@ -102,6 +112,11 @@ int ss_agent_reload_keys(struct ss_agent *a, struct ss_err *err)
 	return 0;
 }
 
+static void on_applied(void *ctx, const json_t *obj)
+{
+	ss_objstate_applied(ctx, obj);
+}
+
 static int open_kube(struct ss_agent *a, struct ss_err *err)
 {
 	struct ss_kube_opts o;
@@ -116,6 +131,12 @@ static int open_kube(struct ss_agent *a, struct ss_err *err)
 	rc = ss_kube_open(&o, &a->kube, err);
 	if (rc == 0)
 		rc = ss_kube_discover(a->kube, err);
+	if (rc == 0)
+		rc = ss_objstate_new(a->cfg->nunits, &a->os, err);
+	if (rc == 0) {
+		ss_objstate_set_manager(a->os, ss_kube_field_manager(a->kube));
+		ss_kube_set_apply_observer(a->kube, on_applied, a->os);
+	}
 	return rc;
 }
 
@@ -127,7 +148,7 @@ static int open_kube(struct ss_agent *a, struct ss_err *err)
  */
 static int load_bases(struct ss_agent *a, struct ss_err *err)
 {
-	char base[SS_CONFIG_MAX_UNITS][41];
+	char base[SS_CONFIG_MAX_UNITS][41], kept[SS_CONFIG_MAX_UNITS][64];
 	struct ss_inventory inv;
 	size_t i;
 	int rc;
@@ -138,6 +159,7 @@ static int load_bases(struct ss_agent *a, struct ss_err *err)
 		if (rc != 0)
 			return rc;
 		snprintf(base[i], sizeof(base[i]), "%s", ss_inventory_baseline(&inv));
+		snprintf(kept[i], sizeof(kept[i]), "%s", inv.revision);
 		if (i == 0 && a->revision[0] == '\0') /* status after a restart */
 			snprintf(a->revision, sizeof(a->revision), "%s", inv.revision);
 		if (strlen(ss_inventory_baseline(&inv)) != 40)
@@ -145,6 +167,10 @@ static int load_bases(struct ss_agent *a, struct ss_err *err)
 		ss_inventory_release(&inv);
 	}
 	memcpy(a->base, base, a->cfg->nunits * sizeof(base[0]));
+	/* What the cluster runs, for status and "kept=" in a failure's log:
+	 * after a restart or a failover only the inventory knows it. */
+	for (i = 0; i < a->cfg->nunits; i++)
+		snprintf(a->units[i].revision, sizeof(a->units[i].revision), "%s", kept[i]);
 	a->need_bases = 0;
 	return 0;
 }
@@ -152,6 +178,8 @@ static int load_bases(struct ss_agent *a, struct ss_err *err)
 void ss_agent_reload_baselines(struct ss_agent *a)
 {
 	a->need_bases = a->kube != NULL;
+	/* Another leader may have applied meanwhile: apply everything once. */
+	memset(a->applied, 0, sizeof(a->applied));
 }
 
 int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_err *err)
@@ -187,7 +215,9 @@ void ss_agent_free(struct ss_agent *a)
 		return;
 	ss_source_free(a->src);
 	ss_keyring_free(a->kr);
+	ss_kube_watch_free(a->watch);
 	ss_kube_free(a->kube);
+	ss_objstate_free(a->os);
 	free(a);
 }
 
@@ -237,8 +267,8 @@ static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
 
 /* load → namespaces → unseal → plan; stage names where it stopped. */
 static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
-			const struct ss_tree *tree, struct ss_bundle *b,
-			const struct ss_plan_opts *po, const char **stage, struct ss_err *err)
+			const struct ss_tree *tree, struct ss_bundle *b, const struct ss_plan_opts *po,
+			int whole, const char **stage, struct ss_err *err)
 {
 	unsigned budget = REVISION_X25519_BUDGET;
 	struct ss_age_open_opts open;
@@ -254,7 +284,8 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	*stage = "unseal";
 	if (a->kr == NULL && a->kh == NULL)
 		return ss_err_set(err, SS_E_NOTFOUND, "no identities loaded yet");
-	count_hints(a, u, b);
+	if (whole) /* a repair's few objects say nothing of the keys in use */
+		count_hints(a, u, b);
 	memset(&open, 0, sizeof(open));
 	open.kr = a->kr;
 	if (a->kh != NULL)
@@ -268,6 +299,88 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	}
 	*stage = "plan";
 	return ss_bundle_plan(b, po, err);
+}
+
+/* The watches would have told us of every drift: started, every kind
+ * watched and streaming. */
+static int watches_up(const struct ss_agent *a)
+{
+	return a->watch != NULL && !a->watch_incomplete && ss_kube_watch_healthy(a->watch);
+}
+
+/* Everything is applied: nothing yet by this process, the safety-net
+ * timer (resync) is due, skipping is off, or a drift could go unseen. */
+static int full_due(const struct ss_agent *a, size_t i)
+{
+	return a->cfg->resync_sec == 0 || a->applied[i][0] == '\0' || now_sec() >= a->full_due[i] ||
+	       !watches_up(a);
+}
+
+/* Body digests of b's items (*dig), and which need no request (*skip). */
+static int plan_skips(struct ss_agent *a, size_t i, const struct ss_bundle *b,
+		      unsigned char (**dig)[SS_OBJSTATE_DIGEST], unsigned char **skip,
+		      struct ss_err *err)
+{
+	int full = full_due(a, i);
+	size_t j;
+
+	*dig = calloc(b->n + 1, sizeof(**dig));
+	*skip = calloc(b->n + 1, 1);
+	if (*dig == NULL || *skip == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	for (j = 0; j < b->n; j++) {
+		ss_objstate_body_digest(a->os, b->items[j].obj, (*dig)[j]);
+		(*skip)[j] = !full && ss_objstate_unchanged(a->os, i, b->items[j].obj, (*dig)[j]);
+	}
+	return 0;
+}
+
+/* After unit i applied commit whole: what it holds now. */
+static void remember_unit(struct ss_agent *a, size_t i, const struct ss_bundle *b,
+			  unsigned char (*dig)[SS_OBJSTATE_DIGEST], const char *commit, int full)
+{
+	json_t **objs = calloc(b->n + 1, sizeof(*objs));
+	const char **files = calloc(b->n + 1, sizeof(*files));
+	size_t j;
+	int rc = objs != NULL && files != NULL ? 0 : SS_E_NOMEM;
+
+	for (j = 0; rc == 0 && j < b->n; j++) {
+		objs[j] = b->items[j].obj;
+		files[j] = b->items[j].origin.file;
+	}
+	if (rc == 0)
+		rc = ss_objstate_commit(a->os, i, objs, dig, files, b->n);
+	free(objs);
+	free(files);
+	if (rc != 0) {
+		a->applied[i][0] = '\0'; /* out of memory: the next sync applies all */
+		return;
+	}
+	snprintf(a->applied[i], sizeof(a->applied[i]), "%s", commit);
+	if (full)
+		a->full_due[i] = now_sec() + a->cfg->resync_sec;
+}
+
+static int apply_tracked(struct ss_agent *a, size_t i, struct ss_apply_opts *ao,
+			 struct ss_bundle *b, const char *commit, struct ss_apply_stats *as,
+			 struct ss_err *err)
+{
+	unsigned char (*dig)[SS_OBJSTATE_DIGEST] = NULL, *skip = NULL;
+	int rc, full = full_due(a, i);
+
+	memset(as, 0, sizeof(*as));
+	as->stage = "apply";
+	rc = plan_skips(a, i, b, &dig, &skip, err);
+	ao->skip = skip;
+	if (rc == 0)
+		rc = ss_apply_unit(a->kube, ao, b, commit, as, err);
+	if (rc == 0)
+		remember_unit(a, i, b, dig, commit, full);
+	else
+		a->applied[i][0] = '\0';
+	free(dig);
+	free(skip);
+	return rc;
 }
 
 static int deliver_unit(struct ss_agent *a, const struct ss_unit_config *u, struct ss_bundle *b,
@@ -292,7 +405,7 @@ static int deliver_unit(struct ss_agent *a, const struct ss_unit_config *u, stru
 	ao.prune_cluster = u->prune_cluster;
 	ao.allow_empty = u->allow_empty;
 	ao.establish_timeout_sec = 60;
-	rc = ss_apply_unit(a->kube, &ao, b, commit, &as, err);
+	rc = apply_tracked(a, (size_t)(u - a->cfg->units), &ao, b, commit, &as, err);
 	*began = as.began;
 	*stage = strcmp(as.stage, "stage0") == 0 ? "apply" : as.stage;
 	if (as.kept[0] != '\0')
@@ -418,7 +531,7 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 		rc = ss_source_read_tree(a->src, commit, paths, 1, &tree, err);
 	}
 	if (rc == 0)
-		rc = prepare_unit(a, u, tree, &b, &po, &stage, err);
+		rc = prepare_unit(a, u, tree, &b, &po, 1, &stage, err);
 	st->values = b.nvalues;
 	if (rc == 0)
 		rc = deliver_unit(a, u, &b, commit, st, &stage, &began, err);
@@ -431,6 +544,105 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 	st->duration_sec = now_sec() - t0;
 	report_unit(a, u, st, rc, stage, err);
 	return rc;
+}
+
+/* Unit i is at commit, none of its objects drifted, and the watches that
+ * would have told are up: it costs no request (objstate.h). */
+static int unit_steady(const struct ss_agent *a, size_t i, const char *commit)
+{
+	return a->os != NULL && !full_due(a, i) &&
+	       strcmp(a->applied[i], commit) == 0 && !ss_objstate_unit_drifted(a->os, i);
+}
+
+static void steady_unit(struct ss_agent *a, size_t i, const char *commit)
+{
+	struct ss_unit_status *st = &a->units[i];
+
+	snprintf(st->attempted, sizeof(st->attempted), "%s", commit);
+	st->pruned = 0;
+	st->last_attempt = time(NULL);
+	report_unit(a, &a->cfg->units[i], st, 0, "apply", NULL);
+}
+
+#define REPAIR_MAX_FILES 256
+
+/* Reads, unseals and plans only the files of unit i's drifted objects. */
+static int load_drifted(struct ss_agent *a, size_t i, const char *commit, struct ss_bundle *b,
+			struct ss_tree **tree, struct ss_err *err)
+{
+	const struct ss_unit_config *u = &a->cfg->units[i];
+	const char *files[REPAIR_MAX_FILES], *stage;
+	size_t n = ss_objstate_drifted_files(a->os, i, files, REPAIR_MAX_FILES);
+	struct ss_plan_opts po;
+	int rc;
+
+	if (n == 0 || n == (size_t)-1)
+		return ss_err_set(err, SS_E_NOTFOUND, "no files to repair");
+	rc = ss_source_read_tree(a->src, commit, files, n, tree, err);
+	memset(&po, 0, sizeof(po));
+	po.agent_name = a->cfg->name;
+	po.unit_name = u->name;
+	po.target_ns = u->namespace_;
+	po.agent_ns = a->cfg->namespace_;
+	po.lookup = scope_lookup;
+	po.lookup_ctx = a->kube;
+	if (rc == 0)
+		rc = prepare_unit(a, u, *tree, b, &po, 0, &stage, err);
+	return rc;
+}
+
+/*
+ * Unit i is at commit and only drifted: re-apply the drifted objects from
+ * their files alone, not the whole unit (so a repair takes milliseconds at
+ * thousands of objects). Nonzero: do a whole sync instead.
+ */
+static int repair_unit(struct ss_agent *a, size_t i, const char *commit)
+{
+	struct ss_tree *tree = NULL;
+	struct ss_bundle b;
+	struct ss_err err;
+	size_t j, applied = 0;
+	double t0 = now_sec();
+	int rc;
+
+	ss_bundle_init(&b);
+	ss_err_clear(&err);
+	rc = load_drifted(a, i, commit, &b, &tree, &err);
+	if (rc == 0)
+		rc = ss_apply_repair(a->kube, &b, &applied, &err);
+	for (j = 0; rc == 0 && j < b.n; j++) {
+		unsigned char d[SS_OBJSTATE_DIGEST];
+
+		ss_objstate_body_digest(a->os, b.items[j].obj, d);
+		ss_objstate_repaired(a->os, i, b.items[j].obj, d);
+	}
+	ss_bundle_release(&b);
+	ss_tree_free(tree);
+	ss_kube_redact_clear(a->kube);
+	if (rc != 0)
+		ss_log_err(SS_LOG_WARN, "drift repair failed; syncing the whole unit", &err, "unit",
+			   a->cfg->units[i].name, NULL);
+	else
+		ss_log(SS_LOG_INFO, "drift repaired", "unit", a->cfg->units[i].name, NULL);
+	a->stats.objects_applied += applied;
+	a->units[i].applied = applied;
+	a->units[i].duration_sec = now_sec() - t0;
+	return rc != 0 || ss_objstate_unit_drifted(a->os, i);
+}
+
+static int sync_or_skip(struct ss_agent *a, size_t i, const char *commit, struct ss_err *err)
+{
+	if (a->os != NULL && !full_due(a, i) && strcmp(a->applied[i], commit) == 0 &&
+	    ss_objstate_unit_drifted(a->os, i) && repair_unit(a, i, commit) == 0) {
+		steady_unit(a, i, commit);
+		return 0;
+	}
+	if (!unit_steady(a, i, commit))
+		return sync_unit(a, i, commit, err);
+	a->units[i].applied = 0;
+	a->units[i].duration_sec = 0;
+	steady_unit(a, i, commit);
+	return 0;
 }
 
 int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
@@ -460,7 +672,7 @@ int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
 		struct ss_err uerr;
 
 		ss_err_clear(&uerr);
-		rc = sync_unit(a, i, commit, &uerr);
+		rc = sync_or_skip(a, i, commit, &uerr);
 		if (rc != 0 && first == 0) {
 			first = rc;
 			if (err != NULL)
@@ -597,4 +809,70 @@ void ss_agent_set_holder(struct ss_agent *a, struct ss_keyholder *kh)
 struct ss_kube *ss_agent_kube(struct ss_agent *a)
 {
 	return a->kube;
+}
+
+/* ---- watches (kube_watch.h): drift is seen, not polled for ---- */
+
+static void on_watch(void *ctx, enum ss_watch_event ev, const char *api_version,
+		     const char *kind, const json_t *obj)
+{
+	struct ss_objstate *os = ctx;
+
+	if (ev == SS_WATCH_UPSERT)
+		ss_objstate_seen(os, obj);
+	else if (ev == SS_WATCH_DELETE)
+		ss_objstate_deleted(os, obj);
+	else
+		ss_objstate_listed(os, api_version, kind, obj);
+}
+
+static void add_kind(void *ctx, const char *api_version, const char *kind)
+{
+	struct ss_agent *a = ctx;
+	struct ss_err err;
+
+	ss_err_clear(&err);
+	if (ss_kube_watch_add(a->watch, api_version, kind, &err) == 0)
+		return;
+	/* Unwatched: every sync applies everything, as without watches. */
+	a->watch_incomplete = 1;
+	ss_log_err(SS_LOG_WARN, "cannot watch a kind; its units are re-applied every poll", &err,
+		   "kind", kind, NULL);
+}
+
+/* One watch per kind for all units: owner label in (name.unit, ...). */
+static int open_watch(struct ss_agent *a, struct ss_err *err)
+{
+	char sel[SS_CONFIG_MAX_UNITS * 300], owner[256];
+	size_t i, len;
+
+	len = (size_t)snprintf(sel, sizeof(sel), "%s in (", SS_LABEL_OWNER);
+	for (i = 0; i < a->cfg->nunits && len < sizeof(sel); i++) {
+		ss_owner_value(a->cfg->name, a->cfg->units[i].name, owner, sizeof(owner));
+		len += (size_t)snprintf(sel + len, sizeof(sel) - len, "%s%s", i ? "," : "", owner);
+	}
+	if (len + 2 > sizeof(sel))
+		return ss_err_set(err, SS_E_LIMIT, "owner label selector too long");
+	memcpy(sel + len, ")", 2);
+	return ss_kube_watch_new(a->kube, sel, on_watch, a->os, &a->watch, err);
+}
+
+int ss_agent_watch(struct ss_agent *a)
+{
+	struct ss_err err;
+
+	if (a->os == NULL || a->cfg->resync_sec == 0 || (a->watch == NULL && a->watch_incomplete))
+		return 0;
+	ss_err_clear(&err);
+	if (a->watch == NULL && open_watch(a, &err) != 0) {
+		ss_log_err(SS_LOG_ERROR, "cannot start the watches; every poll applies everything",
+			   &err, NULL);
+		a->watch_incomplete = 1;
+		return 0;
+	}
+	ss_objstate_new_kinds(a->os, add_kind, a);
+	if (ss_kube_watch_poll(a->watch, &err) != 0)
+		ss_log_err(SS_LOG_WARN, "watch failed; retrying (units are re-applied meanwhile)",
+			   &err, NULL);
+	return ss_objstate_take_drift(a->os);
 }

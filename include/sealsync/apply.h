@@ -32,6 +32,10 @@ struct ss_apply_opts {
 	int prune_cluster;         /* may prune Namespaces and CRDs */
 	int allow_empty;           /* may prune every object */
 	unsigned establish_timeout_sec;
+	/* per bundle item, 1: unchanged since our last apply and not drifted
+	 * (objstate.h): no dry-run, no apply; the inventory still lists it.
+	 * NULL: every item is sent. */
+	const unsigned char *skip;
 };
 
 struct ss_apply_stats {
@@ -46,6 +50,15 @@ struct ss_apply_stats {
 
 int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,
 		  const char *revision, struct ss_apply_stats *st, struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * A repair: server-side dry-run, then apply, of every object of b (rank by
+ * rank), and nothing else: no inventory, no prune. b holds only objects of
+ * the revision the unit's inventory already commits (drifted ones, see
+ * objstate.h); *applied counts the applies.
+ */
+int ss_apply_repair(struct ss_kube *k, struct ss_bundle *b, size_t *applied,
+		    struct ss_err *err) SS_MUST_CHECK;
 
 /* Prunes (prev objects ∪ pending) − current; used by ss_apply_unit. */
 int ss_prune_unit(struct ss_kube *k, const struct ss_apply_opts *o,

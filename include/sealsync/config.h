@@ -34,6 +34,9 @@ struct ss_config {
 	/* source */
 	char *repo_url, *ref;
 	unsigned interval_sec, timeout_sec;
+	/* full re-apply of every object (the watches' safety net); 0: every
+	 * poll applies everything, no skipping */
+	unsigned resync_sec;
 	char *token_file, *username, *password_file, *ssh_key_file, *known_hosts_file;
 	char *ca_file;
 	int insecure;        /* git:// and http:// without a signature policy */
@@ -74,6 +77,7 @@ struct ss_config {
 	int check_only;               /* -n */
 	int once;                     /* --once */
 	int no_sandbox;               /* --no-sandbox: key holder without seccomp (warns every sync) */
+	int show_version;             /* --version: print versions and exit */
 
 	/* service (server.h, keystore.h, leader.h) */
 	char *tls_cert_file, *tls_key_file; /* HTTPS for the agent's endpoints */
@@ -105,7 +109,7 @@ int ss_config_validate(const struct ss_config *c, struct ss_err *err) SS_MUST_CH
 
 void ss_config_release(struct ss_config *c);
 
-/* Prints the flags (for --help). */
+/* Prints the flags with their placeholders and defaults, on stdout (--help). */
 void ss_config_usage(void);
 
 /* Parses "30s", "5m", "1h", "720h", "90" (seconds). */

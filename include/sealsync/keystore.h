@@ -91,4 +91,16 @@ unsigned long ss_keystore_generation(struct ss_keystore *ks);
 size_t ss_keystore_recipients(struct ss_keystore *ks, struct ss_recipient *out, size_t max,
 			      size_t *retired, time_t *created);
 
+/*
+ * Publishes the recipients in a ConfigMap "<name>-recipients" in the
+ * agent's namespace (server-side apply through k): data."recipients.txt"
+ * is what GET /v1/recipients serves as text, data.active the active key.
+ * Users read it with `sealctl recipients --kubeconfig`: authenticated by
+ * their own kubeconfig and the cluster CA, with no agent port to reach.
+ * The service publishes at start and after every key change (leader only).
+ */
+#define SS_KEYSTORE_PUBLISH_SUFFIX "-recipients"
+struct ss_kube;
+int ss_keystore_publish(struct ss_keystore *ks, struct ss_kube *k, struct ss_err *err) SS_MUST_CHECK;
+
 #endif

@@ -56,6 +56,15 @@ int ss_agent_sync(struct ss_agent *a, struct ss_err *err) SS_MUST_CHECK;
  */
 void ss_agent_reload_baselines(struct ss_agent *a);
 
+/*
+ * The steady state (objstate.h, kube_watch.h): moves the watches of the
+ * owned objects on, without blocking (a re-list after a 410 is a LIST);
+ * starts them at the first call. Returns 1 when an object drifted since
+ * the last call: sync now, which repairs only what drifted. For the
+ * thread that syncs, between syncs; --once never calls it.
+ */
+int ss_agent_watch(struct ss_agent *a);
+
 /* Reloads the keys (SIGHUP). */
 int ss_agent_reload_keys(struct ss_agent *a, struct ss_err *err) SS_MUST_CHECK;
 

@@ -212,6 +212,8 @@ json_t *apisrv_store_watch(struct apisrv_store *s, const struct apisrv_req *rq, 
 			   unsigned long long *last_rv, int wait_ms, struct apisrv_reply *rep);
 /* Wakes every waiting watch (at shutdown). */
 void apisrv_store_wake(struct apisrv_store *s);
+/* Test fault: every resourceVersion up to now expires (/_admin/compact). */
+void apisrv_store_compact(struct apisrv_store *s);
 
 /* A Kubernetes Status body (new reference). */
 json_t *apisrv_status(int code, const char *reason, const char *message);

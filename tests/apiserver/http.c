@@ -54,6 +54,7 @@ struct watch {
 	time_t deadline;
 	struct ss_buf out;
 	size_t off;
+	int expired; /* an ERROR 410 event is the last one */
 };
 
 static const char *qarg(struct MHD_Connection *c, const char *k)
@@ -244,6 +245,10 @@ static void serve_admin(struct apisrv_http *h, const char *url, const char *meth
 		apisrv_store_reset(h->store);
 		sv->rep.status = 200;
 		sv->rep.body = apisrv_status(200, "", "reset");
+	} else if (strcmp(url, "/_admin/compact") == 0 && strcmp(method, "POST") == 0) {
+		apisrv_store_compact(h->store);
+		sv->rep.status = 200;
+		sv->rep.body = apisrv_status(200, "", "compacted");
 	} else if (strcmp(url, "/_admin/stats") == 0) {
 		sv->rep.status = 200;
 		sv->rep.body = json_pack("{s:I, s:I}", "objects",
@@ -314,6 +319,13 @@ static int watch_emit(struct watch *w, json_t *events)
 	return json_array_size(events) > 0;
 }
 
+static int is_error_event(const json_t *events)
+{
+	const char *t = json_string_value(json_object_get(json_array_get(events, 0), "type"));
+
+	return t != NULL && strcmp(t, "ERROR") == 0;
+}
+
 /* Blocks (its own connection thread) until there are events, the timeout
  * passes or the server stops; waits on the store's change signal. */
 static ssize_t watch_reader(void *cls, uint64_t pos, char *buf, size_t max)
@@ -328,6 +340,8 @@ static ssize_t watch_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	while (w->off >= w->out.len) {
 		ss_buf_reset(&w->out);
 		w->off = 0;
+		if (w->expired) /* the ERROR event was sent: the stream ends */
+			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (w->h->stopping || time(NULL) >= w->deadline)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		events = apisrv_store_watch(w->h->store, &w->rq, 0, &w->last_rv, 1000, &rep);
@@ -335,6 +349,7 @@ static ssize_t watch_reader(void *cls, uint64_t pos, char *buf, size_t max)
 		if (!events)
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		rc = watch_emit(w, events);
+		w->expired = is_error_event(events);
 		json_decref(events);
 		if (rc < 0)
 			return MHD_CONTENT_READER_END_WITH_ERROR;

@@ -193,6 +193,34 @@ size_t apisrv_store_count(struct apisrv_store *s)
 
 /* ---- list ------------------------------------------------------------- */
 
+/* The field labels of core/v1 Events the real server supports (its
+ * pkg/registry/core/event/strategy.go), "source" being source.component. */
+static const char *const event_fields[] = {
+	"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
+	"involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
+	"involvedObject.fieldPath", "reason", "reportingComponent", "source", "type", NULL,
+};
+
+static int field_term_add(struct field_sel *fs, const char *path, const char *val, int ne,
+			  struct ss_err *err)
+{
+	struct field_term *t;
+	size_t i;
+
+	for (i = 0; event_fields[i] != NULL && strcmp(event_fields[i], path) != 0; i++)
+		;
+	if (event_fields[i] == NULL)
+		return ss_err_set(err, SS_E_INVAL, "field label not supported: %.100s", path);
+	if (fs->nterms >= FIELD_SEL_TERMS)
+		return ss_err_set(err, SS_E_LIMIT, "too many field selector terms");
+	t = &fs->terms[fs->nterms++];
+	snprintf(t->path, sizeof(t->path), "%s",
+		 strcmp(path, "source") == 0 ? "source.component" : path);
+	snprintf(t->val, sizeof(t->val), "%s", val);
+	t->ne = ne;
+	return 0;
+}
+
 int field_sel_parse(const char *text, struct field_sel *fs, struct ss_err *err)
 {
 	char buf[600], *save = NULL, *tok;
@@ -220,10 +248,29 @@ int field_sel_parse(const char *text, struct field_sel *fs, struct ss_err *err)
 			snprintf(fs->ns, sizeof(fs->ns), "%s", val);
 			fs->has_ns = 1;
 		} else {
-			return ss_err_set(err, SS_E_INVAL, "field label not supported: %.100s", tok);
+			int rc = field_term_add(fs, tok, val, ne, err);
+
+			if (rc != 0)
+				return rc;
 		}
 	}
 	return 0;
+}
+
+/* A string field by dotted path; "" when absent (as the real server's
+ * field set has every label, empty when unset). */
+static const char *field_at(const json_t *obj, const char *path)
+{
+	char key[48];
+	const char *p = path, *dot;
+
+	while (obj != NULL && (dot = strchr(p, '.')) != NULL) {
+		snprintf(key, sizeof(key), "%.*s", (int)(dot - p), p);
+		obj = json_object_get(obj, key);
+		p = dot + 1;
+	}
+	obj = obj != NULL ? json_object_get(obj, p) : NULL;
+	return json_string_value(obj) != NULL ? json_string_value(obj) : "";
 }
 
 int field_sel_match(const struct field_sel *fs, const json_t *obj)
@@ -231,6 +278,7 @@ int field_sel_match(const struct field_sel *fs, const json_t *obj)
 	const json_t *meta = json_object_get(obj, "metadata");
 	const char *name = json_string_value(json_object_get(meta, "name"));
 	const char *ns = json_string_value(json_object_get(meta, "namespace"));
+	size_t i;
 
 	if (fs->name_op == 1 && strcmp(name ? name : "", fs->name) != 0)
 		return 0;
@@ -238,6 +286,9 @@ int field_sel_match(const struct field_sel *fs, const json_t *obj)
 		return 0;
 	if (fs->has_ns && strcmp(ns ? ns : "", fs->ns) != 0)
 		return 0;
+	for (i = 0; i < fs->nterms; i++)
+		if ((strcmp(field_at(obj, fs->terms[i].path), fs->terms[i].val) == 0) == fs->terms[i].ne)
+			return 0;
 	return 1;
 }
 

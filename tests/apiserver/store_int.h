@@ -22,11 +22,22 @@ struct store_event {
 	json_t *obj; /* the object after the change (before, for DELETED) */
 };
 
+/* Event fields the real server also selects on (core/v1 Events), e.g.
+ * kubectl get events --field-selector reason=X,involvedObject.name=Y. */
+#define FIELD_SEL_TERMS 4
+struct field_term {
+	char path[48]; /* dotted, e.g. involvedObject.name */
+	char val[256];
+	int ne;
+};
+
 struct field_sel {
 	char name[256];
 	int name_op; /* 0 none, 1 =, 2 != */
 	char ns[256];
 	int has_ns;
+	struct field_term terms[FIELD_SEL_TERMS];
+	size_t nterms;
 };
 
 struct apisrv_store {
@@ -38,6 +49,9 @@ struct apisrv_store {
 	json_t *objs;    /* "group|plural|ns|name" -> object (immutable once stored) */
 	json_t *pending; /* CRD name -> due time (ms, monotonic) for Established */
 	unsigned long long rv;
+	/* Test compaction (/_admin/compact): a watch from below this
+	 * resourceVersion is 410, and open watches get an in-stream 410. */
+	unsigned long long compacted;
 	long crd_delay_ms;
 };
 

@@ -10,6 +10,7 @@
  * leaves a selector by a label change is not reported as DELETED (the real
  * server does).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -107,7 +108,30 @@ static void collect(struct apisrv_store *s, const struct wfilter *f, unsigned lo
 
 static int too_old(const struct apisrv_store *s, unsigned long long rv)
 {
-	return s->ev_count == STORE_EVENTS && rv + 1 < ev_at(s, 0)->rv;
+	return rv < s->compacted || (s->ev_count == STORE_EVENTS && rv + 1 < ev_at(s, 0)->rv);
+}
+
+void apisrv_store_compact(struct apisrv_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	/* A revision of its own, as etcd's compaction: every watch open now
+	 * is behind it (an in-stream 410), a list made after it is not. */
+	s->rv++;
+	s->compacted = s->rv;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* An ERROR event carrying a 410 Status, as the real server sends inside a
+ * 200 stream when a watch's resourceVersion was compacted away. */
+static json_t *expired_event(unsigned long long rv)
+{
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "too old resource version: %llu", rv);
+	return json_pack("[{s:s, s:{s:s, s:s, s:{}, s:s, s:s, s:s, s:i}}]", "type", "ERROR", "object",
+			 "kind", "Status", "apiVersion", "v1", "metadata", "status", "Failure",
+			 "message", msg, "reason", "Expired", "code", 410);
 }
 
 static int wfilter_init(struct apisrv_store *s, const struct apisrv_req *rq,
@@ -181,6 +205,11 @@ json_t *apisrv_store_watch(struct apisrv_store *s, const struct apisrv_req *rq, 
 		goto out;
 	}
 	wait_change(s, *last_rv, wait_ms);
+	if (too_old(s, *last_rv)) { /* compacted under an open watch */
+		json_decref(events);
+		events = expired_event(*last_rv);
+		goto out;
+	}
 	store_tick(s);
 	collect(s, &f, last_rv, events);
 out:

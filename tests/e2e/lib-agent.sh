@@ -1,8 +1,35 @@
 # tests/e2e/lib-agent.sh: helpers for the agent's e2e tests (after lib.sh).
-REQLOG="/usr/bin/python3 $SS_SRC_DIR/tests/e2e/reqlog.py"
+#
+# SS_KUBE_SERVER picks the API server: "fake" (default) is tests/apiserver;
+# "real" is the kube-apiserver of tests/kube, one cluster per script (the
+# tests use fixed cluster-scoped names: Namespaces, CRDs, the inventory in
+# sealsync-system). tests/run.sh's kube stage sets it for the scripts that
+# carry the line "# servers: both" (or "# servers: real").
+SS_KUBE_SERVER=${SS_KUBE_SERVER:-fake}
+REQLOG_PY="/usr/bin/python3 $SS_SRC_DIR/tests/e2e/reqlog.py"
+REQLOG=ss_reqlog
 
-# Starts ss-apiserver on a free port; sets KUBECONFIG and API_LOG.
+# reqlog.py over API_LOG (see there). On the real server the audit event of
+# a request is written after its response is sent: a barrier request with a
+# unique name must show up in the log first.
+ss_reqlog() {
+	if [ "$SS_KUBE_SERVER" = real ]; then
+		ss_barrier=reqlog-barrier-$$-$(date +%s%N)
+		kubectl get --raw "/api/v1/namespaces/$ss_barrier" >/dev/null 2>&1
+		i=0
+		while ! grep -q "$ss_barrier" "$API_LOG" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	fi
+	$REQLOG_PY "$@"
+}
+
+# Starts ss-apiserver on a free port (or the real cluster, see above); sets
+# KUBECONFIG and API_LOG.
 ss_apiserver_start() {
+	if [ "$SS_KUBE_SERVER" = real ]; then
+		[ $# -eq 0 ] || { echo "ss_apiserver_start $*: options of tests/apiserver only" >&2; return 1; }
+		ss_kube_start
+		return
+	fi
 	mkdir -p "$TRASH/api"
 	rm -f "$TRASH/api.port"
 	ss_daemon apiserver "$APISERVER" --port 0 --port-file "$TRASH/api.port" \
@@ -83,7 +110,45 @@ ss_admin() { # METHOD PATH [JSON]
 		-X "$1" ${3:+-H "Content-Type: application/json" --data "$3"} \
 		"https://127.0.0.1:$API_PORT$2"
 }
-ss_fault() { ss_admin POST /_admin/faults "$1" >/dev/null; }
+ss_fault() {
+	[ "$SS_KUBE_SERVER" != real ] || { echo "ss_fault: no fault injection on the real server" >&2; return 1; }
+	ss_admin POST /_admin/faults "$1" >/dev/null
+}
+
+# A test that needs tests/apiserver's fault injection: a TAP skip on the
+# real server, test_expect_success otherwise.
+test_expect_success_faults() {
+	if [ "$SS_KUBE_SERVER" = real ]; then
+		test_count=$((test_count + 1))
+		echo "ok $test_count - $1 # skip needs fault injection (tests/apiserver only)"
+		return 0
+	fi
+	test_expect_success "$@"
+}
+
+# The real control plane of tests/kube (docs/KUBE.md) in $TRASH/cluster:
+# its kubectl first in PATH, KUBECONFIG the admin's, API_LOG the audit log.
+# --workloads adds kube-controller-manager and podrunner. Stopped when the
+# script ends. The binaries must be built (tests/run.sh's kube stage does).
+ss_kube_start() {
+	KUBE_CLUSTER=$TRASH/cluster
+	sh "$SS_SRC_DIR/tests/kube/cluster.sh" up "$KUBE_CLUSTER" "$@" >"$TRASH/cluster-up.log" 2>&1 ||
+		{ cat "$TRASH/cluster-up.log" >&2; return 1; }
+	trap 'ss_kube_down; ss_stop_all' EXIT
+	. "$KUBE_CLUSTER/env" &&
+	mkdir -p "$TRASH/kube-bin" &&
+	ln -sf "$KUBECTL" "$TRASH/kube-bin/kubectl" &&
+	ln -sf "$KUSTOMIZE" "$TRASH/kube-bin/kustomize" &&
+	PATH=$TRASH/kube-bin:$PATH &&
+	KUBECONFIG=$KUBE_KUBECONFIG API_LOG=$KUBE_AUDIT_LOG API_PORT=$KUBE_API_PORT &&
+	export PATH KUBECONFIG API_LOG API_PORT &&
+	grep 'kube-cluster: up in' "$TRASH/cluster-up.log" | sed 's/^/# /' &&
+	ss_ns sealsync-system
+}
+ss_kube_down() {
+	[ ! -f "${KUBE_CLUSTER:-/nonexistent}/pids" ] ||
+		sh "$SS_SRC_DIR/tests/kube/cluster.sh" down "$KUBE_CLUSTER"
+}
 ss_faults_clear() { ss_admin DELETE /_admin/faults >/dev/null; }
 
 # A test CA and a server certificate for 127.0.0.1 and localhost in

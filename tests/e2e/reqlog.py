@@ -1,5 +1,15 @@
 #!/usr/bin/python3
-"""Queries ss-apiserver's request log (JSON lines) for the e2e tests.
+"""Queries an API server's request log (JSON lines) for the e2e tests.
+
+Two formats: ss-apiserver's request log (method, path, query, status,
+dryRun) and kube-apiserver's audit log (verb, requestURI, objectRef,
+responseStatus, user), read as the same fields: the audit verb gives the
+method (get/list/watch GET, create POST, update PUT, patch PATCH,
+delete/deletecollection DELETE), dryRun comes from requestURI's query. Of
+the audit log only stage ResponseComplete counts (a watch also has a
+ResponseStarted), and only requests of users outside "system:" (the
+apiserver's own loopback, the controller-manager): the tests' kubectl and
+the agent are users the test made.
 
   reqlog.py LOG writes [--path SUBSTR]      count real writes (not dryRun)
   reqlog.py LOG dryruns [--path SUBSTR]     count dry-run writes
@@ -7,6 +17,7 @@
   reqlog.py LOG mark                        print the number of lines so far
   reqlog.py LOG writes --since N            only lines after mark N
   reqlog.py LOG dump [--since N]            print method, path, query, status
+  reqlog.py LOG requests [--since N]        count every request (watches too)
 """
 import json
 import sys
@@ -14,12 +25,36 @@ import sys
 WRITES = {"PATCH", "POST", "PUT", "DELETE"}
 
 
+AUDIT_METHODS = {"get": "GET", "list": "GET", "watch": "GET", "create": "POST",
+                 "update": "PUT", "patch": "PATCH", "delete": "DELETE",
+                 "deletecollection": "DELETE"}
+
+
+def from_audit(e):
+    """An audit event as a request-log entry, or None when it does not count."""
+    if e.get("stage") != "ResponseComplete":
+        return None
+    user = (e.get("user") or {}).get("username", "")
+    if user.startswith("system:") and not user.startswith("system:serviceaccount:sealsync"):
+        return None
+    path, _, query = e.get("requestURI", "").partition("?")
+    return {"method": AUDIT_METHODS.get(e.get("verb"), e.get("verb", "").upper()),
+            "path": path, "query": query, "user": user,
+            "status": (e.get("responseStatus") or {}).get("code"),
+            "objectRef": e.get("objectRef") or {}}
+
+
 def lines(path, since):
     with open(path, encoding="utf-8") as f:
         for i, line in enumerate(f):
             if i < since or not line.strip():
                 continue
-            yield json.loads(line)
+            e = json.loads(line)
+            if "auditID" in e:
+                e = from_audit(e)
+                if e is None:
+                    continue
+            yield e
 
 
 def is_dry(e):
@@ -41,7 +76,8 @@ def main():
         else:
             sys.exit("reqlog: bad argument " + args[0])
     if cmd == "mark":
-        print(sum(1 for _ in lines(log, 0)))
+        with open(log, encoding="utf-8") as f:
+            print(sum(1 for _ in f))
         return
     n = 0
     for e in lines(log, since):
@@ -56,6 +92,8 @@ def main():
         elif cmd == "dryruns" and m in WRITES and is_dry(e):
             n += 1
         elif cmd == "count" and m == method:
+            n += 1
+        elif cmd == "requests":
             n += 1
     if cmd != "dump":
         print(n)

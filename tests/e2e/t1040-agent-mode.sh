@@ -2,6 +2,7 @@
 # sealctl seal / verify / reseal --agent URL: recipients from a running
 # agent over verified https (optionally pinned), verify and reseal done by
 # the agent's /v1/verify and /v1/reseal. The keys never leave the agent.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" openssl age-keygen

@@ -5,6 +5,7 @@
 # the server sets never reach the SealedSecret; any other label or annotation
 # holding a value (raw or base64, 4 bytes or more) is refused, naming it and
 # never printing the value.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$APISERVER" "$SEALCTL" kubectl

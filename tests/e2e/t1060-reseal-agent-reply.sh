@@ -7,6 +7,7 @@
 # value resealed with other plaintext). --pin sha256//... pins the agent's
 # TLS key: an endpoint with another certificate from the same CA and the
 # same recipients is refused.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" openssl age-keygen

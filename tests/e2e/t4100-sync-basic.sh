@@ -1,6 +1,7 @@
 #!/bin/bash
 # The agent's sync: plain manifests and SealedSecrets from a real Git repo
 # end up in the API server, decrypted; no SealedSecret is ever sent.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl

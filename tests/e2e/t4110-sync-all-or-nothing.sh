@@ -2,6 +2,7 @@
 # All or nothing: a unit whose revision has any bad input writes nothing,
 # keeps its previous revision in the cluster, and does not block another
 # unit. Each failure names the place and never the value.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl age

@@ -2,6 +2,7 @@
 # Prune: only objects that left Git and carry our owner label; never an
 # object made by hand; no take-over without the managed annotation;
 # prune: disabled honoured; deleting everything needs allowEmpty.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl

@@ -1,6 +1,7 @@
 #!/bin/bash
 # -n, --once and --render: checks without a cluster, one-shot syncs, and
 # rendering for review with Secret values redacted.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl

@@ -3,6 +3,7 @@
 # a newline in one must not forge a log line in text logs, and bytes that
 # are not UTF-8 must not make a JSON log field or the Kubernetes Event
 # disappear.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl

@@ -5,6 +5,7 @@
 # back to the signed C1 when the branch is rewound: neither by a running
 # agent, nor after a restart that lists the failing unit first, nor for a
 # new unit. --allow-rewind-to SHA lets exactly that commit through.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl git ssh-keygen

@@ -5,6 +5,7 @@
 # revision (no owner label added, data untouched) nor pruned by a later
 # one; only our label, objects we applied, or sealsync.dev/managed: "true"
 # let an existing object through.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl

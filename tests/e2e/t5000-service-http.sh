@@ -2,6 +2,7 @@
 # The agent as a service: every HTTP endpoint over HTTPS with curl (status,
 # content type, body), /metrics through promtool, the webhook's signature,
 # body cap, methods, rate limit, reseal and verify (no plaintext out), Events.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl openssl promtool age age-keygen
@@ -109,7 +110,7 @@ test_expect_success 'POST /v1/reseal: active key + escrow, scope kept, no plaint
 	test_not_contains "$(printf hunter2-plain | base64)" resealed.yaml &&
 	test_not_contains hunter2-plain agent.log &&
 	test_not_contains "$(printf hunter2-plain | base64)" agent.log &&
-	grep -q "\"path\":\"/v1/reseal\",\"status\":\"200\"" agent.log
+	grep -q "\"path\":\"/v1/reseal\",\"status\":200" agent.log
 '
 
 test_expect_success 'POST /v1/reseal with JSON gives JSON, and the result still verifies' '
@@ -161,13 +162,18 @@ test_expect_success 'webhook: bad or missing signature is 401 and syncs nothing'
 	grep -q "webhook refused" agent.log
 '
 
+# A push, then its webhook: the sync applies the new commit (an unchanged
+# revision would cost no write: the steady state skips it).
 test_expect_success 'webhook: a good signature is 202 and a sync follows' '
+	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: pushed\n  namespace: shop\ndata:\n  k: v\n" \
+		>repo/apps/pushed.yaml && ss_commit pushed &&
 	before=$(metric sealsync_syncs_total) &&
 	mark=$(ss_writes_mark) &&
 	body="{\"ref\":\"refs/heads/main\"}" &&
 	test "$(st /hook -H "X-Hub-Signature-256: sha256=$(sign "$body")" --data-binary "$body")" = 202 &&
 	poll_gt "$before" metric sealsync_syncs_total &&
-	poll_gt 0 ss_writes_since "$mark"
+	poll_gt 0 ss_writes_since "$mark" &&
+	poll_eq v kubectl -n shop get configmap pushed -o "jsonpath={.data.k}"
 '
 
 test_expect_success 'a body over the cap is 413, with or without Content-Length' '

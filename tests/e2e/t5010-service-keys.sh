@@ -2,6 +2,7 @@
 # The agent's keys without a restart: a key file added to the key folder is
 # picked up on SIGHUP (and on change), new seals use the new key, old values
 # still unseal, /v1/recipients lists both; retired keys; suspend via SIGHUP.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl age promtool openssl

@@ -3,6 +3,7 @@
 # 7): the leader applies signed C2 and then refuses the rewind to signed
 # C1; after it stops, the new leader re-reads every unit's baseline from
 # the inventories when it becomes leader, and refuses C1 as well.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl git ssh-keygen

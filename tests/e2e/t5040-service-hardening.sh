@@ -3,6 +3,7 @@
 # dumpable (its /proc files belong to root, and another process of the same
 # user cannot read its environ), its core limit is 0, and a crash writes no
 # core file. Each check runs against a control process that must differ.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl setpriv

@@ -4,6 +4,7 @@
 # the connection limit full, declared-but-unsent bodies do not grow memory
 # past the body budget, bad POSTs do not starve a signed webhook, and a probe
 # listener answers /healthz while the main port is full.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl curl openssl

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Every ```sh block of docs/OPERATIONS.md, run in order against the local
 # API server, with sealctl, sealsync-agent and the real age on PATH.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl age age-keygen

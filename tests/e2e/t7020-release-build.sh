@@ -31,7 +31,7 @@ test_expect_success 'the staged binaries work like the tested ones' '
 	printf staged-value | stage/usr/bin/sealctl seal --raw -r "$pub" --scope cluster >v.b64 &&
 	"$SEALCTL" recover --raw -i k.txt --scope cluster <v.b64 >out 2>/dev/null &&
 	test "$(cat out)" = staged-value &&
-	stage/usr/bin/sealsync-agent --help 2>help && grep -q -- "--render" help
+	stage/usr/bin/sealsync-agent --help >help && grep -q -- "--render" help
 '
 
 test_done

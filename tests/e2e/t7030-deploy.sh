@@ -1,5 +1,6 @@
 #!/bin/bash
 # deploy/ is a kustomize base that kubectl renders and the API server accepts.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require kubectl "$APISERVER"

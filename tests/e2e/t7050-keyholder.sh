@@ -4,6 +4,7 @@
 # agent process itself holds no identity in memory (read through /proc as
 # root); a sandbox that cannot be applied stops the agent unless
 # --no-sandbox; a dead key holder stops the agent.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" "$TEST_TOOL" kubectl

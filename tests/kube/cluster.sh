@@ -126,7 +126,7 @@ start_apiserver() {
 		--service-account-issuer=https://kubernetes.default.svc.cluster.local \
 		--service-account-key-file="$p/sa.pub" \
 		--service-account-signing-key-file="$p/sa.key" \
-		--service-cluster-ip-range=10.0.0.0/24 \
+		--service-cluster-ip-range=10.0.0.0/16 \
 		--endpoint-reconciler-type=none \
 		--audit-policy-file="$dir/audit-policy.yaml" \
 		--audit-log-path="$dir/audit.log" --audit-log-format=json \
