@@ -6,6 +6,7 @@
 # in clear, or the MAC fails the unit with nothing applied; a unit without
 # `sops: true` refuses them by name; a sealed value offered as a data key,
 # ssh recipients and PGP are refused by name.
+# servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 test_require "$AGENT" "$SEALCTL" "$APISERVER" kubectl age-keygen ssh-keygen
