@@ -152,10 +152,15 @@ test_expect_success 'suspend from the config file on SIGHUP: /readyz 503 says so
 	test "$(metric sealsync_suspended)" = 0
 '
 
+# A new commit, so that the webhook's sync has something to write: with the
+# steady state an unchanged revision costs no write (t4190).
 test_expect_success 'after resuming, a webhook sync works again' '
+	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: resumed\n  namespace: shop\n" \
+		>repo/apps/resumed.yaml && ss_commit resumed &&
 	mark=$(ss_writes_mark) &&
 	test "$(hook)" = 202 &&
-	poll_gt 0 ss_writes_since "$mark"
+	poll_gt 0 ss_writes_since "$mark" &&
+	poll kubectl -n shop get configmap resumed
 '
 
 test_expect_success 'a retired key is kept but used for nothing: its values no longer unseal' '
