@@ -2,9 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "agent_client.h"
+#include "curl_dl.h"
 
 #define RESPONSE_MAX (8u << 20)
 #define TLS_PIN_PREFIX "sha256//"
@@ -36,8 +35,8 @@ static int tls_pins(const struct sealctl_agent *a, char *out, size_t cap)
 }
 
 /* Why a transfer failed, TLS first (an unpinned key is a refusal, not a network error). */
-static int transfer_error(const struct sealctl_agent *a, CURLcode cc, const char *cerr,
-			  struct ss_err *err)
+static int transfer_error(const struct sealctl_curl *cu, const struct sealctl_agent *a,
+			  CURLcode cc, const char *cerr, struct ss_err *err)
 {
 	if (cc == CURLE_SSL_PINNEDPUBKEYNOTMATCH)
 		return ss_err_set(err, SS_E_PERM, "%s: the agent's TLS key is not the pinned one "
@@ -49,7 +48,7 @@ static int transfer_error(const struct sealctl_agent *a, CURLcode cc, const char
 				  "key on top), or use sealctl recipients --kubeconfig" : "");
 	if (cc == CURLE_WRITE_ERROR)
 		return ss_err_set(err, SS_E_LIMIT, "%s: response too large", a->url);
-	return ss_err_set(err, SS_E_NET, "%s: %s", a->url, cerr[0] ? cerr : curl_easy_strerror(cc));
+	return ss_err_set(err, SS_E_NET, "%s: %s", a->url, cerr[0] ? cerr : cu->easy_strerror(cc));
 }
 
 static size_t on_data(char *p, size_t size, size_t n, void *ctx)
@@ -66,8 +65,10 @@ static int transfer(const struct sealctl_agent *a, const char *path, const void 
 	struct curl_slist *hdrs = NULL;
 	char url[2048], cerr[CURL_ERROR_SIZE] = "";
 	char pins[SEALCTL_AGENT_MAX_PINS * 64];
+	const struct sealctl_curl *cu;
 	CURLcode cc;
 	CURL *c;
+	int rc;
 
 	*status = 0;
 	if (a->url == NULL || strncmp(a->url, "https://", 8) != 0)
@@ -75,35 +76,37 @@ static int transfer(const struct sealctl_agent *a, const char *path, const void 
 	if (tls_pins(a, pins, sizeof(pins)) != 0)
 		return ss_err_set(err, SS_E_USAGE, "--pin sha256//...: too long");
 	snprintf(url, sizeof(url), "%s%s", a->url, path);
-	if ((c = curl_easy_init()) == NULL)
+	if ((rc = sealctl_curl_load(&cu, err)) != 0)
+		return rc;
+	if ((c = cu->easy_init()) == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "cannot start libcurl");
-	hdrs = curl_slist_append(hdrs, body != NULL ? "Content-Type: application/yaml"
+	hdrs = cu->slist_append(hdrs, body != NULL ? "Content-Type: application/yaml"
 						    : "Accept: text/plain");
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (a->ca_file != NULL)
-		curl_easy_setopt(c, CURLOPT_CAINFO, a->ca_file);
+		cu->easy_setopt(c, CURLOPT_CAINFO, a->ca_file);
 	/* On every request, not only /v1/recipients: the reseal reply must come
 	 * from the same pinned agent. Checked after the CA verification. */
 	if (pins[0] != '\0')
-		curl_easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, pins);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+		cu->easy_setopt(c, CURLOPT_PINNEDPUBLICKEY, pins);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+		cu->easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		cu->easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
-	return cc == CURLE_OK ? 0 : transfer_error(a, cc, cerr, err);
+	cc = cu->easy_perform(c);
+	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	cu->slist_free_all(hdrs);
+	cu->easy_cleanup(c);
+	return cc == CURLE_OK ? 0 : transfer_error(cu, a, cc, cerr, err);
 }
 
 int sealctl_agent_post(const struct sealctl_agent *a, const char *path, const void *body,

@@ -10,10 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 
+#include "curl_dl.h"
 #include "kubeconfig.h"
 #include "sealsync/file.h"
 #include "sealsync/yaml.h"
@@ -370,24 +370,25 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 }
 
 /* TLS and credentials on c; hdr gets the Authorization header (secure). */
-static int kube_setopts(CURL *c, const struct sealctl_kube *k, struct ss_buf *hdr)
+static int kube_setopts(const struct sealctl_curl *cu, CURL *c, const struct sealctl_kube *k,
+			struct ss_buf *hdr)
 {
 	struct curl_blob ca = {k->ca.data, k->ca.len, CURL_BLOB_NOCOPY};
 	struct curl_blob cert = {k->cert.data, k->cert.len, CURL_BLOB_NOCOPY};
 	struct curl_blob key = {k->key.data, k->key.len, CURL_BLOB_NOCOPY};
 
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	cu->easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	if (k->ca.len > 0)
-		curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
+		cu->easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca);
 	if (k->cert.len > 0 && k->key.len > 0) {
-		curl_easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
-		curl_easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
-		curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
-		curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
+		cu->easy_setopt(c, CURLOPT_SSLCERT_BLOB, &cert);
+		cu->easy_setopt(c, CURLOPT_SSLKEY_BLOB, &key);
+		cu->easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM");
+		cu->easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM");
 	}
 	if (k->token.len == 0)
 		return 0;
@@ -402,6 +403,7 @@ int sealctl_kube_get(const struct sealctl_kube *k, const char *path, long *statu
 {
 	char url[2048], cerr[CURL_ERROR_SIZE] = "";
 	struct curl_slist *hdrs = NULL, *h;
+	const struct sealctl_curl *cu;
 	struct ss_buf auth;
 	CURLcode cc;
 	CURL *c;
@@ -409,34 +411,36 @@ int sealctl_kube_get(const struct sealctl_kube *k, const char *path, long *statu
 
 	*status = 0;
 	snprintf(url, sizeof(url), "%s%s", k->server, path);
-	if ((c = curl_easy_init()) == NULL)
+	if ((rc = sealctl_curl_load(&cu, err)) != 0)
+		return rc;
+	if ((c = cu->easy_init()) == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "cannot start libcurl");
 	ss_buf_init_secure(&auth, 128u << 10);
-	rc = kube_setopts(c, k, &auth);
-	hdrs = curl_slist_append(NULL, "Accept: application/json");
+	rc = kube_setopts(cu, c, k, &auth);
+	hdrs = cu->slist_append(NULL, "Accept: application/json");
 	h = hdrs;
 	if (hdrs != NULL && auth.len > 0) /* libcurl copies it: freed, not wiped */
-		h = curl_slist_append(hdrs, (const char *)auth.data);
+		h = cu->slist_append(hdrs, (const char *)auth.data);
 	if (rc != 0 || h == NULL) {
 		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	cc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	cu->easy_setopt(c, CURLOPT_URL, url);
+	cu->easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	cu->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	cu->easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	cu->easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+	cc = cu->easy_perform(c);
+	cu->easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
 		rc = ss_err_set(err, SS_E_PERM, "%s: TLS verification against the kubeconfig's "
 				"certificate-authority failed: %s", k->server, cerr);
 	else if (cc != CURLE_OK)
 		rc = ss_err_set(err, SS_E_NET, "%s: %s", k->server,
-				cerr[0] ? cerr : curl_easy_strerror(cc));
+				cerr[0] ? cerr : cu->easy_strerror(cc));
 out:
-	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(c);
+	cu->slist_free_all(hdrs);
+	cu->easy_cleanup(c);
 	ss_buf_release(&auth);
 	return rc;
 }

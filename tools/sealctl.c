@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <yaml.h>
@@ -20,6 +19,7 @@
 #include "cmd_manifest.h"
 #include "cmd_agent.h"
 #include "cmd_import.h"
+#include "curl_dl.h"
 
 struct sealctl_verb {
 	const char *name;
@@ -93,11 +93,15 @@ static void harden(void)
 
 static void version(void)
 {
-	curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+	const struct sealctl_curl *cu;
+	curl_version_info_data *cv = NULL;
+
+	if (sealctl_curl_load(&cu, NULL) == 0) /* --version says which one --agent would use */
+		cv = cu->version_info(CURLVERSION_NOW);
 
 	printf("sealctl %s (commit %s)\nlibsodium %s\nlibcurl %s\njansson %s\nlibyaml %s\n",
 	       SS_VERSION, SS_COMMIT, sodium_version_string(),
-	       cv != NULL ? cv->version : "unknown", jansson_version_str(), yaml_get_version_string());
+	       cv != NULL ? cv->version : "not found", jansson_version_str(), yaml_get_version_string());
 }
 
 static const struct sealctl_verb *find_verb(const char *name)
