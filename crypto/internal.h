@@ -40,6 +40,7 @@ struct ss_age_stanza {
 };
 
 struct ss_age_header {
+	/* First: ss_age_header_parse zeroes only what follows it (and st[0..n)). */
 	struct ss_age_stanza st[SS_AGE_MAX_STANZAS];
 	size_t n;
 	unsigned char mac[32];
