@@ -401,8 +401,9 @@ void ss_objstate_new_kinds(struct ss_objstate *s,
 	json_t *k;
 	size_t i;
 
-	json_array_foreach(s->fresh, i, k)
+	json_array_foreach(s->fresh, i, k) {
 		fn(ctx, json_string_value(json_array_get(k, 0)),
 		   json_string_value(json_array_get(k, 1)));
+	}
 	json_array_clear(s->fresh);
 }
