@@ -68,7 +68,8 @@ static int fold_one(json_t *data, const char *k, const json_t *v, struct ss_err 
 		ss_err_field(err, "stringData", k);
 		return ss_err_set(err, SS_E_INVAL, "a stringData value must be a string");
 	}
-	ss_buf_init(&b64, 4u * 1024 * 1024);
+	/* the base64 of a decrypted value is the value: guarded memory */
+	ss_buf_init_secure(&b64, 4u * 1024 * 1024);
 	rc = ss_base64_encode((const unsigned char *)json_string_value(v), json_string_length(v),
 			      &b64);
 	if (rc == 0 && json_object_set_new(data, k, json_string(ss_buf_str(&b64))) != 0)
