@@ -216,6 +216,15 @@ fail_up() {
 	die "$1"
 }
 
+start_control_plane() { # one try with fresh ports
+	api_port=$(free_port)
+	case $bind in *:*) url=https://[$bind]:$api_port ;; *) url=https://$bind:$api_port ;; esac
+	kubeconfig "$dir/kubeconfig" admin
+	start_etcd
+	start_apiserver
+	wait_ready 180
+}
+
 up() {
 	bflag=""
 	[ $workloads -eq 0 ] || bflag=--workloads
@@ -226,14 +235,19 @@ up() {
 	mkdir -p "$dir"
 	: >"$dir/pids"
 	t0=$(now)
-	api_port=$(free_port)
-	case $bind in *:*) url=https://[$bind]:$api_port ;; *) url=https://$bind:$api_port ;; esac
 	make_pki || fail_up "openssl failed (see $dir/openssl.log)"
 	write_audit_policy
-	kubeconfig "$dir/kubeconfig" admin
-	start_etcd
-	start_apiserver
-	wait_ready 180 || fail_up "kube-apiserver not ready"
+	# free_port hands out a port it has just closed: another process (other
+	# scripts run at once) can take it before etcd or the apiserver binds.
+	# Such a start is retried with new ports; any other failure is final.
+	tries=1
+	until start_control_plane; do
+		grep -qs "address already in use" "$dir/etcd.log" "$dir/apiserver.log" &&
+			[ $tries -lt 3 ] || fail_up "kube-apiserver not ready"
+		echo "kube-cluster: a port was taken before it was bound; again with new ports" >&2
+		down && : >"$dir/pids" && rm -rf "$dir/etcd"
+		tries=$((tries + 1))
+	done
 	echo "kube-cluster: apiserver ready in $(echo "$(now) - $t0" | bc)s at $url"
 	if [ $workloads -eq 1 ]; then
 		start_workloads
