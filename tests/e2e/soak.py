@@ -314,7 +314,7 @@ class Soak:
     def start_long(self):
         port = self.a.hook_port
         self.long_log = os.path.join(self.a.trash, "long.log")
-        self.long_pos, self.long_n, self.long_last = 0, 0, None
+        self.long_pos, self.long_n, self.long_last, self.long_rev = 0, 0, None, ""
         self.long = subprocess.Popen(
             self.agent_args() + ["--interval", "1h", "--listen", "127.0.0.1:%d" % port,
                                  "--webhook-secret", os.path.join(self.a.trash, "hook.txt"),
@@ -338,12 +338,16 @@ class Soak:
                 continue
             if j.get("msg") in ("sync succeeded", "sync failed"):
                 self.long_n, self.long_last = self.long_n + 1, j.get("msg")
+                self.long_rev = j.get("revision", "")
         return self.long_n, self.long_last
 
-    def wait_long_sync(self, before):
+    def wait_long_sync(self, before, head=None):
+        # A result for another revision is not this cycle's: the agent may
+        # finish a retry of the previous cycle's failed revision (backoff)
+        # after the webhook was sent, which a loaded machine makes likely.
         for _ in range(3000):
             n, last = self.long_results()
-            if n > before:
+            if n > before and (head is None or self.long_rev == head):
                 return 0 if last == "sync succeeded" else 1
             if self.long.poll() is not None:
                 sys.exit("the long-running agent exited (%s)" % self.long.returncode)
@@ -362,7 +366,7 @@ class Soak:
         with urllib.request.urlopen(req, timeout=30) as r:
             if r.status not in (200, 202):
                 sys.exit("webhook: %d" % r.status)
-        return self.wait_long_sync(before)
+        return self.wait_long_sync(before, self.repo.head())
 
     def usage(self):
         """RSS in KiB, open fds, fds that are neither sockets nor Git pack

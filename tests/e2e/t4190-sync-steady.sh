@@ -95,9 +95,10 @@ test_expect_success 'a deleted Secret is re-created from the watch' '
 
 test_expect_success 'setup: an agent that polls Git once an hour (repairs come only from watches)' '
 	ss_stop "$agent_pid" &&
+	w=$(watches) &&
 	start_agent agent2 1h &&
 	poll_eq 1 syncs agent2 &&
-	w=$(watches) && poll_gt "$w" watches &&
+	poll_gt "$w" watches &&
 	sleep 0.5
 '
 

@@ -97,15 +97,14 @@ test_expect_success '64 connections trickling header lines are cut; /healthz ans
 
 test_expect_success 'bad POSTs to /hook, /v1/verify and /v1/reseal do not make a signed webhook 429' '
 	test "$(st "$URL/healthz")" = 200 &&
-	: >codes &&
-	for i in $(seq 1 70); do
-		st "$URL/hook" -H "X-Hub-Signature-256: sha256=$(sign wrong)" --data-binary "{}" >>codes &&
-		echo >>codes || return 1
-	done &&
-	for i in $(seq 1 30); do
-		st "$URL/v1/verify" --data-binary "x" >>codes && echo >>codes &&
-		st "$URL/v1/reseal" --data-binary "x" >>codes && echo >>codes || return 1
-	done &&
+	# One curl per kind, many POSTs on one connection: the buckets refill
+	# every second, and on a loaded machine 130 curl processes can be slower.
+	hooks= api= &&
+	for i in $(seq 1 70); do hooks="$hooks -o /dev/null $URL/hook"; done &&
+	for i in $(seq 1 30); do api="$api -o /dev/null $URL/v1/verify -o /dev/null $URL/v1/reseal"; done &&
+	curl -sS -w "%{http_code}\n" -H "X-Hub-Signature-256: sha256=$(sign wrong)" \
+		--data-binary "{}" $hooks >codes &&
+	curl -sS -w "%{http_code}\n" --data-binary "x" $api >>codes &&
 	sort codes | uniq -c &&
 	! grep -q 202 codes &&
 	grep -q 429 codes &&
