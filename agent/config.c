@@ -187,6 +187,8 @@ static const struct field fields[] = {
 	 "run the key holder without its seccomp sandbox (warns every sync)"},
 	{"http.tlsCert", "tls-cert", F_STR, OFF(tls_cert_file), "PEM certificate for HTTPS"},
 	{"http.tlsKey", "tls-key", F_STR, OFF(tls_key_file), "PEM private key for HTTPS"},
+	{"http.tlsGenerate", "tls-generate", F_BOOL, OFF(tls_generate),
+	 "HTTPS with a self-signed certificate made at start (pin in the recipients ConfigMap)"},
 	{"http.maxBodyKiB", "http-max-body-kib", F_UINT, OFF(http_max_body_kib),
 	 "request body cap in KiB"},
 	{"http.postsPerMinute", "http-post-rate", F_UINT, OFF(http_posts_per_minute),
