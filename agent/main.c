@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "sealsync/agent_import.h"
 #include "sealsync/config.h"
 #include "sealsync/events.h"
 #include "sealsync/age.h"
@@ -688,6 +689,11 @@ int main(int argc, char **argv)
 	rc = configure(&cfg, argc, argv);
 	if (rc != 0) {
 		rc = rc == 1 ? 0 : rc == 2 ? 2 : 1;
+		goto out;
+	}
+	if (cfg.import_bitnami != NULL) { /* one-shot, no service (agent_import.h) */
+		ss_err_clear(&err);
+		rc = ss_agent_import_bitnami(&cfg, stdout, &err) != 0 ? fail("import", &err, 1) : 0;
 		goto out;
 	}
 	scan_args(&sv, argc, argv);

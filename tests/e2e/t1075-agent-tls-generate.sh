@@ -113,6 +113,32 @@ test_expect_success 'the key is never written: no PEM private key where the agen
 		--exclude-dir=kube-bin
 '
 
+test_expect_success 'deploy/config.yaml as shipped serves HTTPS on its main port, plain HTTP probes' '
+	ss_stop "$agent_pid" &&
+	PROBE=$(ss_free_port) &&
+	kubectl kustomize "$SS_SRC_DIR/deploy" >rendered.yaml &&
+	$PYTHON - rendered.yaml deploy-agent.yaml "127.0.0.1:$PORT" "127.0.0.1:$PROBE" \
+		"file://$TRASH/repo" "$TRASH" <<-\PY &&
+	import sys, yaml
+	docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+	cm = [d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "sealsync-config"][0]
+	cfg = yaml.safe_load(cm["data"]["config.yaml"])
+	cfg["http"].update(listen=sys.argv[3], probeListen=sys.argv[4])
+	cfg["source"]["url"] = sys.argv[5]
+	cfg["cacheDir"] = sys.argv[6] + "/cache3"
+	cfg["keys"] = {"file": sys.argv[6] + "/keys.txt"}
+	cfg["units"] = [{"name": "apps", "path": "apps", "namespace": "default"}]
+	yaml.safe_dump(cfg, open(sys.argv[2], "w"))
+	PY
+	grep -q "tlsGenerate: true" deploy-agent.yaml &&
+	ss_daemon agent2 "$AGENT" --config deploy-agent.yaml --kubeconfig "$KUBECONFIG" \
+		--no-leader-election && ss_wait_port "$PORT" && ss_wait_port "$PROBE" &&
+	curl -sf "http://127.0.0.1:$PROBE/healthz" >/dev/null &&
+	served_pin >served3 &&
+	"$SEALCTL" recipients --agent "$URL" --pin "$(cat served3)" >rd && grep -q "^$PUB\$" rd &&
+	test_must_fail curl -sf "http://127.0.0.1:$PORT/v1/recipients" >/dev/null 2>&1
+'
+
 test_expect_success '--tls-generate with --tls-cert is refused, naming both' '
 	test_must_fail "$AGENT" --repo "file://$TRASH/repo" --identities "$TRASH/keys.txt" \
 		--cache-dir "$TRASH/cache2" --kubeconfig "$KUBECONFIG" --path apps \
