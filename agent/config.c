@@ -81,7 +81,8 @@ void ss_config_release(struct ss_config *c)
 			 &c->identities_file, &c->identities_dir, &c->kubeconfig, &c->context,
 			 &c->render, &c->field_manager, &c->listen, &c->webhook_secret_file,
 			 &c->log_level, &c->log_format, &c->tls_cert_file, &c->tls_key_file,
-			 &c->retired_keys, &c->probe_listen, &c->allow_rewind_to};
+			 &c->retired_keys, &c->probe_listen, &c->allow_rewind_to,
+			 &c->import_bitnami, &c->bitnami_namespace, &c->bitnami_selector};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -187,6 +188,8 @@ static const struct field fields[] = {
 	 "run the key holder without its seccomp sandbox (warns every sync)"},
 	{"http.tlsCert", "tls-cert", F_STR, OFF(tls_cert_file), "PEM certificate for HTTPS"},
 	{"http.tlsKey", "tls-key", F_STR, OFF(tls_key_file), "PEM private key for HTTPS"},
+	{"http.tlsGenerate", "tls-generate", F_BOOL, OFF(tls_generate),
+	 "HTTPS with a self-signed certificate made at start (pin in the recipients ConfigMap)"},
 	{"http.maxBodyKiB", "http-max-body-kib", F_UINT, OFF(http_max_body_kib),
 	 "request body cap in KiB"},
 	{"http.postsPerMinute", "http-post-rate", F_UINT, OFF(http_posts_per_minute),
@@ -204,6 +207,14 @@ static const struct field fields[] = {
 	{NULL, "no-leader-election", F_BOOL, OFF(no_leader_election), "single replica: no Lease"},
 	{"keys.retired", "retired-keys", F_STR, OFF(retired_keys),
 	 "comma-separated age1 keys kept but no longer used or advertised"},
+	/* In-cluster import of Bitnami SealedSecrets (docs/MIGRATION.md). */
+	{NULL, "import-bitnami", F_STR, OFF(import_bitnami),
+	 "convert the Bitnami SealedSecrets of FILE (- stdin) with their controller's key "
+	 "Secrets in the cluster; print ours and exit"},
+	{NULL, "bitnami-namespace", F_STR, OFF(bitnami_namespace),
+	 "namespace of Bitnami's key Secrets (default kube-system)"},
+	{NULL, "bitnami-selector", F_STR, OFF(bitnami_selector),
+	 "label selector of Bitnami's key Secrets (default sealedsecrets.bitnami.com/sealed-secrets-key)"},
 };
 #undef OFF
 
@@ -649,6 +660,8 @@ static const char *placeholder(const struct field *f)
 		{"field-manager", "NAME"}, {"listen", "HOST:PORT"}, {"probe-listen", "HOST:PORT"},
 		{"log-level", "LEVEL"}, {"log-format", "FORMAT"}, {"render", "DIR|-"},
 		{"retired-keys", "AGE1,..."},
+		{"import-bitnami", "FILE|-"}, {"bitnami-namespace", "NS"},
+		{"bitnami-selector", "SELECTOR"},
 	};
 	size_t i;
 
@@ -823,9 +836,25 @@ static int valid_unit_name(const char *s)
 	return 1;
 }
 
+/* --import-bitnami needs no repository nor units: only whom to seal to. */
+static int validate_import(const struct ss_config *c, struct ss_err *err)
+{
+	if (c->identities_file == NULL && c->identities_dir == NULL && !c->keys_managed &&
+	    c->nextra_recipients == 0)
+		return ss_err_set(err, SS_E_USAGE, "--import-bitnami: no recipients: give the "
+				  "agent's keys (--identities, --identities-dir, --managed-keys, "
+				  "or --config) or --extra-recipient age1...");
+	if (strcmp(c->log_format, "json") != 0 && strcmp(c->log_format, "text") != 0)
+		return ss_err_set(err, SS_E_INVAL, "log format must be json or text");
+	return 0;
+}
+
 int ss_config_validate(const struct ss_config *c, struct ss_err *err)
 {
 	size_t i, j;
+
+	if (c->import_bitnami != NULL)
+		return validate_import(c, err);
 
 	if (c->nunits == 0)
 		return ss_err_set(err, SS_E_USAGE, "no units: give --path DIR, --unit or units: in the config");

@@ -25,6 +25,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "sealsync/agent_import.h"
 #include "sealsync/config.h"
 #include "sealsync/events.h"
 #include "sealsync/age.h"
@@ -359,7 +360,7 @@ static void publish_keys(struct service *sv)
 	if (k == NULL || !sv->publish_due || mono_now() < sv->next_publish)
 		return;
 	ss_err_clear(&err);
-	if (ss_keystore_publish(sv->keys, k, &err) != 0) {
+	if (ss_keystore_publish(sv->keys, k, ss_server_tls_pin(sv->server), &err) != 0) {
 		ss_log_err(SS_LOG_WARN, "cannot publish the recipients; will retry", &err, NULL);
 		sv->next_publish = mono_now() + 10.0;
 		return;
@@ -419,10 +420,32 @@ static void run_service(struct service *sv)
 	ss_log(SS_LOG_INFO, "stopping", NULL);
 }
 
+/* The names a generated certificate is for: loopback (kubectl
+ * port-forward) and the Service that deploy/ names after the agent. */
+static void tls_names(const struct ss_config *cfg, char (*buf)[320], const char **names)
+{
+	static const char *const fixed[] = {"localhost", "127.0.0.1", "::1"};
+	static const char *const suffix[] = {".svc", ".svc.cluster.local"};
+	size_t i, n = 0;
+
+	for (i = 0; i < 3; i++)
+		names[n++] = fixed[i];
+	snprintf(buf[0], sizeof(buf[0]), "%s", cfg->name);
+	snprintf(buf[1], sizeof(buf[1]), "%s.%s", cfg->name, cfg->namespace_);
+	for (i = 0; i < 2; i++)
+		snprintf(buf[2 + i], sizeof(buf[2 + i]), "%s.%s%s", cfg->name, cfg->namespace_,
+			 suffix[i]);
+	for (i = 0; i < 4; i++)
+		names[n++] = buf[i];
+	names[n] = NULL;
+}
+
 static int start_server(struct service *sv, struct ss_err *err)
 {
 	struct ss_recipient extra[SS_SERVER_MAX_EXTRA];
 	struct ss_server_opts o;
+	char name_buf[4][320];
+	const char *names[8];
 	size_t i;
 
 	if (sv->cfg->listen == NULL || sv->cfg->listen[0] == '\0')
@@ -438,6 +461,9 @@ static int start_server(struct service *sv, struct ss_err *err)
 	o.listen = sv->cfg->listen;
 	o.tls_cert_file = sv->cfg->tls_cert_file;
 	o.tls_key_file = sv->cfg->tls_key_file;
+	o.tls_generate = sv->cfg->tls_generate;
+	tls_names(sv->cfg, name_buf, names);
+	o.tls_names = names;
 	o.webhook_secret_file = sv->cfg->webhook_secret_file;
 	o.max_body = (size_t)sv->cfg->http_max_body_kib * 1024;
 	o.posts_per_minute = sv->cfg->http_posts_per_minute;
@@ -452,7 +478,12 @@ static int start_server(struct service *sv, struct ss_err *err)
 	o.holder = sv->kh;
 	o.metrics = sv->metrics;
 	o.trigger = on_webhook;
-	return ss_server_start(&o, &sv->server, err);
+	if (ss_server_start(&o, &sv->server, err) != 0)
+		return SS_E_IO;
+	if (ss_server_tls_pin(sv->server) != NULL) /* public: what clients pin */
+		ss_log(SS_LOG_INFO, "https certificate generated", "pin",
+		       ss_server_tls_pin(sv->server), NULL);
+	return 0;
 }
 
 /* Managed keys may need the cluster to come up, or a Secret another
@@ -658,6 +689,11 @@ int main(int argc, char **argv)
 	rc = configure(&cfg, argc, argv);
 	if (rc != 0) {
 		rc = rc == 1 ? 0 : rc == 2 ? 2 : 1;
+		goto out;
+	}
+	if (cfg.import_bitnami != NULL) { /* one-shot, no service (agent_import.h) */
+		ss_err_clear(&err);
+		rc = ss_agent_import_bitnami(&cfg, stdout, &err) != 0 ? fail("import", &err, 1) : 0;
 		goto out;
 	}
 	scan_args(&sv, argc, argv);

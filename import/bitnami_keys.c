@@ -55,7 +55,10 @@ static int add_docs(struct ss_bitnami_keys *k, const char *path, const struct ss
 		const char *kind = json_string_value(json_object_get(doc, "kind"));
 		const json_t *items = json_object_get(doc, "items");
 
-		if (kind == NULL || strcmp(kind, "List") != 0 || !json_is_array(items)) {
+		size_t kl = kind != NULL ? strlen(kind) : 0;
+
+		/* "List" from kubectl, "SecretList" straight from the API server */
+		if (kl < 4 || strcmp(kind + kl - 4, "List") != 0 || !json_is_array(items)) {
 			rc = add_secret(k, path, doc, ss_docset_index(ds, i), err);
 			continue;
 		}
@@ -65,28 +68,33 @@ static int add_docs(struct ss_bitnami_keys *k, const char *path, const struct ss
 	return rc;
 }
 
-int ss_bitnami_keys_add_file(struct ss_bitnami_keys *k, const char *path, struct ss_err *err)
+int ss_bitnami_keys_add_text(struct ss_bitnami_keys *k, const char *name,
+			     const unsigned char *text, size_t len, struct ss_err *err)
 {
 	struct ss_docset *ds = NULL;
-	struct ss_buf text;
 	size_t before = k != NULL ? ss_bitnami_keys_count(k) : 0;
+	int rc;
+
+	if (len > 0 && memmem(text, len, "-----BEGIN", 10) != NULL)
+		return ss_bitnami_keys_add_pem(k, name, text, len, err);
+	rc = ss_yaml_load(name, text, len, NULL, &ds, err);
+	if (rc == 0)
+		rc = add_docs(k, name, ds, err);
+	if (rc == 0 && ss_bitnami_keys_count(k) == before)
+		rc = ss_err_set(err, SS_E_INVAL, "%s: no PEM private key and no key Secret", name);
+	ss_docset_free(ds);
+	return rc;
+}
+
+int ss_bitnami_keys_add_file(struct ss_bitnami_keys *k, const char *path, struct ss_err *err)
+{
+	struct ss_buf text;
 	int rc;
 
 	ss_buf_init_secure(&text, KEY_FILE_MAX);
 	rc = ss_file_read(path, &text, err);
-	if (rc != 0)
-		goto out;
-	if (text.len > 0 && memmem(text.data, text.len, "-----BEGIN", 10) != NULL) {
-		rc = ss_bitnami_keys_add_pem(k, path, text.data, text.len, err);
-		goto out;
-	}
-	rc = ss_yaml_load(path, text.data, text.len, NULL, &ds, err);
 	if (rc == 0)
-		rc = add_docs(k, path, ds, err);
-	if (rc == 0 && ss_bitnami_keys_count(k) == before)
-		rc = ss_err_set(err, SS_E_INVAL, "%s: no PEM private key and no key Secret", path);
-out:
-	ss_docset_free(ds);
+		rc = ss_bitnami_keys_add_text(k, path, text.data, text.len, err);
 	ss_buf_release(&text);
 	return rc;
 }

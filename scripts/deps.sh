@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev
 libsodium-dev libgit2-dev libyaml-dev libjansson-dev libcurl4-openssl-dev
-libmicrohttpd-dev libssh2-1-dev libcmocka-dev zlib1g-dev libssl-dev
+libmicrohttpd-dev libgnutls28-dev libssh2-1-dev libcmocka-dev zlib1g-dev libssl-dev
 age git openssh-server openssh-client nginx fcgiwrap openssl curl procps
 python3-kubernetes prometheus golang-go golang-k8s-sigs-yaml-dev
 valgrind cppcheck"

@@ -43,9 +43,10 @@ static int transfer_error(const struct sealctl_curl *cu, const struct sealctl_ag
 				  "(--pin sha256//...)", a->url);
 	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
 		return ss_err_set(err, SS_E_PERM, "%s: TLS verification failed: %s%s", a->url, cerr,
-				  a->ca_file == NULL ? "; for the agent's own certificate give "
-				  "--agent-ca FILE (the CA that signed it; --pin sha256//... pins its "
-				  "key on top), or use sealctl recipients --kubeconfig" : "");
+				  a->ca_file == NULL ? "; for the agent's own (self-signed) "
+				  "certificate give --agent-ca FILE (the CA that signed it) or "
+				  "--pin sha256//... (the key's pin: sealctl recipients --kubeconfig "
+				  "prints it)" : "");
 	if (cc == CURLE_WRITE_ERROR)
 		return ss_err_set(err, SS_E_LIMIT, "%s: response too large", a->url);
 	return ss_err_set(err, SS_E_NET, "%s: %s", a->url, cerr[0] ? cerr : cu->easy_strerror(cc));
@@ -85,8 +86,12 @@ static int transfer(const struct sealctl_agent *a, const char *path, const void 
 	cu->easy_setopt(c, CURLOPT_URL, url);
 	cu->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	cu->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* A TLS pin without --agent-ca is the agent's generated, self-signed
+	 * certificate: its key is the trust anchor, so no CA chain nor name
+	 * applies (the pin is checked all the same; curl refuses a mismatch
+	 * before any byte is sent). With --agent-ca both checks are made. */
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, pins[0] != '\0' && a->ca_file == NULL ? 0L : 1L);
+	cu->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, pins[0] != '\0' && a->ca_file == NULL ? 0L : 2L);
 	if (a->ca_file != NULL)
 		cu->easy_setopt(c, CURLOPT_CAINFO, a->ca_file);
 	/* On every request, not only /v1/recipients: the reseal reply must come

@@ -4,7 +4,9 @@
  *
  * Trust: an unauthenticated recipient list would let a man in the middle
  * read every secret sealed afterwards. So the URL must be https, the
- * certificate is always verified (against --agent-ca, else the system CAs),
+ * certificate is verified (against --agent-ca, else the system CAs; with
+ * only a TLS pin, the pinned key stands in for the CA: the agent's
+ * generated self-signed certificate),
  * redirects are refused, responses are capped, and --pin age1... (repeatable)
  * makes every recipient the agent advertises for sealing a pinned one.
  * --pin sha256//BASE64 (repeatable) pins the agent's TLS public key (the

@@ -21,7 +21,9 @@ static const char recipients_help[] =
 	"(else the system CAs). With --pin, every advertised recipient must be\n"
 	"one of the pinned keys, or nothing is printed and the exit code is 1.\n"
 	"--pin sha256//BASE64 pins the agent's TLS public key (the SHA-256 of its\n"
-	"DER SubjectPublicKeyInfo, as curl's --pinnedpubkey takes it).\n"
+	"DER SubjectPublicKeyInfo, as curl's --pinnedpubkey takes it); without\n"
+	"--agent-ca the pin alone authenticates the agent (its generated, self-\n"
+	"signed certificate: sealctl recipients --kubeconfig prints the pin).\n"
 	"Also: sealctl recipients --kubeconfig [FILE] | -i FILE (--kubeconfig --help).\n";
 
 /* Parses --agent, --agent-ca and --pin into a. 0, or an exit code. */

@@ -33,6 +33,8 @@ static const char help[] =
 	"credentials (token, client certificate or exec plugin) and its cluster CA.\n"
 	"FILE defaults to $KUBECONFIG, then ~/.kube/config; the context to the\n"
 	"current-context. With --pin, every advertised recipient must be pinned.\n"
+	"When the agent serves HTTPS with a generated certificate, a last comment\n"
+	"line gives its pin for sealctl --agent URL --pin sha256//....\n"
 	"-i prints the active recipient (the last key) of an identity file.\n";
 
 struct rk_opts {
@@ -187,6 +189,18 @@ static int answer(const struct rk_opts *o, const struct sealctl_kube *k, long st
 	return 0;
 }
 
+/* The pin of the agent's generated HTTPS certificate, as a comment line
+ * (recipients files skip comments): for `sealctl --agent URL --pin`. */
+static void print_tls_pin(json_t *doc)
+{
+	const char *pin = json_string_value(json_object_get(json_object_get(doc, "data"),
+							    "tlsPin"));
+
+	if (pin != NULL && strncmp(pin, "sha256//", 8) == 0 && strlen(pin) == 8 + 44 &&
+	    strspn(pin + 8, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") == 44)
+		printf("# agent TLS key (sealctl --agent https://... --pin): %s\n", pin);
+}
+
 static int from_kube(const struct rk_opts *o)
 {
 	struct sealctl_kube k;
@@ -210,8 +224,10 @@ static int from_kube(const struct rk_opts *o)
 		rc = answer(o, &k, status, &body, &text, &doc, &err);
 	if (rc == 0)
 		rc = check_pins(o, text, &err);
-	if (rc == 0)
+	if (rc == 0) {
 		fputs(text, stdout);
+		print_tls_pin(doc);
+	}
 	json_decref(doc);
 	ss_buf_release(&body);
 	sealctl_kube_release(&k);

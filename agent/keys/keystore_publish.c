@@ -41,18 +41,29 @@ static int recipients_text(const struct ss_config *cfg, const struct ss_recipien
 	return rc;
 }
 
-static json_t *configmap(const struct ss_config *cfg, const char *text, const char *active)
+/* Without a pin the apply leaves tlsPin out, so a stale one is removed
+ * (server-side apply drops fields this manager no longer sets). */
+static json_t *configmap(const struct ss_config *cfg, const char *text, const char *active,
+			 const char *tls_pin)
 {
 	char name[300];
+	json_t *cm;
 
 	snprintf(name, sizeof(name), "%s%s", cfg->name, SS_KEYSTORE_PUBLISH_SUFFIX);
-	return json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s, s:s}}", "apiVersion", "v1",
-			 "kind", "ConfigMap", "metadata", "name", name, "namespace",
-			 cfg->namespace_, "labels", "app.kubernetes.io/name", "sealsync",
-			 "data", "recipients.txt", text, "active", active);
+	cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s}}, s:{s:s, s:s}}", "apiVersion", "v1",
+		       "kind", "ConfigMap", "metadata", "name", name, "namespace", cfg->namespace_,
+		       "labels", "app.kubernetes.io/name", "sealsync", "data", "recipients.txt",
+		       text, "active", active);
+	if (cm != NULL && tls_pin != NULL &&
+	    json_object_set_new(json_object_get(cm, "data"), "tlsPin", json_string(tls_pin)) != 0) {
+		json_decref(cm);
+		cm = NULL;
+	}
+	return cm;
 }
 
-int ss_keystore_publish(struct ss_keystore *ks, struct ss_kube *k, struct ss_err *err)
+int ss_keystore_publish(struct ss_keystore *ks, struct ss_kube *k, const char *tls_pin,
+			struct ss_err *err)
 {
 	const struct ss_config *cfg = ks->cfg;
 	char active[SS_RECIPIENT_STR_MAX];
@@ -76,7 +87,7 @@ int ss_keystore_publish(struct ss_keystore *ks, struct ss_kube *k, struct ss_err
 	rc = recipients_text(cfg, rs, n, &text);
 	if (rc == 0)
 		rc = ss_recipient_format(&rs[0], active, sizeof(active));
-	if (rc == 0 && (cm = configmap(cfg, ss_buf_str(&text), active)) == NULL)
+	if (rc == 0 && (cm = configmap(cfg, ss_buf_str(&text), active, tls_pin)) == NULL)
 		rc = SS_E_NOMEM;
 	if (rc != 0) {
 		rc = ss_err_set(err, rc, "cannot build the recipients ConfigMap");

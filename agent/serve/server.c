@@ -349,6 +349,12 @@ static int load_secrets(struct ss_server *s, struct ss_err *err)
 
 	if ((o->tls_cert_file == NULL) != (o->tls_key_file == NULL))
 		return ss_err_set(err, SS_E_USAGE, "--tls-cert and --tls-key go together");
+	if (o->tls_generate && o->tls_cert_file != NULL)
+		return ss_err_set(err, SS_E_USAGE, "--tls-generate and --tls-cert: give one");
+	if (o->tls_generate && !MHD_is_feature_supported(MHD_FEATURE_TLS))
+		return ss_err_set(err, SS_E_UNSUPPORTED, "libmicrohttpd was built without TLS");
+	if (o->tls_generate)
+		rc = srv_tls_generate(s, err);
 	if (o->tls_cert_file != NULL) {
 		if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
 			return ss_err_set(err, SS_E_UNSUPPORTED, "libmicrohttpd was built without TLS");
@@ -484,6 +490,11 @@ int ss_server_start(const struct ss_server_opts *o, struct ss_server **out, stru
 	}
 	*out = s;
 	return 0;
+}
+
+const char *ss_server_tls_pin(const struct ss_server *s)
+{
+	return s != NULL && s->tls_pin[0] != '\0' ? s->tls_pin : NULL;
 }
 
 unsigned ss_server_port(const struct ss_server *s)

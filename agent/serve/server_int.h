@@ -23,6 +23,7 @@ struct ss_server {
 	struct ss_server_opts o;
 	struct ss_recipient extra[SS_SERVER_MAX_EXTRA];
 	struct ss_buf tls_cert, tls_key, hook_secret; /* key and secret: guarded */
+	char tls_pin[64];        /* of a generated certificate; "" otherwise */
 	size_t hook_len;         /* the secret without a trailing newline */
 	struct ss_keyring *kr;   /* copy of the store's usable keys */
 	unsigned long kr_gen;
@@ -55,6 +56,10 @@ struct srv_reply {
 	unsigned retry_after; /* 0: none */
 	const char *allow;    /* for 405 */
 };
+
+/* A self-signed certificate and its key into tls_cert/tls_key, its pin
+ * into tls_pin (server_tlsgen.c). */
+int srv_tls_generate(struct ss_server *s, struct ss_err *err);
 
 /* Sets status and a JSON body {"error": msg} (msg must be value-free). */
 int srv_json_error(struct srv_reply *r, unsigned status, const char *msg);

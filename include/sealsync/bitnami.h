@@ -111,6 +111,11 @@ int ss_bitnami_keys_add_pem(struct ss_bitnami_keys *k, const char *name,
  */
 int ss_bitnami_keys_add_file(struct ss_bitnami_keys *k, const char *path,
 			     struct ss_err *err) SS_MUST_CHECK;
+/* The same for text already in memory (guarded, the caller's), e.g. the
+ * API server's SecretList (kind "SecretList"); name is for errors. */
+int ss_bitnami_keys_add_text(struct ss_bitnami_keys *k, const char *name,
+			     const unsigned char *text, size_t len,
+			     struct ss_err *err) SS_MUST_CHECK;
 
 /*
  * Opens one value (ct, len) with label: each key is tried on the RSA part;

@@ -81,6 +81,10 @@ struct ss_config {
 
 	/* service (server.h, keystore.h, leader.h) */
 	char *tls_cert_file, *tls_key_file; /* HTTPS for the agent's endpoints */
+	int tls_generate;    /* HTTPS with a certificate made at start (its pin published) */
+	/* --import-bitnami FILE|-: convert, print, exit (docs/MIGRATION.md);
+	 * the key Secrets' namespace and selector (NULL: Bitnami's defaults) */
+	char *import_bitnami, *bitnami_namespace, *bitnami_selector;
 	unsigned http_max_body_kib;   /* request body cap (413 past it) */
 	unsigned http_posts_per_minute; /* POST rate limit (429 past it) */
 	unsigned http_body_budget_kib;  /* all request bodies at once (503 past it) */

@@ -98,9 +98,13 @@ size_t ss_keystore_recipients(struct ss_keystore *ks, struct ss_recipient *out, 
  * Users read it with `sealctl recipients --kubeconfig`: authenticated by
  * their own kubeconfig and the cluster CA, with no agent port to reach.
  * The service publishes at start and after every key change (leader only).
+ * tls_pin, when not NULL, is the pin of the agent's generated HTTPS
+ * certificate ("sha256//BASE64"), published as data.tlsPin so that
+ * `sealctl --agent URL --pin` can authenticate the endpoint.
  */
 #define SS_KEYSTORE_PUBLISH_SUFFIX "-recipients"
 struct ss_kube;
-int ss_keystore_publish(struct ss_keystore *ks, struct ss_kube *k, struct ss_err *err) SS_MUST_CHECK;
+int ss_keystore_publish(struct ss_keystore *ks, struct ss_kube *k, const char *tls_pin,
+			struct ss_err *err) SS_MUST_CHECK;
 
 #endif

@@ -155,6 +155,20 @@ int ss_kube_get(struct ss_kube *k, const char *api_version, const char *kind, co
 int ss_kube_list(struct ss_kube *k, const char *api_version, const char *kind, const char *ns,
 		 const char *label_selector, json_t **out, struct ss_err *err) SS_MUST_CHECK;
 
+/*
+ * GET of Secrets as raw bytes, never parsed nor logged here: one Secret
+ * (name not NULL) or the SecretList of those in ns matching label_selector
+ * (name NULL; NULL selector: all). *out is initialised by this call as a
+ * guarded buffer (sodium_malloc, ss_buf_init_secure) holding the response
+ * body; the caller releases it (wipes). For callers that must keep a
+ * Secret's data out of jansson's heap until they pick what they need.
+ * On error *out is released (empty). Errors as ss_kube_get.
+ */
+struct ss_buf;
+int ss_kube_get_secrets_raw(struct ss_kube *k, const char *ns, const char *name,
+			    const char *label_selector, struct ss_buf *out,
+			    struct ss_err *err) SS_MUST_CHECK;
+
 /* DELETE with propagationPolicy=Background. SS_E_NOTFOUND on 404: the
  * caller decides whether "already gone" is success. */
 int ss_kube_delete(struct ss_kube *k, const char *api_version, const char *kind, const char *ns,

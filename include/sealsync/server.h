@@ -71,6 +71,9 @@ struct ss_server_opts {
 	const char *listen;              /* "host:port" (IPv4/IPv6 literal or name) */
 	const char *tls_cert_file;       /* PEM; with tls_key_file: HTTPS */
 	const char *tls_key_file;        /* must pass ss_keyfile_check_perms */
+	int tls_generate;                /* no files: a self-signed certificate made at
+					  * start, key in memory only (server_tlsgen.c) */
+	const char *const *tls_names;    /* its subjectAltNames, NULL-terminated */
 	const char *webhook_secret_file; /* NULL: /hook answers 404 */
 	const char *probe_listen;        /* "host:port": plain HTTP, /healthz and
 					  * /readyz only; NULL or "": none */
@@ -105,6 +108,12 @@ int ss_server_start(const struct ss_server_opts *o, struct ss_server **out,
  */
 int ss_server_check_signature(const unsigned char *secret, size_t secret_len, const char *header,
 			      const unsigned char *body, size_t len) SS_MUST_CHECK;
+
+/* The pin of a generated certificate's key, "sha256//BASE64" (the SHA-256
+ * of its SubjectPublicKeyInfo, as sealctl --pin takes it); NULL when the
+ * certificate came from files or there is no TLS. Owned by s. */
+#define SS_SERVER_TLS_PIN_PREFIX "sha256//"
+const char *ss_server_tls_pin(const struct ss_server *s);
 
 /* The bound TCP port (useful with a listen port of 0). */
 unsigned ss_server_port(const struct ss_server *s);

@@ -144,7 +144,7 @@ test_expect_success 'a key rotation updates the ConfigMap' '
 	test "$(grep -v "^#" out)" = "$new" && grep -q "^# $PUB$" out
 '
 
-test_expect_success 'sealctl --agent, certificate not verifiable: the error says --agent-ca or --kubeconfig' '
+test_expect_success 'sealctl --agent, certificate not verifiable: the error says --agent-ca or --pin (from --kubeconfig)' '
 	make_tls && port=$(ss_free_port) &&
 	ss_daemon tlsagent "$AGENT" --name tls --repo "file://$TRASH/repo" --path apps \
 		--identities "$TRASH/keys.txt" --cache-dir cache2 --kubeconfig "$KUBECONFIG" \
@@ -153,7 +153,7 @@ test_expect_success 'sealctl --agent, certificate not verifiable: the error says
 	ss_wait_port "$port" &&
 	test_expect_code 1 "$SEALCTL" recipients --agent "https://127.0.0.1:$port" >out 2>err &&
 	cat err && test ! -s out &&
-	grep -q "give --agent-ca FILE (the CA that signed it; --pin sha256//... pins its key on top), or use sealctl recipients --kubeconfig" err &&
+	grep -q "give --agent-ca FILE (the CA that signed it) or --pin sha256//... (the key.s pin: sealctl recipients --kubeconfig prints it)" err &&
 	"$SEALCTL" recipients --agent "https://127.0.0.1:$port" --agent-ca tls/ca.crt >out &&
 	grep -q "^age1" out
 '

@@ -14,25 +14,28 @@ test_expect_success 'kubectl kustomize renders deploy/' '
 	grep -q "defaultMode: 288" rendered.yaml
 '
 
-test_expect_success 'probes use the probe listener; a NetworkPolicy admits labelled namespaces to 8080 only' '
+test_expect_success 'HTTPS on 8443 (generated certificate), probes on the plain probe listener; the NetworkPolicy admits labelled namespaces to 8443 only' '
 	$PYTHON - rendered.yaml <<-\PY
 	import sys, yaml
 	docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
 	dep = [d for d in docs if d["kind"] == "Deployment"][0]
 	c = dep["spec"]["template"]["spec"]["containers"][0]
 	ports = {p["name"]: p["containerPort"] for p in c["ports"]}
-	assert ports == {"http": 8080, "probe": 8081}, ports
+	assert ports == {"https": 8443, "probe": 8081}, ports
 	assert c["livenessProbe"]["httpGet"]["port"] == "probe", c
 	assert c["readinessProbe"]["httpGet"]["port"] == "probe", c
 	cfg = yaml.safe_load([d for d in docs if d["kind"] == "ConfigMap"][0]["data"]["config.yaml"])
 	assert cfg["http"]["probeListen"] == ":8081", cfg
+	assert cfg["http"]["listen"] == ":8443" and cfg["http"]["tlsGenerate"] is True, cfg
+	svc = [d for d in docs if d["kind"] == "Service"][0]
+	assert svc["spec"]["ports"] == [{"name": "https", "port": 443, "targetPort": "https"}], svc
 	np = [d for d in docs if d["kind"] == "NetworkPolicy"]
 	assert len(np) == 1, np
 	spec = np[0]["spec"]
 	assert spec["podSelector"]["matchLabels"] == dep["spec"]["selector"]["matchLabels"], spec
 	assert spec["policyTypes"] == ["Ingress"], spec
 	rule, = spec["ingress"]
-	assert rule["ports"] == [{"protocol": "TCP", "port": 8080}], rule
+	assert rule["ports"] == [{"protocol": "TCP", "port": 8443}], rule
 	assert rule["from"] == [{"namespaceSelector": {"matchLabels": {"sealsync.dev/agent-access": "true"}}}], rule
 	PY
 '
