@@ -37,7 +37,8 @@ int ss_source_open_local(const char *dir, struct ss_source **out, struct ss_err 
 	s->o.ref = "(working tree)";
 	s->o.max_blob = SS_SOURCE_DEFAULT_MAX_BLOB;
 	s->o.max_total = SS_SOURCE_DEFAULT_MAX_TOTAL;
-	if (git_repository_open_ext(&s->repo, dir, 0, NULL) != 0) {
+	/* Found upwards as git finds it, and stopped where git would stop. */
+	if (git_repository_open_ext(&s->repo, dir, 0, getenv("GIT_CEILING_DIRECTORIES")) != 0) {
 		ss_source_free(s);
 		return ss_err_set(err, SS_E_NOTFOUND,
 				  "%s is in no Git repository: --local compares sealed values with "
@@ -51,6 +52,19 @@ int ss_source_open_local(const char *dir, struct ss_source **out, struct ss_err 
 	}
 	*out = s;
 	return 0;
+}
+
+int ss_source_has_commit(struct ss_source *s, const char *commit)
+{
+	git_commit *c = NULL;
+	git_oid id;
+	int found;
+
+	if (strlen(commit) != GIT_OID_HEXSZ || git_oid_fromstr(&id, commit) != 0)
+		return 0;
+	found = git_commit_lookup(&c, s->repo, &id) == 0;
+	git_commit_free(c);
+	return found;
 }
 
 struct dir_walk {

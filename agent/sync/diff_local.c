@@ -95,7 +95,7 @@ static int load_applied(const struct local *L, const struct ss_unit_config *u, c
 
 	if (rev[0] == '\0')
 		return 0;
-	if (ss_source_descends(L->repo, rev, rev, err) != 1)
+	if (!ss_source_has_commit(L->repo, rev))
 		return ss_err_set(err, SS_E_NOTFOUND,
 				  "unit %s last applied revision %s, which the repository of %s does "
 				  "not hold: fetch it (git fetch origin %s, or check out with the "

@@ -153,7 +153,8 @@ void ss_tree_free(struct ss_tree *t);
  * --diff --local (diff.h). ss_source_open_local opens the Git repository
  * that dir lies in (found upwards, as git does), with no cache and no
  * remote, so that ss_source_read_tree reads its commits; polling it is an
- * error. SS_E_NOTFOUND when dir is in no repository.
+ * error. The search stops at $GIT_CEILING_DIRECTORIES, as git's does.
+ * SS_E_NOTFOUND when dir is in no repository.
  *
  * ss_tree_read_dir reads a working tree as ss_source_read_tree reads a
  * commit: every regular file below each of paths (relative to root),
@@ -164,6 +165,8 @@ void ss_tree_free(struct ss_tree *t);
  */
 int ss_source_open_local(const char *dir, struct ss_source **out, struct ss_err *err)
 	SS_MUST_CHECK;
+/* 1 when the repository holds commit (40 hex), else 0. */
+int ss_source_has_commit(struct ss_source *s, const char *commit);
 int ss_tree_read_dir(const char *root, const char *const *paths, size_t npaths,
 		     struct ss_tree **out, struct ss_err *err) SS_MUST_CHECK;
 
