@@ -26,8 +26,8 @@ int diff_mask_values(json_t *live, json_t *next, const char *word) SS_MUST_CHECK
 
 /*
  * One object's diff into out: live and next (either may be NULL, not both;
- * both are consumed: stripped of server fields and masked when a Secret),
- * under the names "SIDE/UNIT/apiVersion.Kind.namespace.name" with sides
+ * both are changed, never freed: stripped of server fields, and masked
+ * when a Secret), under the names "SIDE/UNIT/apiVersion.Kind.ns.name", sides
  * {"live", "merged"} (or the two given); note (may be NULL) is a comment
  * line printed first, extra (may be NULL) is appended last. *changed is 1
  * when anything was printed.
