@@ -705,6 +705,9 @@ int main(int argc, char **argv)
 	}
 	log_start(&sv);
 	if (cfg.diff) {
+		if (cfg.suspend)
+			ss_log(SS_LOG_INFO, "suspended: this diff shows what the sync would change once "
+			       "resumed", NULL);
 		ss_err_clear(&err);
 		rc = ss_diff_agent(sv.agent, &cfg, &err);
 	} else if (one_shot(&cfg)) {
