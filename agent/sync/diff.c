@@ -134,26 +134,64 @@ static void api_version_of(const struct ss_item *it, char *buf, size_t len)
 		snprintf(buf, len, "%s", it->id.version);
 }
 
+/* dst with src laid over it: mappings merge key by key, anything else
+ * (lists included) is replaced. Depth is bounded by the YAML loader's. */
+static int overlay(json_t *dst, const json_t *src)
+{
+	const char *key;
+	json_t *v, *d;
+
+	json_object_foreach((json_t *)src, key, v) {
+		d = json_object_get(dst, key);
+		if (json_is_object(d) && json_is_object(v)) {
+			if (overlay(d, v) != 0)
+				return SS_E_NOMEM;
+		} else if (json_object_set_new(dst, key, json_deep_copy(v)) != 0) {
+			return SS_E_NOMEM;
+		}
+	}
+	return 0;
+}
+
+/* What may stand in for the server's answer: the object as in Git (new),
+ * or laid over the live one (no dry-run allowed). */
+static int stand_in(const struct ss_item *it, const json_t *live, json_t **next,
+		    struct ss_err *err)
+{
+	ss_err_clear(err);
+	*next = json_deep_copy(live != NULL ? live : it->obj);
+	if (*next == NULL || (live != NULL && overlay(*next, it->obj) != 0))
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	return 0;
+}
+
 /*
  * The server's view of what the sync would send. An object whose
  * Namespace or CRD is itself new cannot be dry-run yet (404): it is shown
- * as in Git, which the note says.
+ * as in Git, which the note says. Under approximate_forbidden a 403 gets
+ * the Git object laid over the live one: no defaults, no list merges, no
+ * removed fields, and the note says that too.
  */
-static int dry_run(struct ss_kube *k, const struct ss_item *it, const json_t *live,
-		   json_t **next, const char **note, struct ss_err *err)
+static int dry_run(struct ss_kube *k, const struct ss_diff_opts *o, const struct ss_item *it,
+		   const json_t *live, json_t **next, const char **note, struct ss_err *err)
 {
 	int rc = ss_kube_apply(k, it->obj, 1, next, err);
 
-	if (rc != SS_E_NOTFOUND || live != NULL)
-		return rc;
-	ss_err_clear(err);
-	*note = "new, in a Namespace or of a kind that the sync creates first: shown as in "
-		"Git, without the server's defaults";
-	*next = json_deep_copy(it->obj);
-	return *next != NULL ? 0 : ss_err_set(err, SS_E_NOMEM, "out of memory");
+	if (rc == SS_E_NOTFOUND && live == NULL) {
+		*note = "new, in a Namespace or of a kind that the sync creates first: shown as "
+			"in Git, without the server's defaults";
+		return stand_in(it, NULL, next, err);
+	}
+	if (rc == SS_E_PERM && o->approximate_forbidden) {
+		*note = "approximated: this kubeconfig may not dry-run it (403), so the object in "
+			"Git is laid over the live one, without the server's defaults, list merges "
+			"or removals";
+		return stand_in(it, live, next, err);
+	}
+	return rc;
 }
 
-static int diff_item(struct ss_kube *k, const char *unit, const struct ss_item *it,
+static int diff_item(struct ss_kube *k, const struct ss_diff_opts *o, const struct ss_item *it,
 		     struct ss_buf *out, struct ss_diff_stats *st, struct ss_err *err)
 {
 	char av[400];
@@ -169,9 +207,9 @@ static int diff_item(struct ss_kube *k, const char *unit, const struct ss_item *
 		rc = 0;
 	}
 	if (rc == 0)
-		rc = dry_run(k, it, live, &next, &note, err);
+		rc = dry_run(k, o, it, live, &next, &note, err);
 	if (rc == 0)
-		rc = diff_put_object(unit, NULL, live, next, note, NULL, out, &changed);
+		rc = diff_put_object(o->unit_name, NULL, live, next, note, NULL, out, &changed);
 	if (rc != 0)
 		ss_origin_err(err, &it->origin, NULL, NULL);
 	else
@@ -277,7 +315,7 @@ static int diff_items(struct ss_kube *k, const struct ss_diff_opts *o, struct ss
 
 	for (i = 0; i < b->n; i++) {
 		ss_err_clear(&ierr);
-		rc = diff_item(k, o->unit_name, &b->items[i], out, st, &ierr);
+		rc = diff_item(k, o, &b->items[i], out, st, &ierr);
 		if (rc == 0)
 			continue;
 		if (fatal(rc)) {

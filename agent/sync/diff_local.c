@@ -301,6 +301,7 @@ static int local_unit_diff(const struct local *L, size_t i, int *changes, struct
 	ss_inventory_init(&lu.inv);
 	ss_buf_init(&out, DIFF_MAX);
 	diff_unit_opts(L->cfg, u, &o);
+	o.approximate_forbidden = 1;
 	rc = local_load(L, u, &lu, err);
 	if (rc == 0)
 		rc = diff_encrypted(u->name, &lu.all, &lu.old, &out, &st);

@@ -50,6 +50,10 @@ struct ss_diff_opts {
 	int prune;           /* unit and global switch both on */
 	int prune_cluster;   /* may prune Namespaces and CRDs */
 	int allow_empty;     /* may prune every object */
+	/* --local: a kubeconfig that may only read gets a client-side
+	 * approximation where the dry-run is forbidden (403), marked as such;
+	 * otherwise a 403 is an error, as it would fail the sync */
+	int approximate_forbidden;
 };
 
 struct ss_diff_stats {

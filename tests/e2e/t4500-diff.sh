@@ -139,6 +139,16 @@ test_expect_success 'an error exits 2: a revision that does not load' '
 	git -C repo rm -q apps/bad.yaml && ss_commit unbad
 '
 
+test_expect_success_faults 'a dry-run the server refuses is an error (exit 2), the rest still shown' '
+	sed -i "s/color: green/color: yellow/" repo/apps/web.yaml && ss_commit yellow &&
+	ss_fault "{\"type\":\"403\",\"method\":\"PATCH\",\"dryrun\":true,\"path\":\"/api/v1/namespaces/shop/configmaps/edited\"}" &&
+	test_expect_code 2 ss_diff &&
+	ss_faults_clear &&
+	grep -q "configmaps/edited\|edited" diff.err &&
+	grep -q "apps/edited.yaml" diff.err &&
+	grep -q "^+  color: yellow$" diff.out
+'
+
 test_expect_success '--local goes with --diff only; --diff refuses --render' '
 	test_expect_code 2 "$AGENT" --local . --repo "file://$TRASH/repo" --path apps \
 		--identities keys.txt 2>usage.err &&

@@ -80,6 +80,15 @@ test_expect_success 'the Secret of a SealedSecret still in Git is not taken for 
 	test_must_fail grep -q "to be pruned: v1 Secret" local.out
 '
 
+test_expect_success_faults 'a kubeconfig that may only read: approximated, and said so' '
+	ss_fault "{\"type\":\"403\",\"method\":\"PATCH\",\"dryrun\":true}" &&
+	test_expect_code 1 ss_local pr &&
+	ss_faults_clear &&
+	grep -q "^# approximated: this kubeconfig may not dry-run it (403)" local.out &&
+	grep -q "^+  color: red$" local.out &&
+	grep -q "^# to be pruned: v1 ConfigMap shop/old" local.out
+'
+
 test_expect_success 'the applied revision missing from the repository: exit 2, how to fetch' '
 	printf "# later\n" >>repo/apps/web.yaml && ss_commit later &&
 	git clone -q --depth 1 "file://$TRASH/repo" shallow &&
