@@ -151,10 +151,11 @@ void ss_tree_free(struct ss_tree *t);
 
 /*
  * --diff --local (diff.h). ss_source_open_local opens the Git repository
- * that dir lies in (found upwards, as git does), with no cache and no
- * remote, so that ss_source_read_tree and ss_source_has_commit read its
- * commits; it has no remote, so it must never be polled. The search stops at $GIT_CEILING_DIRECTORIES, as git's does.
- * SS_E_NOTFOUND when dir is in no repository.
+ * that dir lies in (found upwards as git finds it, stopping at
+ * $GIT_CEILING_DIRECTORIES), with no cache and no remote, so that
+ * ss_source_read_tree and ss_source_has_commit read its commits; having no
+ * remote, it must never be polled. SS_E_NOTFOUND when dir is in no
+ * repository.
  *
  * ss_tree_read_dir reads a working tree as ss_source_read_tree reads a
  * commit: every regular file below each of paths (relative to root),
