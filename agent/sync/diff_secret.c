@@ -73,11 +73,14 @@ static int union_keys(const json_t *a, const json_t *b, const char ***out, size_
 	*out = calloc(cap, sizeof(**out));
 	if (*out == NULL)
 		return SS_E_NOMEM;
-	json_object_foreach((json_t *)a, key, v)
+	/* braces around each foreach body, so that cppcheck parses the macro */
+	json_object_foreach((json_t *)a, key, v) {
 		(*out)[(*n)++] = key;
-	json_object_foreach((json_t *)b, key, v)
+	}
+	json_object_foreach((json_t *)b, key, v) {
 		if (json_object_get(a, key) == NULL)
 			(*out)[(*n)++] = key;
+	}
 	qsort(*out, *n, sizeof(**out), cmp_str);
 	return 0;
 }
