@@ -82,7 +82,8 @@ void ss_config_release(struct ss_config *c)
 			 &c->render, &c->field_manager, &c->listen, &c->webhook_secret_file,
 			 &c->log_level, &c->log_format, &c->tls_cert_file, &c->tls_key_file,
 			 &c->retired_keys, &c->probe_listen, &c->allow_rewind_to,
-			 &c->import_bitnami, &c->bitnami_namespace, &c->bitnami_selector};
+			 &c->import_bitnami, &c->bitnami_namespace, &c->bitnami_selector,
+			 &c->diff_local};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -215,6 +216,10 @@ static const struct field fields[] = {
 	 "namespace of Bitnami's key Secrets (default kube-system)"},
 	{NULL, "bitnami-selector", F_STR, OFF(bitnami_selector),
 	 "label selector of Bitnami's key Secrets (default sealedsecrets.bitnami.com/sealed-secrets-key)"},
+	{NULL, "diff", F_BOOL, OFF(diff),
+	 "print what the next sync would change and exit 0 (none), 1 (some) or 2 (error)"},
+	{NULL, "local", F_STR, OFF(diff_local),
+	 "with --diff: diff the working tree DIR (no key needed), not the Git source"},
 };
 #undef OFF
 
@@ -662,6 +667,7 @@ static const char *placeholder(const struct field *f)
 		{"retired-keys", "AGE1,..."},
 		{"import-bitnami", "FILE|-"}, {"bitnami-namespace", "NS"},
 		{"bitnami-selector", "SELECTOR"},
+		{"local", "DIR"},
 	};
 	size_t i;
 
@@ -849,9 +855,25 @@ static int validate_import(const struct ss_config *c, struct ss_err *err)
 	return 0;
 }
 
+/* --diff is a mode of its own: it writes nothing, so nothing that writes
+ * goes with it; --local reads a folder and needs no key. */
+static int validate_diff(const struct ss_config *c, struct ss_err *err)
+{
+	if (c->diff_local != NULL && !c->diff)
+		return ss_err_set(err, SS_E_USAGE, "--local DIR goes with --diff");
+	if (c->diff && (c->render != NULL || c->check_only))
+		return ss_err_set(err, SS_E_USAGE, "--diff is a mode of its own: drop --render and -n");
+	if (c->diff_local != NULL && !is_dir(c->diff_local))
+		return ss_err_set(err, SS_E_USAGE,
+				  "--local %s: no such folder; give the root of a checked-out "
+				  "working tree of the repository", c->diff_local);
+	return 0;
+}
+
 int ss_config_validate(const struct ss_config *c, struct ss_err *err)
 {
 	size_t i, j;
+	int rc;
 
 	if (c->import_bitnami != NULL)
 		return validate_import(c, err);
@@ -868,7 +890,9 @@ int ss_config_validate(const struct ss_config *c, struct ss_err *err)
 				return ss_err_set(err, SS_E_DUP, "unit %s is defined twice",
 						  c->units[i].name);
 	}
-	if (c->repo_url == NULL)
+	if ((rc = validate_diff(c, err)) != 0)
+		return rc;
+	if (c->repo_url == NULL && c->diff_local == NULL)
 		return ss_err_set(err, SS_E_USAGE, "no repository: give --repo URL or source.url");
 	if (c->show_secrets && (c->render == NULL || strcmp(c->render, "-") != 0))
 		return ss_err_set(err, SS_E_USAGE,
@@ -879,7 +903,8 @@ int ss_config_validate(const struct ss_config *c, struct ss_err *err)
 				  "give --render - for stdout", c->render, c->render);
 	if (strcmp(c->log_format, "json") != 0 && strcmp(c->log_format, "text") != 0)
 		return ss_err_set(err, SS_E_INVAL, "log format must be json or text");
-	if (c->identities_file == NULL && c->identities_dir == NULL && !c->keys_managed)
+	if (c->identities_file == NULL && c->identities_dir == NULL && !c->keys_managed &&
+	    c->diff_local == NULL)
 		return ss_err_set(err, SS_E_USAGE,
 				  "no keys: give --identities FILE, --identities-dir DIR or --managed-keys");
 	if (c->concurrency == 0 || c->concurrency > 64)

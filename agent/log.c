@@ -174,6 +174,7 @@ static void put_time(json_t *o)
  */
 static const char *const number_fields[] = {
 	"applied", "pruned", "values", "duration", "pid", "status", "units", "keys_count",
+	"changed", "added", "unchanged", "failed", /* --diff's "unit diffed" */
 };
 
 /* 1 when v is digits with an optional fraction ("12", "0.250"); *real

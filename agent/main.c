@@ -10,6 +10,7 @@
  * Exit codes: 0 ok, 1 a failed sync (--once, -n) or bad configuration,
  * 2 usage.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +29,7 @@
 
 #include "sealsync/agent_import.h"
 #include "sealsync/config.h"
+#include "sealsync/diff.h"
 #include "sealsync/events.h"
 #include "sealsync/age.h"
 #include "sealsync/jsonalloc.h"
@@ -140,7 +143,7 @@ static int setup_logs(const struct ss_config *cfg, struct ss_err *err)
 
 static int one_shot(const struct ss_config *cfg)
 {
-	return cfg->once || cfg->check_only || cfg->render != NULL;
+	return cfg->once || cfg->check_only || cfg->render != NULL || cfg->diff;
 }
 
 static int elect(const struct ss_config *cfg)
@@ -490,7 +493,7 @@ static int start_server(struct service *sv, struct ss_err *err)
  * replica is creating: retry until stopped. */
 static int first_keys(struct service *sv, struct ss_err *err)
 {
-	int create = !sv->cfg->check_only && sv->cfg->render == NULL;
+	int create = !sv->cfg->check_only && sv->cfg->render == NULL && !sv->cfg->diff;
 	struct timespec tick = {0, 100 * 1000 * 1000};
 
 	for (;;) {
@@ -637,10 +640,34 @@ static void log_start(struct service *sv)
 	url_public(c->repo_url, repo, sizeof(repo));
 	ss_log(SS_LOG_INFO, "sealsync-agent starting", "version", SS_AGENT_VERSION, "commit",
 	       SS_AGENT_COMMIT, "mode",
-	       c->render ? "render" : c->check_only ? "check" : c->once ? "once" : "service",
+	       c->diff ? "diff" : c->render ? "render" : c->check_only ? "check" :
+	       c->once ? "once" : "service",
 	       "repo", repo, "ref", c->ref, "units", count, "unit_paths", units, "listen",
 	       one_shot(c) || c->listen[0] == '\0' ? "(none)" : c->listen, "keys",
 	       keys[0] ? keys : "(none)", NULL);
+}
+
+/*
+ * --diff runs next to the agent (kubectl exec) with the same config: its
+ * fetches go to a cache of their own, <cacheDir>/diff, so that they never
+ * race the running agent's fetches in its bare repository.
+ */
+static int diff_cache(struct ss_config *cfg, struct ss_err *err)
+{
+	size_t n;
+	char *dir;
+
+	if (!cfg->diff)
+		return 0;
+	if (mkdir(cfg->cache_dir, 0700) != 0 && errno != EEXIST)
+		return ss_err_set(err, SS_E_IO, "cannot create cache dir %s", cfg->cache_dir);
+	n = strlen(cfg->cache_dir) + sizeof("/diff");
+	if ((dir = malloc(n)) == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	snprintf(dir, n, "%s/diff", cfg->cache_dir);
+	free(cfg->cache_dir);
+	cfg->cache_dir = dir;
+	return 0;
 }
 
 static int configure(struct ss_config *cfg, int argc, char **argv)
@@ -688,7 +715,7 @@ int main(int argc, char **argv)
 	sv.cfg = &cfg;
 	rc = configure(&cfg, argc, argv);
 	if (rc != 0) {
-		rc = rc == 1 ? 0 : rc == 2 ? 2 : 1;
+		rc = rc == 1 ? 0 : rc == 2 || cfg.diff ? 2 : 1;
 		goto out;
 	}
 	if (cfg.import_bitnami != NULL) { /* one-shot, no service (agent_import.h) */
@@ -699,15 +726,27 @@ int main(int argc, char **argv)
 	scan_args(&sv, argc, argv);
 	install_signals();
 	ss_err_clear(&err);
-	rc = start_holder(&sv, &err); /* before any thread exists */
+	if (cfg.diff_local != NULL) { /* no key, no key holder, no Git source */
+		rc = ss_diff_local(&cfg, &err);
+		goto out;
+	}
+	rc = diff_cache(&cfg, &err);
+	if (rc == 0)
+		rc = start_holder(&sv, &err); /* before any thread exists */
 	if (rc == 0)
 		rc = service_start(&sv, &err);
 	if (rc != 0) {
-		rc = fail("cannot start", &err, 1);
+		rc = fail("cannot start", &err, cfg.diff ? SS_DIFF_ERROR : 1);
 		goto out;
 	}
 	log_start(&sv);
-	if (one_shot(&cfg)) {
+	if (cfg.diff) {
+		if (cfg.suspend)
+			ss_log(SS_LOG_INFO, "suspended: this diff shows what the sync would change once "
+			       "resumed", NULL);
+		ss_err_clear(&err);
+		rc = ss_diff_agent(sv.agent, &cfg, &err);
+	} else if (one_shot(&cfg)) {
 		rc = run_one_shot(&sv);
 		if (cfg.check_only && rc == 0)
 			ss_log(SS_LOG_INFO, "configuration, identities and repository are valid", NULL);

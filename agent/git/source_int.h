@@ -53,6 +53,12 @@ int source_secret_read(const char *path, const char *what, struct ss_buf *out,
  * URL (which may hold userinfo). */
 int source_git_err(const struct ss_source *s, int code, const char *what, struct ss_err *err);
 
+/* The tree's list, for the working tree reader (source_local.c): push
+ * takes ownership of path and data; sort orders it and drops duplicates. */
+struct ss_tree *source_tree_new(void);
+int source_tree_push(struct ss_tree *t, char *path, unsigned char *data, size_t len);
+void source_tree_sort(struct ss_tree *t);
+
 /* Prefixes err with "source URL ref REF" so every error names the place. */
 int source_err_place(const struct ss_source *s, int rc, struct ss_err *err);
 

@@ -62,7 +62,12 @@ const unsigned char *ss_tree_data(const struct ss_tree *t, size_t i, size_t *len
 	return t->v[i].data;
 }
 
-static int tree_push(struct ss_tree *t, char *path, unsigned char *data, size_t len)
+struct ss_tree *source_tree_new(void)
+{
+	return calloc(1, sizeof(struct ss_tree));
+}
+
+int source_tree_push(struct ss_tree *t, char *path, unsigned char *data, size_t len)
 {
 	struct tree_file *v;
 
@@ -125,7 +130,7 @@ static int blob_add(struct walk *w, char *path, const git_oid *oid)
 #ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
 #endif
-	if ((rc = tree_push(w->t, path, data, size)) != 0) {
+	if ((rc = source_tree_push(w->t, path, data, size)) != 0) {
 #pragma GCC diagnostic pop
 		ss_err_set(w->err, rc, "out of memory");
 		goto out;
@@ -233,7 +238,7 @@ static int file_cmp(const void *a, const void *b)
 }
 
 /* Sorted bytewise by full path; overlapping paths give each file once. */
-static void tree_sort_unique(struct ss_tree *t)
+void source_tree_sort(struct ss_tree *t)
 {
 	size_t i, o = 0;
 
@@ -294,7 +299,7 @@ int ss_source_read_tree(struct ss_source *s, const char *commit, const char *con
 		if ((rc = read_path(&w, root, p)) != 0)
 			goto out;
 	}
-	tree_sort_unique(w.t);
+	source_tree_sort(w.t);
 	*out = w.t;
 	w.t = NULL;
 out:

@@ -876,3 +876,43 @@ int ss_agent_watch(struct ss_agent *a)
 			   &err, NULL);
 	return ss_objstate_take_drift(a->os);
 }
+
+/* ---- --diff (diff.h): a unit as the next sync would see it ---- */
+
+int ss_agent_poll(struct ss_agent *a, char commit[41], struct ss_err *err)
+{
+	int changed = 0, rc = a->need_bases ? load_bases(a, err) : 0;
+
+	if (rc != 0) {
+		ss_err_prefix(err, "reading the units' baselines");
+		return rc;
+	}
+	return ss_source_poll(a->src, NULL, commit, &changed, err);
+}
+
+int ss_agent_prepare(struct ss_agent *a, size_t i, const char *commit, struct ss_tree **tree,
+		     struct ss_bundle *b, const char **stage, struct ss_err *err)
+{
+	const struct ss_unit_config *u = &a->cfg->units[i];
+	const char *paths[1] = {u->path};
+	struct ss_plan_opts po;
+	int rc;
+
+	*tree = NULL;
+	memset(&po, 0, sizeof(po));
+	po.agent_name = a->cfg->name;
+	po.unit_name = u->name;
+	po.target_ns = u->namespace_;
+	po.agent_ns = a->cfg->namespace_;
+	po.lookup = a->kube != NULL ? scope_lookup : NULL;
+	po.lookup_ctx = a->kube;
+	*stage = "source";
+	rc = check_base(a, i, commit, err);
+	if (rc == 0) {
+		*stage = "load";
+		rc = ss_source_read_tree(a->src, commit, paths, 1, tree, err);
+	}
+	if (rc == 0)
+		rc = prepare_unit(a, u, *tree, b, &po, 0, stage, err);
+	return rc;
+}

@@ -94,6 +94,11 @@ struct ss_config {
 	int leader_election;          /* default 1; leaderElection: false for one replica */
 	int no_leader_election;       /* --no-leader-election */
 	char *retired_keys;           /* comma-separated age1... kept but no longer used */
+
+	/* --diff (diff.h): print what the next sync would change, write nothing;
+	 * --local DIR: a working tree instead of the Git source, no key */
+	int diff;
+	char *diff_local;
 };
 
 /* Fills defaults (no strings are NULL afterwards except optional ones). */

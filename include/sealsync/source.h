@@ -149,4 +149,26 @@ const char *ss_tree_path(const struct ss_tree *t, size_t i);
 const unsigned char *ss_tree_data(const struct ss_tree *t, size_t i, size_t *len);
 void ss_tree_free(struct ss_tree *t);
 
+/*
+ * --diff --local (diff.h). ss_source_open_local opens the Git repository
+ * that dir lies in (found upwards as git finds it, stopping at
+ * $GIT_CEILING_DIRECTORIES), with no cache and no remote, so that
+ * ss_source_read_tree and ss_source_has_commit read its commits; having no
+ * remote, it must never be polled. SS_E_NOTFOUND when dir is in no
+ * repository.
+ *
+ * ss_tree_read_dir reads a working tree as ss_source_read_tree reads a
+ * commit: every regular file below each of paths (relative to root),
+ * sorted, with the same caps (SS_SOURCE_DEFAULT_MAX_BLOB per file,
+ * ..._MAX_TOTAL in all). Symbolic links are skipped, as in a commit, so
+ * nothing outside root is read; so are .git folders. A path that does not
+ * exist: SS_E_NOTFOUND naming it.
+ */
+int ss_source_open_local(const char *dir, struct ss_source **out, struct ss_err *err)
+	SS_MUST_CHECK;
+/* 1 when the repository holds commit (40 hex), else 0. */
+int ss_source_has_commit(struct ss_source *s, const char *commit);
+int ss_tree_read_dir(const char *root, const char *const *paths, size_t npaths,
+		     struct ss_tree **out, struct ss_err *err) SS_MUST_CHECK;
+
 #endif

@@ -105,4 +105,19 @@ void ss_agent_set_holder(struct ss_agent *a, struct ss_keyholder *kh);
 /* The cluster client (NULL when rendering or checking), e.g. for Events. */
 struct ss_kube *ss_agent_kube(struct ss_agent *a);
 
+/*
+ * --diff (diff.h) sees a unit exactly as a sync would. ss_agent_poll
+ * reads the baselines and polls the source (*commit: 40 hex).
+ * ss_agent_prepare checks unit i's baseline, reads its files at commit
+ * and loads, unseals and plans them into b (initialised by the caller;
+ * *tree is the caller's to free with ss_tree_free, also on error); *stage
+ * names where it stopped. Values are registered for redaction: call
+ * ss_kube_redact_clear after the unit. Neither writes to the cluster.
+ */
+struct ss_bundle;
+struct ss_tree;
+int ss_agent_poll(struct ss_agent *a, char commit[41], struct ss_err *err) SS_MUST_CHECK;
+int ss_agent_prepare(struct ss_agent *a, size_t i, const char *commit, struct ss_tree **tree,
+		     struct ss_bundle *b, const char **stage, struct ss_err *err) SS_MUST_CHECK;
+
 #endif
