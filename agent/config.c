@@ -539,7 +539,9 @@ static int notify_check_keys(struct file_ctx *fc, const char *where, json_t *t)
 			;
 		if (j < NOTIFY_NKEYS)
 			continue;
-		hit = nearest(k, notify_keys, NOTIFY_NKEYS);
+		/* url: and secret: would put a credential in the config itself */
+		hit = strcmp(k, "url") == 0 ? "urlFile" : strcmp(k, "secret") == 0 ? "secretFile" :
+		      nearest(k, notify_keys, NOTIFY_NKEYS);
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL,
 						       "unknown notify setting %s%s%s%s", k,
 						       hit ? " (did you mean " : "", hit ? hit : "",
