@@ -241,6 +241,49 @@ test_expect_success 'receiver back: the queued events arrive, at most the bound;
 	$RECV verify notify/ops-hmac 300 last.jsonl
 '
 
+# last_event FILE: the body of the last request in FILE.
+last_event() { tail -n 1 "$1" | $PYTHON -c "import json,sys; print(json.loads(sys.stdin.read())[\"body\"])"; }
+
+test_expect_success 'a Namespace that left Git without pruneClusterScoped: prune-refused' '
+	printf "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: notify-ns\n" >repo/apps/ns.yaml &&
+	ss_commit "add a namespace" &&
+	poll_eq "$(git -C repo rev-parse HEAD)" applied_rev &&
+	n=$(lines hook.jsonl) &&
+	git -C repo rm -q apps/ns.yaml && ss_commit "drop the namespace" &&
+	poll_eq "$(git -C repo rev-parse HEAD)" applied_rev &&
+	poll_eq $((n + 1)) lines hook.jsonl &&
+	last_event hook.jsonl >refused.json && cat refused.json &&
+	$PYTHON - <<-\PY &&
+	import json
+	b = json.load(open("refused.json"))
+	assert b["event"] == "prune-refused" and b["reason"] == "prune-cluster-scoped", b
+	assert b["objects"] == [{"apiVersion": "v1", "kind": "Namespace", "namespace": None,
+	                         "name": "notify-ns"}], b
+	PY
+	kubectl get namespace notify-ns
+'
+
+test_expect_success 'a unit emptied without allowEmpty: failure, then prune-refused, once' '
+	n=$(lines hook.jsonl) &&
+	git -C repo rm -q "apps/*.yaml" && mkdir -p repo/apps && echo "moved away" >repo/apps/README &&
+	ss_commit "empty the unit" &&
+	poll_eq $((n + 2)) lines hook.jsonl &&
+	f=$(failed_syncs) && poll_gt $((f + 2)) failed_syncs &&
+	test "$(lines hook.jsonl)" = $((n + 2)) &&
+	tail -n 2 hook.jsonl >empty.jsonl &&
+	$RECV verify notify/ops-hmac 300 empty.jsonl &&
+	$PYTHON - <<-\PY &&
+	import json
+	ev = sorted((json.loads(json.loads(l)["body"]) for l in open("empty.jsonl")),
+	            key=lambda e: e["event"])
+	assert [e["event"] for e in ev] == ["failure", "prune-refused"], ev
+	assert ev[1]["reason"] == "allow-empty", ev
+	names = sorted(o["name"] for o in ev[1]["objects"])
+	assert names == ["db", "web"], names
+	PY
+	test "$(ss_secret_value default db password)" = "$VALUE"
+'
+
 test_expect_success 'an http:// URL without insecure is refused at start, the URL unsaid' '
 	printf "http://127.0.0.1:%s/hook/%s\n" "$HPORT" "$HOOK_TOKEN" >notify/plain-url &&
 	chmod 600 notify/plain-url &&
