@@ -284,6 +284,49 @@ test_expect_success 'a unit emptied without allowEmpty: failure, then prune-refu
 	test "$(ss_secret_value default db password)" = "$VALUE"
 '
 
+test_expect_success 'a managed key rotated by the agent: a signed rotation POST naming the Secret' '
+	git init -q -b main repo2 && echo empty >repo2/README &&
+	git -C repo2 add -A && git -C repo2 commit -q -m empty &&
+	cat >rot.yaml <<-EOF2 &&
+	name: rot
+	cacheDir: $TRASH/cache2
+	leaderElection: false
+	source:
+	  url: file://$TRASH/repo2
+	  interval: 1s
+	units:
+	  - name: none
+	    path: .
+	keys:
+	  managed: true
+	  renewPeriod: 3s
+	kube:
+	  kubeconfig: $KUBECONFIG
+	notify:
+	  - name: ops
+	    type: webhook
+	    urlFile: $TRASH/notify/ops-url
+	    secretFile: $TRASH/notify/ops-hmac
+	    caFile: $TRASH/tls/ca.crt
+	    events: [rotation]
+	EOF2
+	ss_daemon rotagent "$AGENT" --config rot.yaml --log-level debug &&
+	poll_gt 0 count hook.jsonl rotation &&
+	ss_stop "$rotagent_pid" &&
+	grep "rotation" hook.jsonl | head -n 1 >rot.jsonl &&
+	$RECV verify notify/ops-hmac 300 rot.jsonl &&
+	$PYTHON - <<-\PY &&
+	import json
+	b = json.loads(json.loads(open("rot.jsonl").read())["body"])
+	assert b["event"] == "rotation" and b["reason"] == "renew-period", b
+	assert b["unit"] is None and b["agent"] == "rot", b
+	assert b["objects"] == [{"apiVersion": "v1", "kind": "Secret",
+	                         "namespace": "sealsync-system", "name": "rot-keys"}], b
+	PY
+	grep -q "rotated: new active key" rotagent.log &&
+	test_not_contains AGE-SECRET-KEY hook.jsonl
+'
+
 test_expect_success 'an http:// URL without insecure is refused at start, the URL unsaid' '
 	printf "http://127.0.0.1:%s/hook/%s\n" "$HPORT" "$HOOK_TOKEN" >notify/plain-url &&
 	chmod 600 notify/plain-url &&
