@@ -61,7 +61,18 @@ int ss_config_init(struct ss_config *c)
 	c->http_request_timeout_sec = 30;
 	rc |= set_str(&c->probe_listen, "");
 	c->leader_election = 1;
+	c->notify_queue = 256;
 	return rc != 0 ? SS_E_NOMEM : 0;
+}
+
+static void notify_release(struct ss_notify_target_config *t)
+{
+	free(t->name);
+	free(t->type);
+	free(t->url_file);
+	free(t->secret_file);
+	free(t->ca_file);
+	memset(t, 0, sizeof(*t));
 }
 
 static void unit_release(struct ss_unit_config *u)
@@ -93,8 +104,11 @@ void ss_config_release(struct ss_config *c)
 		unit_release(&c->units[i]);
 	for (i = 0; i < c->nextra_recipients; i++)
 		free(c->extra_recipients[i]);
+	for (i = 0; i < c->nnotify; i++)
+		notify_release(&c->notify[i]);
 	c->nunits = 0;
 	c->nextra_recipients = 0;
+	c->nnotify = 0;
 }
 
 int ss_config_parse_duration(const char *s, unsigned *out)
@@ -220,6 +234,8 @@ static const struct field fields[] = {
 	 "print what the next sync would change and exit 0 (none), 1 (some) or 2 (error)"},
 	{NULL, "local", F_STR, OFF(diff_local),
 	 "with --diff: diff the working tree DIR (no key needed), not the Git source"},
+	{"notifyQueue", "notify-queue", F_UINT, OFF(notify_queue),
+	 "events queued per notification target; past it the oldest is dropped"},
 };
 #undef OFF
 
@@ -332,10 +348,10 @@ static const char *nearest(const char *word, const char *const *cands, size_t n)
 static void suggest(const char *word, int flags, char *buf, size_t len)
 {
 	const char *cands[sizeof(fields) / sizeof(fields[0]) + 8], *hit;
-	static const char *const more_paths[] = {"units", "keys.extraRecipients"};
+	static const char *const more_paths[] = {"units", "keys.extraRecipients", "notify"};
 	static const char *const more_flags[] = {"config", "unit", "path", "target-namespace",
 						 "extra-recipient", "no-prune", "help"};
-	size_t i, n = 0, nmore = flags ? 7 : 2;
+	size_t i, n = 0, nmore = flags ? 7 : 3;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		cands[n++] = flags ? fields[i].flag : fields[i].path;
@@ -484,6 +500,165 @@ static int recipients_parse(struct file_ctx *fc, json_t *v)
 	return 0;
 }
 
+/* ---- notify: targets (notify.h, docs/OPERATIONS.md "Notifications") ---- */
+
+const char *const ss_config_notify_events[SS_CONFIG_NOTIFY_EVENTS] = {
+	"failure", "recovery", "health", "rotation", "prune-refused"};
+
+#define NOTIFY_NKEYS 8
+static const char *const notify_keys[NOTIFY_NKEYS] = {
+	"name", "type", "urlFile", "secretFile", "caFile", "events", "insecure", "queue"};
+
+static int notify_fail(struct file_ctx *fc, const char *where, const char *msg)
+{
+	return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL, "%s", msg));
+}
+
+/* events: [failure, ...] into a bit set; absent: every event. */
+static int notify_events(struct file_ctx *fc, const char *where, json_t *v, unsigned *out)
+{
+	size_t i, j;
+
+	*out = v == NULL ? (1u << SS_CONFIG_NOTIFY_EVENTS) - 1 : 0;
+	if (v != NULL && (!json_is_array(v) || json_array_size(v) == 0))
+		return notify_fail(fc, where, "events: expected a list of failure, recovery, "
+				   "health, rotation, prune-refused");
+	for (i = 0; v != NULL && i < json_array_size(v); i++) {
+		const char *e = json_string_value(json_array_get(v, i)), *hit;
+
+		for (j = 0; e != NULL && j < SS_CONFIG_NOTIFY_EVENTS; j++)
+			if (strcmp(e, ss_config_notify_events[j]) == 0)
+				break;
+		if (e == NULL || j == SS_CONFIG_NOTIFY_EVENTS) {
+			hit = e != NULL ? nearest(e, ss_config_notify_events,
+						  SS_CONFIG_NOTIFY_EVENTS) : NULL;
+			return file_fail(fc, where, ss_err_set(
+				fc->err, SS_E_INVAL, "events: unknown event %s (%s%s%s)",
+				e != NULL ? e : "(not a string)", hit ? "did you mean " : "expected "
+				"failure, recovery, health, rotation or prune-refused", hit ? hit : "",
+				hit ? "?" : ""));
+		}
+		*out |= 1u << j;
+	}
+	return 0;
+}
+
+/* Only the settings a target has, and the ones it needs. */
+static int notify_check_keys(struct file_ctx *fc, const char *where, json_t *t)
+{
+	const char *k, *type = json_string_value(json_object_get(t, "type")), *hit;
+	json_t *v;
+	size_t j;
+
+	json_object_foreach(t, k, v) {
+		for (j = 0; j < NOTIFY_NKEYS && strcmp(k, notify_keys[j]) != 0; j++)
+			;
+		if (j < NOTIFY_NKEYS)
+			continue;
+		/* url: and secret: would put a credential in the config itself */
+		hit = strcmp(k, "url") == 0 ? "urlFile" : strcmp(k, "secret") == 0 ? "secretFile" :
+		      nearest(k, notify_keys, NOTIFY_NKEYS);
+		return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL,
+						       "unknown notify setting %s%s%s%s", k,
+						       hit ? " (did you mean " : "", hit ? hit : "",
+						       hit ? "?)" : ""));
+	}
+	if (type == NULL || (strcmp(type, "webhook") && strcmp(type, "slack") && strcmp(type, "teams")))
+		return notify_fail(fc, where, "type: expected webhook, slack or teams");
+	if (json_string_value(json_object_get(t, "urlFile")) == NULL)
+		return notify_fail(fc, where, "urlFile: a file holding the URL is required (the "
+				   "URL is a credential, so it is never written in the config)");
+	if ((json_object_get(t, "secretFile") != NULL) != (strcmp(type, "webhook") == 0))
+		return notify_fail(fc, where, strcmp(type, "webhook") == 0 ?
+				   "secretFile: a webhook target needs an HMAC key file" :
+				   "secretFile: only a webhook target is signed; remove it");
+	return 0;
+}
+
+static int notify_valid_name(struct file_ctx *fc, const char *where, const char *name)
+{
+	size_t i, n = name != NULL ? strlen(name) : 0;
+
+	for (i = 0; i < n; i++)
+		if (!islower((unsigned char)name[i]) && !isdigit((unsigned char)name[i]) &&
+		    name[i] != '-')
+			break;
+	if (n == 0 || n > 40 || i < n)
+		return notify_fail(fc, where, "name: use 1-40 lowercase letters, digits or '-'");
+	for (i = 0; i < fc->c->nnotify; i++)
+		if (strcmp(fc->c->notify[i].name, name) == 0)
+			return file_fail(fc, where, ss_err_set(fc->err, SS_E_DUP,
+							       "name: target %s is defined twice", name));
+	return 0;
+}
+
+static int notify_strings(struct ss_notify_target_config *nt, json_t *t)
+{
+	const char *ca = json_string_value(json_object_get(t, "caFile"));
+	const char *sf = json_string_value(json_object_get(t, "secretFile"));
+	int rc;
+
+	rc = set_str(&nt->name, json_string_value(json_object_get(t, "name")));
+	rc |= set_str(&nt->type, json_string_value(json_object_get(t, "type")));
+	rc |= set_str(&nt->url_file, json_string_value(json_object_get(t, "urlFile")));
+	rc |= set_str(&nt->secret_file, sf);
+	rc |= set_str(&nt->ca_file, ca);
+	return rc != 0 ? SS_E_NOMEM : 0;
+}
+
+static int notify_target(struct file_ctx *fc, json_t *t, size_t i)
+{
+	struct ss_notify_target_config *nt = &fc->c->notify[fc->c->nnotify];
+	json_t *q = json_object_get(t, "queue");
+	char where[64];
+	int rc;
+
+	snprintf(where, sizeof(where), "notify[%zu]", i);
+	if (!json_is_object(t))
+		return notify_fail(fc, where, "a notify target must be a mapping");
+	rc = notify_check_keys(fc, where, t);
+	if (rc == 0)
+		rc = notify_valid_name(fc, where, json_string_value(json_object_get(t, "name")));
+	if (rc == 0 && fc->c->nnotify >= SS_CONFIG_MAX_NOTIFY)
+		return file_fail(fc, where, ss_err_set(fc->err, SS_E_LIMIT,
+						       "at most %d notify targets", SS_CONFIG_MAX_NOTIFY));
+	if (rc == 0)
+		rc = notify_events(fc, where, json_object_get(t, "events"), &nt->events);
+	if (rc == 0 && (unit_bool(t, "insecure", 0, &nt->insecure) != 0))
+		return notify_fail(fc, where, "insecure: expected true or false");
+	if (rc == 0 && q != NULL && (!json_is_integer(q) || json_integer_value(q) < 1 ||
+				     json_integer_value(q) > 100000))
+		return notify_fail(fc, where, "queue: expected a whole number 1..100000");
+	if (rc != 0)
+		return rc;
+	nt->queue = q != NULL ? (unsigned)json_integer_value(q) : 0;
+	if (notify_strings(nt, t) != 0) {
+		notify_release(nt);
+		return ss_err_set(fc->err, SS_E_NOMEM, "out of memory");
+	}
+	fc->c->nnotify++;
+	return 0;
+}
+
+static int notify_parse(struct file_ctx *fc, json_t *v)
+{
+	size_t i;
+	int rc;
+
+	if (!json_is_array(v))
+		return file_fail(fc, "notify", ss_err_set(fc->err, SS_E_INVAL, "expected a list"));
+	while (fc->c->nnotify > 0)
+		notify_release(&fc->c->notify[--fc->c->nnotify]);
+	for (i = 0; i < json_array_size(v); i++) {
+		rc = notify_target(fc, json_array_get(v, i), i);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- end of notify ---- */
+
 static int walk(struct file_ctx *fc, json_t *obj, const char *prefix)
 {
 	char path[256], num[32], hint[300];
@@ -498,6 +673,8 @@ static int walk(struct file_ctx *fc, json_t *obj, const char *prefix)
 			rc = units_parse(fc, v);
 		else if (strcmp(path, "keys.extraRecipients") == 0)
 			rc = recipients_parse(fc, v);
+		else if (strcmp(path, "notify") == 0)
+			rc = notify_parse(fc, v);
 		else if ((f = field_by_path(path)) != NULL) {
 			if (scalar_text(v, num, sizeof(num), &text) != 0)
 				return file_fail(fc, path,
@@ -909,6 +1086,8 @@ int ss_config_validate(const struct ss_config *c, struct ss_err *err)
 				  "no keys: give --identities FILE, --identities-dir DIR or --managed-keys");
 	if (c->concurrency == 0 || c->concurrency > 64)
 		return ss_err_set(err, SS_E_INVAL, "concurrency must be 1..64");
+	if (c->notify_queue == 0)
+		return ss_err_set(err, SS_E_INVAL, "notifyQueue must be 1..100000");
 	if (c->allow_rewind_to != NULL && !is_hex40(c->allow_rewind_to))
 		return ss_err_set(err, SS_E_USAGE,
 				  "--allow-rewind-to takes a full commit id (40 lowercase hex digits)");

@@ -39,6 +39,7 @@
 #include "sealsync/leader.h"
 #include "sealsync/log.h"
 #include "sealsync/metrics.h"
+#include "sealsync/notify.h"
 #include "sealsync/server.h"
 #include "sealsync/sync.h"
 
@@ -509,11 +510,27 @@ static int first_keys(struct service *sv, struct ss_err *err)
 	}
 }
 
+/* Notification targets: checked by -n and --once, delivered by the
+ * service only (a one-shot run would exit before its retries). */
+static int start_notify(struct service *sv, struct ss_err *err)
+{
+	struct ss_notify_opts o;
+
+	if (sv->cfg->render != NULL)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.cfg = sv->cfg;
+	o.deliver = !one_shot(sv->cfg);
+	return ss_notify_start(&o, err);
+}
+
 static int service_start(struct service *sv, struct ss_err *err)
 {
 	int rc;
 
-	rc = ss_agent_open(sv->cfg, &sv->agent, err);
+	rc = start_notify(sv, err);
+	if (rc == 0)
+		rc = ss_agent_open(sv->cfg, &sv->agent, err);
 	if (rc == 0)
 		rc = ss_keystore_open(sv->cfg, &sv->keys, err);
 	if (rc == 0 && !one_shot(sv->cfg))
@@ -535,6 +552,7 @@ static void service_stop(struct service *sv)
 	ss_keystore_free(sv->keys); /* wipes the identities */
 	ss_metrics_free(sv->metrics);
 	ss_keyholder_stop(sv->kh); /* after the server: it may still ask */
+	ss_notify_stop();          /* an attempt in flight gets its deadline */
 }
 
 /*

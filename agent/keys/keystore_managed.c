@@ -17,6 +17,7 @@
 #include "sealsync/config.h"
 #include "sealsync/kube.h"
 #include "sealsync/log.h"
+#include "sealsync/notify.h"
 
 /* How often a replica re-reads the Secret (a rotation by the leader shows
  * up on the others within this). */
@@ -149,6 +150,26 @@ static void log_key(const char *msg, const struct ss_recipient *r)
 	ss_log(SS_LOG_INFO, msg, "recipient", s, NULL);
 }
 
+/* A rotation is news for the operators (notify.h): the Secret, no key. */
+static void notify_rotated(const struct ss_keystore *ks)
+{
+	struct ss_notify_object o;
+	struct ss_notify_msg m;
+	char name[300];
+
+	secret_name(ks, name, sizeof(name));
+	o.api_version = "v1";
+	o.kind = "Secret";
+	o.namespace_ = ks->cfg->namespace_;
+	o.name = name;
+	memset(&m, 0, sizeof(m));
+	m.event = SS_NOTIFY_ROTATION;
+	m.reason = "renew-period";
+	m.objects = &o;
+	m.nobjects = 1;
+	ss_notify_event(&m);
+}
+
 /* Writes base + a new key: create (POST) when rv is "", else PUT with rv. */
 static int write_new_key(struct ss_keystore *ks, const struct ss_buf *base, const char *rv,
 			 struct ss_err *err)
@@ -172,6 +193,8 @@ static int write_new_key(struct ss_keystore *ks, const struct ss_buf *base, cons
 	ss_buf_release(&text);
 	if (rc == 0)
 		log_key(rv[0] == '\0' ? "created the key Secret" : "rotated: new active key", &r);
+	if (rc == 0 && rv[0] != '\0')
+		notify_rotated(ks);
 	return rc;
 }
 

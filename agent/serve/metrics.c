@@ -7,6 +7,7 @@
 
 #include "sealsync/config.h"
 #include "sealsync/metrics.h"
+#include "sealsync/notify.h"
 #include "sealsync/sync.h"
 
 const double ss_metrics_buckets[SS_METRICS_NBUCKETS] = {0.1, 0.25, 0.5, 1,  2.5, 5,
@@ -257,6 +258,7 @@ int ss_metrics_render(struct ss_metrics *m, struct ss_buf *out)
 	rc = rc ? rc : family(out, "sealsync_leader", "gauge", "1 while this replica holds the Lease.");
 	rc = rc ? rc : ss_buf_printf(out, "sealsync_leader %d\n", m->leader);
 	pthread_mutex_unlock(&m->mu);
+	rc = rc ? rc : ss_notify_metrics(out); /* its own lock */
 	return rc;
 }
 

@@ -12,6 +12,7 @@
 #include "sealsync/inventory.h"
 #include "sealsync/kube.h"
 #include "sealsync/log.h"
+#include "sync_notify.h"
 
 #define STAGE0_MAX_RANK 1 /* CRDs (0) and Namespaces (1) */
 
@@ -365,7 +366,7 @@ static int commit_and_prune(struct ss_kube *k, const struct ss_apply_opts *o,
 		rc = commit_inventory(k, o, revision, cur, &left, err);
 	if (rc == 0 && o->prune) {
 		st->stage = "prune";
-		rc = ss_prune_unit(k, o, prev, b, st, err);
+		rc = ss_prune_unit(k, o, revision, prev, b, st, err);
 	}
 	if (rc == 0 && left.n > 0) {
 		st->stage = "inventory";
@@ -404,6 +405,8 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 	if (rc == 0) {
 		st->stage = "validate";
 		rc = refuse_empty(o, b, &prev, err);
+		if (rc != 0)
+			sync_notify_refused(o->unit_name, revision, "allow-empty", &prev.objects);
 	}
 	if (rc == 0)
 		rc = check_existing(k, o, b, &prev, err);

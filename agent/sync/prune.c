@@ -9,6 +9,7 @@
 #include "sealsync/inventory.h"
 #include "sealsync/kube.h"
 #include "sealsync/log.h"
+#include "sync_notify.h"
 
 static int cluster_kind(const struct ss_inv_ref *r)
 {
@@ -41,8 +42,11 @@ static void describe(const struct ss_inv_ref *r, char *buf, size_t len)
 		 r->name);
 }
 
+/* refused: the Namespaces and CRDs kept for want of pruneClusterScoped,
+ * told to the notifier once per prune. */
 static int prune_one(struct ss_kube *k, const struct ss_inv_ref *r, const char *owner,
-		     const struct ss_apply_opts *o, struct ss_apply_stats *st, struct ss_err *err)
+		     const struct ss_apply_opts *o, struct ss_apply_stats *st,
+		     struct ss_inv_list *refused, struct ss_err *err)
 {
 	const char *why = NULL, *ns = r->ns[0] ? r->ns : NULL;
 	json_t *live = NULL;
@@ -54,6 +58,9 @@ static int prune_one(struct ss_kube *k, const struct ss_inv_ref *r, const char *
 		ss_log(SS_LOG_INFO, "prune skipped", "unit", o->unit_name, "object", desc, "reason",
 		       "Namespaces and CRDs are pruned only with pruneClusterScoped", NULL);
 		st->prune_skipped++;
+		if (ss_inv_list_add(refused, r) != 0) /* only shortens the event */
+			ss_log(SS_LOG_DEBUG, "refused prune left out of the notification", "unit",
+			       o->unit_name, "object", desc, NULL);
 		return 0;
 	}
 	rc = ss_kube_get(k, r->api_version, r->kind, ns, r->name, &live, err);
@@ -83,11 +90,11 @@ static int prune_one(struct ss_kube *k, const struct ss_inv_ref *r, const char *
 	return rc;
 }
 
-int ss_prune_unit(struct ss_kube *k, const struct ss_apply_opts *o,
+int ss_prune_unit(struct ss_kube *k, const struct ss_apply_opts *o, const char *revision,
 		  const struct ss_inventory *prev, const struct ss_bundle *b,
 		  struct ss_apply_stats *st, struct ss_err *err)
 {
-	struct ss_inv_list known = {0}, cur = {0};
+	struct ss_inv_list known = {0}, cur = {0}, refused = {0};
 	char owner[256];
 	size_t i;
 	int rc;
@@ -104,11 +111,14 @@ int ss_prune_unit(struct ss_kube *k, const struct ss_apply_opts *o,
 	for (i = known.n; i-- > 0;) {
 		if (ss_inv_list_contains(&cur, &known.refs[i]))
 			continue;
-		rc = prune_one(k, &known.refs[i], owner, o, st, err);
+		rc = prune_one(k, &known.refs[i], owner, o, st, &refused, err);
 		if (rc != 0)
 			break;
 	}
+	if (refused.n > 0)
+		sync_notify_refused(o->unit_name, revision, "prune-cluster-scoped", &refused);
 out:
+	ss_inv_list_release(&refused);
 	ss_inv_list_release(&known);
 	ss_inv_list_release(&cur);
 	return rc;

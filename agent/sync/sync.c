@@ -18,6 +18,7 @@
 #include "sealsync/sealed.h"
 #include "sealsync/source.h"
 #include "sealsync/sync.h"
+#include "sync_notify.h"
 
 /* A crafted revision cannot burn more X25519 operations than this. */
 #define REVISION_X25519_BUDGET 100000u
@@ -537,6 +538,7 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 		rc = deliver_unit(a, u, &b, commit, st, &stage, &began, err);
 	if (a->kube != NULL && (rc == 0 || began))
 		snprintf(a->base[i], sizeof(a->base[i]), "%s", commit);
+	sync_notify_result(u->name, commit, rc, stage, err, &b);
 	ss_bundle_release(&b);
 	ss_tree_free(tree);
 	if (a->kube != NULL)
@@ -561,6 +563,7 @@ static void steady_unit(struct ss_agent *a, size_t i, const char *commit)
 	snprintf(st->attempted, sizeof(st->attempted), "%s", commit);
 	st->pruned = 0;
 	st->last_attempt = time(NULL);
+	sync_notify_result(a->cfg->units[i].name, commit, 0, "apply", NULL, NULL);
 	report_unit(a, &a->cfg->units[i], st, 0, "apply", NULL);
 }
 
@@ -666,6 +669,7 @@ int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
 		a->stats.sync_failures++;
 		a->stats.failures_by_stage[0]++;
 		ss_log_err(SS_LOG_ERROR, "sync failed", err, "stage", "source", NULL);
+		sync_notify_source_failed(a->cfg);
 		return rc;
 	}
 	for (i = 0; i < a->cfg->nunits; i++) {

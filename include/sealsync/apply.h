@@ -61,7 +61,7 @@ int ss_apply_repair(struct ss_kube *k, struct ss_bundle *b, size_t *applied,
 		    struct ss_err *err) SS_MUST_CHECK;
 
 /* Prunes (prev objects ∪ pending) − current; used by ss_apply_unit. */
-int ss_prune_unit(struct ss_kube *k, const struct ss_apply_opts *o,
+int ss_prune_unit(struct ss_kube *k, const struct ss_apply_opts *o, const char *revision,
 		  const struct ss_inventory *prev, const struct ss_bundle *b,
 		  struct ss_apply_stats *st, struct ss_err *err) SS_MUST_CHECK;
 

@@ -16,6 +16,23 @@
 #define SS_CONFIG_MAX_UNITS 64
 #define SS_CONFIG_MAX_RECIPIENTS 16
 
+/* notify: targets (notify.h, docs/OPERATIONS.md "Notifications"). */
+#define SS_CONFIG_MAX_NOTIFY 16
+#define SS_CONFIG_NOTIFY_EVENTS 5
+/* Event names, in the order of enum ss_notify_event (notify.h). */
+extern const char *const ss_config_notify_events[SS_CONFIG_NOTIFY_EVENTS];
+
+struct ss_notify_target_config {
+	char *name;          /* 1-40 of [a-z0-9-], unique: logs and metrics say it */
+	char *type;          /* webhook | slack | teams */
+	char *url_file;      /* the URL is a credential: only its file is named here */
+	char *secret_file;   /* webhook only (required): the HMAC-SHA256 key */
+	char *ca_file;       /* CA bundle instead of the system's (optional) */
+	unsigned events;     /* bit i: ss_config_notify_events[i]; default all */
+	int insecure;        /* http:// allowed */
+	unsigned queue;      /* events queued; 0: notifyQueue */
+};
+
 struct ss_unit_config {
 	char *name;          /* unique; in the owner label and inventory name */
 	char *path;          /* folder in the repo ("." for the root) */
@@ -99,6 +116,10 @@ struct ss_config {
 	 * --local DIR: a working tree instead of the Git source, no key */
 	int diff;
 	char *diff_local;
+	/* notify (notify.h) */
+	struct ss_notify_target_config notify[SS_CONFIG_MAX_NOTIFY];
+	size_t nnotify;
+	unsigned notify_queue;        /* events queued per target (default 256) */
 };
 
 /* Fills defaults (no strings are NULL afterwards except optional ones). */

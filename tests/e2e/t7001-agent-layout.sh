@@ -1,22 +1,24 @@
 #!/bin/bash
 # agent/ is one folder per part, and dependencies inside it point one way:
-# serve -> sync -> kube, git, keys (docs/ARCHITECTURE.md "Where things are").
+# serve -> sync -> kube, git, keys; sync and keys -> notify (docs/ARCHITECTURE.md
+# "Inside agent/").
 # A header belongs to the part that implements it; the table below is that
 # ownership, checked against the folders so that it cannot go stale.
 . "$(dirname "$0")/lib.sh"
 
 agent=$SS_SRC_DIR/agent
 
-test_expect_success 'agent/ holds the five part folders and main.c, config.c, log.c only' '
+test_expect_success 'agent/ holds the six part folders and main.c, config.c, log.c only' '
 	(cd "$agent" && ls -1) >got &&
-	printf "%s\n" config.c git keys kube log.c main.c serve sync >want &&
+	printf "%s\n" config.c git keys kube log.c main.c notify serve sync >want &&
 	test_cmp want got
 '
 
 # owner:header ... (include/sealsync/<header>)
 owners="sync:apply.h sync:bundle.h sync:inventory.h sync:render.h sync:sync.h
 serve:server.h serve:metrics.h serve:events.h serve:leader.h
-kube:kube.h git:source.h git:sshsig.h keys:keystore.h keys:keyholder.h"
+kube:kube.h git:source.h git:sshsig.h keys:keystore.h keys:keyholder.h
+notify:notify.h"
 
 test_expect_success 'each owned header is implemented in its folder' '
 	for oh in $owners; do
@@ -48,6 +50,11 @@ test_expect_success 'kube, git and keys include nothing from sync or serve' '
 
 test_expect_success 'sync includes nothing from serve' '
 	forbidden_includes sync serve
+'
+
+test_expect_success 'notify includes nothing of the other parts (sync and keys call it)' '
+	forbidden_includes notify kube git keys sync serve &&
+	forbidden_includes kube notify && forbidden_includes git notify
 '
 
 test_done
