@@ -53,6 +53,7 @@ static void ref_of_item(const struct ss_item *it, struct ss_wait_ref *r)
 	r->kind = json_string_value(json_object_get(it->obj, "kind"));
 	r->ns = it->namespaced ? it->id.ns : "";
 	r->name = it->id.name;
+	r->applied = 1;
 }
 
 /* healthChecks entry c: its namespace, the unit's for a namespaced kind
@@ -292,9 +293,16 @@ int ss_agent_health(struct ss_agent *a)
 	if (a->waiter == NULL || !ss_waiter_busy(a->waiter))
 		return 0;
 	ended = ss_waiter_poll(a->waiter, a->kube);
-	for (i = 0; ended > 0 && i < a->cfg->nunits; i++)
-		if (a->units[i].attempted[0] != '\0' && !a->cfg->units[i].suspend)
+	for (i = 0; ended > 0 && i < a->cfg->nunits; i++) {
+		struct ss_unit_status *st = &a->units[i];
+
+		if (a->cfg->units[i].suspend)
+			continue;
+		if (a->dep_wait[i]) /* the reason may have changed: "unhealthy" */
+			(void)deps_ready(a, i, a->polled, st->why, sizeof(st->why));
+		else if (st->attempted[0] != '\0')
 			refresh(a, i);
+	}
 	return ended > 0;
 }
 

@@ -15,6 +15,7 @@
 
 struct wobj {
 	char *api_version, *kind, *ns, *name;
+	int applied;
 	enum ss_health st;
 	char msg[200];
 };
@@ -87,7 +88,7 @@ void ss_waiter_free(struct ss_waiter *w)
  * not reading them keeps Secret values out of this process's memory. */
 static int applied_is_current(const struct wobj *o)
 {
-	return strcmp(o->api_version, "v1") == 0 &&
+	return o->applied && strcmp(o->api_version, "v1") == 0 &&
 	       (strcmp(o->kind, "ConfigMap") == 0 || strcmp(o->kind, "Secret") == 0);
 }
 
@@ -98,6 +99,7 @@ static int obj_set(struct wobj *o, const struct ss_wait_ref *r)
 	o->kind = strdup(r->kind);
 	o->ns = strdup(r->ns != NULL ? r->ns : "");
 	o->name = strdup(r->name);
+	o->applied = r->applied;
 	if (o->api_version == NULL || o->kind == NULL || o->ns == NULL || o->name == NULL)
 		return SS_E_NOMEM;
 	o->st = applied_is_current(o) ? SS_HEALTH_CURRENT : SS_HEALTH_UNKNOWN;

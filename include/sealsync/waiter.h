@@ -8,8 +8,9 @@
  * A unit is healthy when every object was seen Current (an object seen
  * Current is not read again during that wait), unhealthy as soon as one is
  * Failed (as a Deployment past its progress deadline or a failed Job stays)
- * or when its timeout passes first. ConfigMaps and Secrets are Current once
- * applied and are never read (no Secret comes back into memory for this).
+ * or when its timeout passes first. ConfigMaps and Secrets the unit applied
+ * are Current once applied and are never read (no Secret comes back into
+ * memory for this); those named only by healthChecks are read.
  *
  * Not thread-safe: the sync thread owns it. The struct ss_kube passed to
  * poll is borrowed for the call.
@@ -35,6 +36,8 @@ enum ss_wait_state {
 /* An object to wait for; strings are copied by ss_waiter_start. */
 struct ss_wait_ref {
 	const char *api_version, *kind, *ns, *name; /* ns "" or NULL: cluster-scoped */
+	int applied; /* the unit applied it just now (a ConfigMap or Secret is
+		      * then Current without a read) */
 };
 
 /* An object of a wait and its last status, for reports. */
