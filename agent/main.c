@@ -203,6 +203,24 @@ static int load_keys(struct service *sv, int create, struct ss_err *err)
 	return rc != 0 ? rc : push_keys(sv, err);
 }
 
+/* A unit's `suspend` from the re-read file (units matched by name). */
+static void reload_unit_suspend(struct service *sv, const struct ss_config *fresh)
+{
+	size_t i, j;
+
+	for (i = 0; i < sv->cfg->nunits; i++)
+		for (j = 0; j < fresh->nunits; j++) {
+			struct ss_unit_config *u = &sv->cfg->units[i];
+
+			if (strcmp(u->name, fresh->units[j].name) != 0 ||
+			    u->suspend == fresh->units[j].suspend)
+				continue;
+			u->suspend = fresh->units[j].suspend;
+			ss_log(SS_LOG_INFO, u->suspend ? "unit suspended by configuration" : "unit resumed",
+			       "unit", u->name, NULL);
+		}
+}
+
 /* SIGHUP: keys from their source, and `suspend` from the config file. */
 static void handle_reload(struct service *sv)
 {
@@ -225,6 +243,7 @@ static void handle_reload(struct service *sv)
 		sv->cfg->suspend = fresh.suspend;
 		ss_log(SS_LOG_INFO, fresh.suspend ? "suspended by configuration" : "resumed", NULL);
 	}
+	reload_unit_suspend(sv, &fresh);
 	ss_config_release(&fresh);
 }
 
