@@ -113,10 +113,11 @@ void sync_health_begin(struct ss_agent *a, size_t i, const char *commit,
 	ws = ss_waiter_state(a->waiter, i, &rev, NULL, 0);
 	if (strcmp(rev, commit) == 0 && (ws == SS_WAIT_HEALTHY || ws == SS_WAIT_PROGRESSING))
 		return; /* under way, or passed: a re-apply of the same commit keeps it */
-	if (b != NULL)
+	/* Unhealthy at this commit: look again (it stays unhealthy meanwhile). */
+	if (strcmp(rev, commit) == 0 && ss_waiter_restart(a->waiter, i, unit_timeout(u)))
+		(void)ss_waiter_poll(a->waiter, a->kube);
+	else if (b != NULL)
 		health_start(a, i, commit, b);
-	else if (strcmp(rev, commit) == 0 && ss_waiter_restart(a->waiter, i, unit_timeout(u)))
-		(void)ss_waiter_poll(a->waiter, a->kube); /* unhealthy: look again */
 }
 
 /* ---- dependsOn ---- */

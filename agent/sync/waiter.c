@@ -27,6 +27,8 @@ struct wunit {
 	size_t n;
 	double started, deadline, next, backoff;
 	unsigned timeout_sec;
+	int rechecking; /* unhealthy, being checked again: stays unhealthy
+			 * (no flapping to progressing) until the check ends */
 	char why[WHY_MAX];
 };
 
@@ -141,6 +143,7 @@ static void arm(struct wunit *u, unsigned timeout_sec)
 	u->timeout_sec = timeout_sec;
 	u->next = u->started; /* the first check at the next poll */
 	u->backoff = BACKOFF_FIRST;
+	u->rechecking = 0;
 	u->state = SS_WAIT_PROGRESSING;
 	snprintf(u->why, sizeof(u->why), "waiting for %zu object%s to become Current", u->n,
 		 u->n == 1 ? "" : "s");
@@ -169,9 +172,21 @@ int ss_waiter_restart(struct ss_waiter *w, size_t u, unsigned timeout_sec)
 
 	if (wu->state == SS_WAIT_NONE)
 		return 0;
+	if (wu->rechecking)
+		return 1; /* one check at a time */
 	for (i = 0; i < wu->n; i++)
 		if (!applied_is_current(&wu->objs[i]))
 			wu->objs[i].st = SS_HEALTH_UNKNOWN;
+	if (wu->state == SS_WAIT_UNHEALTHY) {
+		char why[WHY_MAX];
+
+		memcpy(why, wu->why, sizeof(why));
+		arm(wu, timeout_sec);
+		wu->state = SS_WAIT_UNHEALTHY; /* until this check says otherwise */
+		wu->rechecking = 1;
+		memcpy(wu->why, why, sizeof(why));
+		return 1;
+	}
 	arm(wu, timeout_sec);
 	return 1;
 }
@@ -235,12 +250,14 @@ static size_t settle(struct wunit *u, double now)
 		failed += u->objs[i].st == SS_HEALTH_FAILED;
 	}
 	if (current == u->n) {
+		u->rechecking = 0;
 		u->state = SS_WAIT_HEALTHY;
 		snprintf(u->why, sizeof(u->why), "all %zu object%s Current after %.0fs", u->n,
 			 u->n == 1 ? "" : "s", now - u->started);
 		return 1;
 	}
 	if (failed > 0 || now >= u->deadline) {
+		u->rechecking = 0;
 		u->state = SS_WAIT_UNHEALTHY;
 		if (failed > 0)
 			snprintf(prefix, sizeof(prefix), "health check failed after %.0fs: ",
@@ -251,7 +268,8 @@ static size_t settle(struct wunit *u, double now)
 		why_list(u, prefix);
 		return 1;
 	}
-	why_list(u, "waiting for: ");
+	if (!u->rechecking)
+		why_list(u, "waiting for: ");
 	u->next = now + u->backoff;
 	u->backoff = u->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : u->backoff * 2;
 	return 0;
@@ -265,7 +283,7 @@ size_t ss_waiter_poll(struct ss_waiter *w, struct ss_kube *k)
 	for (i = 0; i < w->nunits; i++) {
 		struct wunit *u = &w->units[i];
 
-		if (u->state != SS_WAIT_PROGRESSING || now < u->next)
+		if ((u->state != SS_WAIT_PROGRESSING && !u->rechecking) || now < u->next)
 			continue;
 		for (j = 0; j < u->n && k != NULL; j++)
 			if (u->objs[j].st != SS_HEALTH_CURRENT)
@@ -280,7 +298,7 @@ int ss_waiter_busy(const struct ss_waiter *w)
 	size_t i;
 
 	for (i = 0; i < w->nunits; i++)
-		if (w->units[i].state == SS_WAIT_PROGRESSING)
+		if (w->units[i].state == SS_WAIT_PROGRESSING || w->units[i].rechecking)
 			return 1;
 	return 0;
 }

@@ -58,7 +58,8 @@ void ss_waiter_free(struct ss_waiter *w); /* NULL accepted */
 int ss_waiter_start(struct ss_waiter *w, size_t u, const char *revision,
 		    const struct ss_wait_ref *refs, size_t n, unsigned timeout_sec) SS_MUST_CHECK;
 /* Restarts unit u's last wait (same objects and revision) with a new
- * deadline; 0 when there was none to restart. */
+ * deadline; 0 when there was none to restart. An unhealthy unit stays
+ * SS_WAIT_UNHEALTHY (with its reason) until that check ends. */
 int ss_waiter_restart(struct ss_waiter *w, size_t u, unsigned timeout_sec);
 
 /*
@@ -68,7 +69,7 @@ int ss_waiter_restart(struct ss_waiter *w, size_t u, unsigned timeout_sec);
  */
 size_t ss_waiter_poll(struct ss_waiter *w, struct ss_kube *k);
 
-/* 1 when a unit is progressing. */
+/* 1 when a unit is progressing or being checked again. */
 int ss_waiter_busy(const struct ss_waiter *w);
 
 /*
