@@ -257,8 +257,9 @@ void ss_objstate_deleted(struct ss_objstate *s, const json_t *last)
 	unsigned long long rv = obj_rv(last);
 
 	/* Older than our last apply: the deletion of a copy we re-created
-	 * since (sealsync.dev/force, apply.h). */
-	if (e == NULL || !e->present || (rv != 0 && rv <= e->rv))
+	 * since (sealsync.dev/force, apply.h). Equal is a deletion: a server
+	 * may send the object's last resourceVersion with DELETED. */
+	if (e == NULL || !e->present || (rv != 0 && rv < e->rv))
 		return;
 	e->drifted = 1;
 	s->drift = 1;
