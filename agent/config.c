@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "config_int.h"
 #include "sealsync/buf.h"
 #include "sealsync/config.h"
 #include "sealsync/file.h"
@@ -80,6 +81,7 @@ static void unit_release(struct ss_unit_config *u)
 	free(u->name);
 	free(u->path);
 	free(u->namespace_);
+	config_unit_health_release(u);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -404,9 +406,11 @@ static int unit_bool(json_t *u, const char *k, int dflt, int *out)
 	return 0;
 }
 
-#define UNIT_NKEYS 7
-static const char *const unit_keys[UNIT_NKEYS] = {"name", "path", "namespace", "prune",
-						  "pruneClusterScoped", "allowEmpty", "sops"};
+#define UNIT_NKEYS (7 + CONFIG_UNIT_HEALTH_NKEYS)
+static const char *const unit_keys[UNIT_NKEYS] = {
+	"name", "path", "namespace", "prune", "pruneClusterScoped", "allowEmpty", "sops",
+	/* config_units.c */
+	"wait", "healthChecks", "dependsOn", "interval", "timeout", "suspend", "targetNamespace"};
 
 static int unit_unknown(struct file_ctx *fc, const char *where, const char *k)
 {
@@ -415,6 +419,19 @@ static int unit_unknown(struct file_ctx *fc, const char *where, const char *k)
 	return file_fail(fc, where,
 			 ss_err_set(fc->err, SS_E_INVAL, "unknown unit setting %s%s%s%s", k,
 				    hit ? " (did you mean " : "", hit ? hit : "", hit ? "?)" : ""));
+}
+
+/* wait, healthChecks, dependsOn, ... (config_units.c); errors name the key. */
+static int unit_health(struct file_ctx *fc, struct ss_unit_config *uc, json_t *u,
+		       const char *where)
+{
+	char field[128], path[200];
+	int rc = config_unit_health_parse(uc, u, field, sizeof(field), fc->err);
+
+	if (rc == 0 || field[0] == '\0')
+		return rc;
+	snprintf(path, sizeof(path), "%s.%s", where, field);
+	return file_fail(fc, path, rc);
 }
 
 static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
@@ -456,6 +473,11 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 	if (rc != 0) {
 		unit_release(uc);
 		return ss_err_set(fc->err, rc, "out of memory");
+	}
+	rc = unit_health(fc, uc, u, where);
+	if (rc != 0) {
+		unit_release(uc);
+		return rc;
 	}
 	fc->c->nunits++;
 	return 0;
@@ -784,6 +806,7 @@ static int unit_from_flag(struct ss_config *c, const char *name, const char *spe
 		}
 		u = &c->units[c->nunits++];
 		u->prune = 1;
+		u->timeout_sec = SS_UNIT_TIMEOUT_DEFAULT;
 		rc = set_str(&u->name, name) | set_str(&u->namespace_, "default");
 	}
 	if (rc == 0)
@@ -1069,6 +1092,8 @@ int ss_config_validate(const struct ss_config *c, struct ss_err *err)
 	}
 	if ((rc = validate_diff(c, err)) != 0)
 		return rc;
+	if (config_units_validate(c, err) != 0)
+		return SS_E_INVAL;
 	if (c->repo_url == NULL && c->diff_local == NULL)
 		return ss_err_set(err, SS_E_USAGE, "no repository: give --repo URL or source.url");
 	if (c->show_secrets && (c->render == NULL || strcmp(c->render, "-") != 0))

@@ -62,6 +62,9 @@ struct unit_event {
 	int posted, ok;
 	char revision[64];
 	unsigned char err_hash[16];
+	/* health: the last Healthy / HealthCheckFailed posted */
+	int health_posted, health_ok;
+	char health_rev[64];
 };
 
 struct service {
@@ -205,6 +208,24 @@ static int load_keys(struct service *sv, int create, struct ss_err *err)
 	return rc != 0 ? rc : push_keys(sv, err);
 }
 
+/* A unit's `suspend` from the re-read file (units matched by name). */
+static void reload_unit_suspend(struct service *sv, const struct ss_config *fresh)
+{
+	size_t i, j;
+
+	for (i = 0; i < sv->cfg->nunits; i++)
+		for (j = 0; j < fresh->nunits; j++) {
+			struct ss_unit_config *u = &sv->cfg->units[i];
+
+			if (strcmp(u->name, fresh->units[j].name) != 0 ||
+			    u->suspend == fresh->units[j].suspend)
+				continue;
+			u->suspend = fresh->units[j].suspend;
+			ss_log(SS_LOG_INFO, u->suspend ? "unit suspended by configuration" : "unit resumed",
+			       "unit", u->name, NULL);
+		}
+}
+
 /* SIGHUP: keys from their source, and `suspend` from the config file. */
 static void handle_reload(struct service *sv)
 {
@@ -227,6 +248,7 @@ static void handle_reload(struct service *sv)
 		sv->cfg->suspend = fresh.suspend;
 		ss_log(SS_LOG_INFO, fresh.suspend ? "suspended by configuration" : "resumed", NULL);
 	}
+	reload_unit_suspend(sv, &fresh);
 	ss_config_release(&fresh);
 }
 
@@ -244,6 +266,51 @@ static int event_changed(struct unit_event *ue, const struct ss_unit_status *st)
 	snprintf(ue->revision, sizeof(ue->revision), "%s", st->attempted);
 	memcpy(ue->err_hash, h, sizeof(h));
 	return changed;
+}
+
+/* A health outcome not posted yet: healthy or unhealthy at a revision. */
+static int health_changed(struct unit_event *ue, const struct ss_unit_status *st)
+{
+	int ok;
+
+	if (st->state == NULL ||
+	    (strcmp(st->state, "healthy") != 0 && strcmp(st->state, "unhealthy") != 0))
+		return 0;
+	ok = strcmp(st->state, "healthy") == 0;
+	if (ue->health_posted && ue->health_ok == ok &&
+	    strcmp(ue->health_rev, st->health_revision) == 0)
+		return 0;
+	ue->health_posted = 1;
+	ue->health_ok = ok;
+	snprintf(ue->health_rev, sizeof(ue->health_rev), "%s", st->health_revision);
+	return 1;
+}
+
+/* Healthy (Normal) / HealthCheckFailed (Warning), once per outcome and
+ * revision, naming the objects that are not Current (best effort). */
+static void post_health_events(struct service *sv, struct ss_kube *k)
+{
+	struct ss_event ev;
+	struct ss_err err;
+	size_t i;
+
+	for (i = 0; k != NULL && i < sv->cfg->nunits; i++) {
+		const struct ss_unit_status *st = ss_agent_unit_status(sv->agent, i);
+
+		if (st == NULL || !health_changed(&sv->events[i], st))
+			continue;
+		memset(&ev, 0, sizeof(ev));
+		ev.agent_name = sv->cfg->name;
+		ev.agent_ns = sv->cfg->namespace_;
+		ev.unit = sv->cfg->units[i].name;
+		ev.ok = sv->events[i].health_ok;
+		ev.revision = st->health_revision;
+		ev.message = st->why;
+		ev.reason = ev.ok ? "Healthy" : "HealthCheckFailed";
+		ss_err_clear(&err);
+		if (ss_event_post(k, &ev, &err) != 0)
+			ss_log_err(SS_LOG_WARN, "cannot post an Event", &err, "unit", ev.unit, NULL);
+	}
 }
 
 /* One Event per unit whose result changed (best effort). */
@@ -270,6 +337,7 @@ static void post_events(struct service *sv)
 		if (ss_event_post(k, &ev, &err) != 0)
 			ss_log_err(SS_LOG_WARN, "cannot post an Event", &err, "unit", ev.unit, NULL);
 	}
+	post_health_events(sv, k);
 }
 
 /* The key inventory as a log line, when it changed: how many values of the
@@ -317,14 +385,50 @@ static int sync_once(struct service *sv)
 	return rc;
 }
 
-/* -n, --once, --render: one pass, exit code from its result. */
+/*
+ * Between syncs: health waits move on (a few GETs, never a sleep), and the
+ * units whose dependencies became ready (or whose own interval passed)
+ * sync at the last polled commit. Reports what changed.
+ */
+static int health_and_due(struct service *sv)
+{
+	struct ss_err err;
+	int changed = ss_agent_health(sv->agent), rc = 0;
+
+	if (ss_agent_units_due(sv->agent)) {
+		ss_err_clear(&err);
+		rc = ss_agent_sync_due(sv->agent, &err);
+		changed = 1;
+	}
+	if (changed) {
+		if (sv->metrics != NULL)
+			ss_metrics_record_units(sv->metrics, sv->agent, sv->cfg);
+		post_events(sv);
+	}
+	return rc;
+}
+
+/* -n, --once, --render: one pass, exit code from its result. --once also
+ * waits for the health checks (each bounded by its unit's timeout) and for
+ * the units that depend on them; a unit not healthy makes it exit 1. */
 static int run_one_shot(struct service *sv)
 {
+	struct timespec tick = {0, 100 * 1000 * 1000};
+	int rc;
+
 	if (sv->cfg->suspend) {
 		ss_log(SS_LOG_INFO, "suspended: not syncing", NULL);
 		return 0;
 	}
-	return sync_once(sv) == 0 ? 0 : 1;
+	rc = sync_once(sv);
+	while (sv->cfg->once && !stop_requested && ss_agent_busy(sv->agent)) {
+		if (health_and_due(sv) != 0 && rc == 0)
+			rc = 1;
+		nanosleep(&tick, NULL);
+	}
+	if (rc == 0 && sv->cfg->once)
+		rc = ss_agent_units_ok(sv->agent);
+	return rc == 0 ? 0 : 1;
 }
 
 /* Managed keys: the key store, every tick; file keys: change polling. */
@@ -407,6 +511,8 @@ static void run_service(struct service *sv)
 		was_suspended = sv->cfg->suspend;
 		if (leader && !sv->cfg->suspend && ss_agent_watch(sv->agent)) /* a drift */
 			atomic_store(&sync_requested, 1);
+		if (leader && !sv->cfg->suspend)
+			(void)health_and_due(sv);
 		if (leader && !sv->cfg->suspend &&
 		    (mono_now() >= next_sync || atomic_exchange(&sync_requested, 0))) {
 			(void)sync_once(sv);

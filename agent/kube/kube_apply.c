@@ -147,6 +147,8 @@ static void batch_done(void *ctx, size_t i, struct kube_req *r)
 	int code = kube_req_outcome(b->k, r, b->ops[i]->what, msg, sizeof(msg));
 
 	result_set(&b->res[i], code, r->status, msg);
+	kube_status_immutable(r->status, r->resp.data, r->resp.len, b->res[i].immutable,
+			      sizeof(b->res[i].immutable));
 	if (code == 0 && !b->dry_run)
 		kube_observe_apply(b->k, r);
 	batch_release(b, i, r);

@@ -139,6 +139,15 @@ void kube_status_message(const char *what, long http_status, const unsigned char
 			 size_t len, const struct kube_redact *r, int secret, char *buf,
 			 size_t cap);
 
+/*
+ * A 422 whose every cause says a field cannot change ("field is
+ * immutable", "may not change once set"): field gets the first such
+ * field's path ("spec.template"; "(unknown field)" when the Status names
+ * none). Otherwise field is "". Field paths are not values.
+ */
+void kube_status_immutable(long http_status, const unsigned char *body, size_t len, char *field,
+			   size_t cap);
+
 /* kube_http.c */
 struct kube_req {
 	const char *method;                /* "GET", "PATCH", ... */

@@ -193,3 +193,35 @@ void kube_status_message(const char *what, long http_status, const unsigned char
 out:
 	ss_buf_release(&w);
 }
+
+static int immutable_text(const char *msg)
+{
+	return strstr(msg, "field is immutable") != NULL ||
+	       strstr(msg, "may not change once set") != NULL;
+}
+
+void kube_status_immutable(long http_status, const unsigned char *body, size_t len, char *field,
+			   size_t cap)
+{
+	json_t *st = NULL, *causes, *c;
+	json_error_t jerr;
+	size_t i;
+
+	field[0] = '\0';
+	if (http_status != 422 || body == NULL || len == 0 ||
+	    (st = json_loadb((const char *)body, len, 0, &jerr)) == NULL)
+		return;
+	causes = json_object_get(json_object_get(st, "details"), "causes");
+	json_array_foreach(causes, i, c) {
+		if (!immutable_text(status_str(c, "message"))) {
+			field[0] = '\0'; /* another error too: a recreate would not help */
+			break;
+		}
+		if (field[0] == '\0')
+			snprintf(field, cap, "%s",
+				 *status_str(c, "field") ? status_str(c, "field") : "(unknown field)");
+	}
+	if (json_array_size(causes) == 0 && immutable_text(status_str(st, "message")))
+		snprintf(field, cap, "(unknown field)");
+	json_decref(st);
+}

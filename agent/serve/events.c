@@ -24,7 +24,11 @@ static void event_message(const struct ss_event *ev, char *msg, size_t cap)
 {
 	char raw[EVENT_MESSAGE_MAX * 2];
 
-	if (ev->ok)
+	if (ev->reason != NULL)
+		snprintf(raw, sizeof(raw), "unit %s revision %s: %s", ev->unit,
+			 ev->revision != NULL ? ev->revision : "",
+			 ev->message != NULL ? ev->message : "");
+	else if (ev->ok)
 		snprintf(raw, sizeof(raw), "unit %s applied revision %s", ev->unit,
 			 ev->revision != NULL ? ev->revision : "");
 	else
@@ -53,7 +57,8 @@ static json_t *event_json(const struct ss_event *ev)
 			 "apiVersion", "v1", "kind", "Event", "metadata", "name", name,
 			 "namespace", ev->agent_ns, "involvedObject", "apiVersion", "v1", "kind",
 			 "ConfigMap", "name", cm, "namespace", ev->agent_ns, "reason",
-			 ev->ok ? "SyncSucceeded" : "SyncFailed", "message", msg, "type",
+			 ev->reason != NULL ? ev->reason : ev->ok ? "SyncSucceeded" : "SyncFailed",
+			 "message", msg, "type",
 			 ev->ok ? "Normal" : "Warning", "source", "component", "sealsync-agent",
 			 "firstTimestamp", stamp, "lastTimestamp", stamp, "count", 1,
 			 "reportingComponent", "sealsync-agent");

@@ -23,7 +23,8 @@
 #define PROBE_CONN_LIMIT 16u   /* kubelet probes one at a time per probe */
 #define IDLE_TIMEOUT_SEC 30u   /* MHD's own, restarted by activity */
 
-enum route_kind { R_HEALTHZ, R_READYZ, R_METRICS, R_RECIPIENTS, R_RESEAL, R_VERIFY, R_HOOK };
+enum route_kind { R_HEALTHZ, R_READYZ, R_METRICS, R_RECIPIENTS, R_RESEAL, R_VERIFY, R_HOOK,
+		  R_STATUS };
 
 struct route {
 	const char *path;
@@ -35,7 +36,7 @@ static const struct route routes[] = {
 	{"/healthz", "GET", R_HEALTHZ},       {"/readyz", "GET", R_READYZ},
 	{"/metrics", "GET", R_METRICS},       {"/v1/recipients", "GET", R_RECIPIENTS},
 	{"/v1/reseal", "POST", R_RESEAL},     {"/v1/verify", "POST", R_VERIFY},
-	{"/hook", "POST", R_HOOK},
+	{"/hook", "POST", R_HOOK},           {"/v1/status", "GET", R_STATUS},
 };
 
 static const struct route *route_find(const char *url)
@@ -101,7 +102,7 @@ int srv_keyring(struct ss_server *s, struct ss_err *err)
 static int handle_get(struct ss_server *s, const struct route *rt, struct srv_req *q,
 		      struct srv_reply *r)
 {
-	char detail[256];
+	char detail[2048];
 	int ready;
 
 	switch (rt->kind) {
@@ -119,6 +120,8 @@ static int handle_get(struct ss_server *s, const struct route *rt, struct srv_re
 		return ss_metrics_render(s->o.metrics, &r->body);
 	case R_RECIPIENTS:
 		return srv_recipients(s, q, r);
+	case R_STATUS: /* read-only; names, revisions and states, no secret */
+		return srv_json(r, MHD_HTTP_OK, ss_metrics_status(s->o.metrics));
 	default:
 		return SS_E_INTERNAL;
 	}

@@ -13,6 +13,7 @@
 #include "sealsync/kube.h"
 #include "sealsync/log.h"
 #include "sync_notify.h"
+#include "sealsync/object.h"
 
 #define STAGE0_MAX_RANK 1 /* CRDs (0) and Namespaces (1) */
 
@@ -45,10 +46,78 @@ static int skipped(const unsigned char *skip, size_t i)
 	return skip != NULL && skip[i];
 }
 
+/* A dry-run refused only for an immutable field, without the force
+ * annotation: say which field, and the two ways out. */
+static int immutable_fail(struct ss_err *err, const struct ss_item *it,
+			  const struct ss_kube_result *r)
+{
+	char desc[600];
+
+	ss_objid_describe(&it->id, desc, sizeof(desc));
+	ss_origin_err(err, &it->origin, "metadata.annotations", NULL);
+	return ss_err_set(err, SS_E_INVAL,
+			  "%s: field %s is immutable and Git changes it; add the annotation "
+			  "%s: \"true\" to the object in Git to have sealsync delete and "
+			  "re-create it, or delete it yourself (kubectl delete %s %s%s%s)",
+			  desc, r->immutable, SS_ANNOT_FORCE, it->id.kind, it->id.name,
+			  it->id.ns[0] ? " -n " : "", it->id.ns);
+}
+
+/* The first failure of a batch as the unit's error, except (dry-run) the
+ * objects marked for a forced re-create. */
+static int batch_failures(struct ss_bundle *b, const size_t *at,
+			  const struct ss_kube_result *res, size_t n, int dry_run,
+			  unsigned char *recreate, struct ss_err *err)
+{
+	char desc[600];
+	size_t i;
+
+	ss_err_clear(err);
+	for (i = 0; i < n; i++) {
+		const struct ss_item *it = &b->items[at[i]];
+
+		if (res[i].code == 0)
+			continue;
+		if (!dry_run || res[i].immutable[0] == '\0')
+			return item_fail(err, it, dry_run ? "server dry-run rejected" : "apply failed",
+					 &res[i]);
+		if (recreate == NULL || !ss_force_wanted(it->obj))
+			return immutable_fail(err, it, &res[i]);
+		recreate[at[i]] = 1;
+		ss_objid_describe(&it->id, desc, sizeof(desc));
+		ss_log(SS_LOG_INFO, "an immutable field changed: deleting and re-creating the object",
+		       "object", desc, "field", res[i].immutable, "annotation", SS_ANNOT_FORCE,
+		       NULL);
+	}
+	return 0;
+}
+
+/* Before a real apply: the objects marked for a re-create are deleted
+ * and gone. */
+static int recreate_first(struct ss_kube *k, struct ss_bundle *b, const size_t *at, size_t n,
+			  const unsigned char *recreate, struct ss_err *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; recreate != NULL && i < n; i++) {
+		if (!recreate[at[i]])
+			continue;
+		rc = ss_force_delete(k, b->items[at[i]].obj, SS_FORCE_GONE_TIMEOUT_SEC, err);
+		if (rc != 0) {
+			ss_origin_err(err, &b->items[at[i]].origin, NULL, NULL);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 /* Applies (or dry-runs) the items of [from, to) not skipped in one
- * concurrent batch; *sent counts them. */
+ * concurrent batch; *sent counts them. recreate (may be NULL): per item,
+ * set by a dry-run, deleted first by the apply (force). */
 static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to,
-		 const unsigned char *skip, int dry_run, size_t *sent, struct ss_err *err)
+		 const unsigned char *skip, unsigned char *recreate, int dry_run, size_t *sent,
+		 struct ss_err *err)
 {
 	size_t n = 0, i, *at = NULL;
 	struct ss_kube_result *res = NULL;
@@ -68,16 +137,11 @@ static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to,
 			objs[n++] = b->items[i].obj;
 		}
 	*sent = n;
+	if (!dry_run && (rc = recreate_first(k, b, at, n, recreate, err)) != 0)
+		goto out;
 	if (n == 0 || (rc = ss_kube_apply_batch(k, objs, n, dry_run, res, err)) == 0)
 		goto out;
-	for (i = 0; i < n; i++) {
-		if (res[i].code != 0) {
-			ss_err_clear(err);
-			rc = item_fail(err, &b->items[at[i]],
-				       dry_run ? "server dry-run rejected" : "apply failed", &res[i]);
-			break;
-		}
-	}
+	rc = batch_failures(b, at, res, n, dry_run, recreate, err);
 out:
 	free(objs);
 	free(res);
@@ -86,8 +150,9 @@ out:
 }
 
 /* Applies items with rank in [lo, hi], one batch per rank. */
-static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, const unsigned char *skip, int lo,
-		       int hi, int dry_run, size_t *applied, struct ss_err *err)
+static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, const unsigned char *skip,
+		       unsigned char *recreate, int lo, int hi, int dry_run, size_t *applied,
+		       struct ss_err *err)
 {
 	size_t i = 0, j, sent = 0;
 	int rc;
@@ -99,7 +164,7 @@ static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, const unsigned ch
 		}
 		for (j = i; j < b->n && b->items[j].rank == b->items[i].rank; j++)
 			;
-		rc = batch(k, b, i, j, skip, dry_run, &sent, err);
+		rc = batch(k, b, i, j, skip, recreate, dry_run, &sent, err);
 		if (rc != 0)
 			return rc;
 		if (!dry_run && applied != NULL)
@@ -159,7 +224,7 @@ static int stage0(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 	size_t i;
 	int rc, any_crd = 0;
 
-	rc = apply_ranks(k, b, o->skip, 0, STAGE0_MAX_RANK, 0, applied, err);
+	rc = apply_ranks(k, b, o->skip, NULL, 0, STAGE0_MAX_RANK, 0, applied, err);
 	for (i = 0; rc == 0 && i < b->n && b->items[i].rank == 0; i++) {
 		if (skipped(o->skip, i))
 			continue; /* unchanged: Established since its last apply */
@@ -388,6 +453,28 @@ static int refuse_empty(const struct ss_apply_opts *o, const struct ss_bundle *b
 			  o->unit_name, prev->objects.n);
 }
 
+/* Everything after stage 0: dry-run, then apply, rank by rank; objects
+ * the dry-run marks for a forced re-create are deleted just before their
+ * rank is applied. */
+static int apply_rest(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,
+		      struct ss_apply_stats *st, struct ss_err *err)
+{
+	unsigned char *recreate = calloc(b->n + 1, 1);
+	int rc;
+
+	if (recreate == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	st->stage = "dry-run";
+	rc = apply_ranks(k, b, o->skip, recreate, STAGE0_MAX_RANK + 1, 1 << 30, 1, NULL, err);
+	if (rc == 0) {
+		st->stage = "apply";
+		rc = apply_ranks(k, b, o->skip, recreate, STAGE0_MAX_RANK + 1, 1 << 30, 0,
+				 &st->applied, err);
+	}
+	free(recreate);
+	return rc;
+}
+
 int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,
 		  const char *revision, struct ss_apply_stats *st, struct ss_err *err)
 {
@@ -412,7 +499,7 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 		rc = check_existing(k, o, b, &prev, err);
 	if (rc == 0) {
 		st->stage = "dry-run";
-		rc = apply_ranks(k, b, o->skip, 0, STAGE0_MAX_RANK, 1, NULL, err);
+		rc = apply_ranks(k, b, o->skip, NULL, 0, STAGE0_MAX_RANK, 1, NULL, err);
 	}
 	if (rc == 0) {
 		st->stage = "apply";
@@ -423,14 +510,8 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 		st->stage = "stage0";
 		rc = stage0(k, o, b, &st->applied, err);
 	}
-	if (rc == 0) {
-		st->stage = "dry-run";
-		rc = apply_ranks(k, b, o->skip, STAGE0_MAX_RANK + 1, 1 << 30, 1, NULL, err);
-	}
-	if (rc == 0) {
-		st->stage = "apply";
-		rc = apply_ranks(k, b, o->skip, STAGE0_MAX_RANK + 1, 1 << 30, 0, &st->applied, err);
-	}
+	if (rc == 0)
+		rc = apply_rest(k, o, b, st, err);
 	if (rc == 0)
 		rc = commit_and_prune(k, o, revision, &prev, &cur, b, st, err);
 	if (rc == 0)
@@ -445,8 +526,8 @@ int ss_apply_repair(struct ss_kube *k, struct ss_bundle *b, size_t *applied, str
 	int rc;
 
 	*applied = 0;
-	rc = apply_ranks(k, b, NULL, 0, 1 << 30, 1, NULL, err);
+	rc = apply_ranks(k, b, NULL, NULL, 0, 1 << 30, 1, NULL, err);
 	if (rc == 0)
-		rc = apply_ranks(k, b, NULL, 0, 1 << 30, 0, applied, err);
+		rc = apply_ranks(k, b, NULL, NULL, 0, 1 << 30, 0, applied, err);
 	return rc;
 }

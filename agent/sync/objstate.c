@@ -254,8 +254,12 @@ void ss_objstate_seen(struct ss_objstate *s, const json_t *live)
 void ss_objstate_deleted(struct ss_objstate *s, const json_t *last)
 {
 	struct entry *e = find(s, last);
+	unsigned long long rv = obj_rv(last);
 
-	if (e == NULL || !e->present)
+	/* Older than our last apply: the deletion of a copy we re-created
+	 * since (sealsync.dev/force, apply.h). Equal is a deletion: a server
+	 * may send the object's last resourceVersion with DELETED. */
+	if (e == NULL || !e->present || (rv != 0 && rv < e->rv))
 		return;
 	e->drifted = 1;
 	s->drift = 1;

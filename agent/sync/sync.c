@@ -19,6 +19,8 @@
 #include "sealsync/source.h"
 #include "sealsync/sync.h"
 #include "sync_notify.h"
+#include "sealsync/waiter.h"
+#include "sync_int.h"
 
 /* A crafted revision cannot burn more X25519 operations than this. */
 #define REVISION_X25519_BUDGET 100000u
@@ -26,32 +28,7 @@
 const char *const ss_sync_stages[8] = {"source", "load", "unseal", "plan",
 				       "dry-run", "apply", "prune", "other"};
 
-struct ss_agent {
-	const struct ss_config *cfg;
-	struct ss_source *src;
-	struct ss_keyring *kr;
-	struct ss_keyholder *kh; /* privsep: opens values instead of kr */
-	struct ss_kube *kube;
-	char revision[64];
-	/* Per unit: the commit it applied, or began to write ("" none). A new
-	 * commit must descend from it under a signature policy (invariant 7). */
-	char base[SS_CONFIG_MAX_UNITS][41];
-	int need_bases;     /* re-read them from the inventories before syncing */
-	int rewind_to_done; /* --allow-rewind-to was applied by every unit */
-	struct ss_unit_status units[SS_CONFIG_MAX_UNITS];
-	struct ss_agent_stats stats;
-	/* sealed values of the revision per key hint (sealsync_sealed_values) */
-	struct ss_sync_hint hints[SS_SYNC_MAX_HINTS];
-	size_t nhints;
-	/* The steady state (objstate.h, kube_watch.h): per unit the commit
-	 * applied whole by this process ("" none: apply everything) and when
-	 * its next full re-apply is due (monotonic seconds). */
-	struct ss_objstate *os;
-	struct ss_kube_watch *watch; /* started by ss_agent_watch */
-	int watch_incomplete;        /* a kind could not be watched */
-	char applied[SS_CONFIG_MAX_UNITS][41];
-	double full_due[SS_CONFIG_MAX_UNITS];
-};
+
 
 static double now_sec(void)
 {
@@ -202,6 +179,8 @@ int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_
 		rc = open_kube(a, err);
 		a->need_bases = 1;
 	}
+	if (rc == 0)
+		rc = sync_units_open(a, err);
 	if (rc != 0) {
 		ss_agent_free(a);
 		return rc;
@@ -219,6 +198,7 @@ void ss_agent_free(struct ss_agent *a)
 	ss_kube_watch_free(a->watch);
 	ss_kube_free(a->kube);
 	ss_objstate_free(a->os);
+	sync_units_free(a);
 	free(a);
 }
 
@@ -536,6 +516,8 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 	st->values = b.nvalues;
 	if (rc == 0)
 		rc = deliver_unit(a, u, &b, commit, st, &stage, &began, err);
+	if (rc == 0 && a->kube != NULL)
+		sync_health_begin(a, i, commit, &b);
 	if (a->kube != NULL && (rc == 0 || began))
 		snprintf(a->base[i], sizeof(a->base[i]), "%s", commit);
 	sync_notify_result(u->name, commit, rc, stage, err, &b);
@@ -633,7 +615,7 @@ static int repair_unit(struct ss_agent *a, size_t i, const char *commit)
 	return rc != 0 || ss_objstate_unit_drifted(a->os, i);
 }
 
-static int sync_or_skip(struct ss_agent *a, size_t i, const char *commit, struct ss_err *err)
+int sync_or_skip(struct ss_agent *a, size_t i, const char *commit, struct ss_err *err)
 {
 	if (a->os != NULL && !full_due(a, i) && strcmp(a->applied[i], commit) == 0 &&
 	    ss_objstate_unit_drifted(a->os, i) && repair_unit(a, i, commit) == 0) {
@@ -672,11 +654,12 @@ int ss_agent_sync(struct ss_agent *a, struct ss_err *err)
 		sync_notify_source_failed(a->cfg);
 		return rc;
 	}
+	snprintf(a->polled, sizeof(a->polled), "%s", commit);
 	for (i = 0; i < a->cfg->nunits; i++) {
 		struct ss_err uerr;
 
 		ss_err_clear(&uerr);
-		rc = sync_or_skip(a, i, commit, &uerr);
+		rc = sync_unit_consider(a, a->order[i], commit, 1, &uerr);
 		if (rc != 0 && first == 0) {
 			first = rc;
 			if (err != NULL)
@@ -764,7 +747,7 @@ static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
 	struct ss_recipient *rs;
 	size_t i, n;
 
-	if (u == &a->cfg->units[0])
+	if (u == &a->cfg->units[a->order[0]]) /* the first unit of a sync */
 		a->nhints = 0;
 	n = our_recipients(a, &rs);
 	ours = calloc(n + 1, SS_AGE_HINT_LEN);

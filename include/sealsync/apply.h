@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "sealsync/err.h"
 
 struct ss_kube;
@@ -58,6 +60,23 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
  * objstate.h); *applied counts the applies.
  */
 int ss_apply_repair(struct ss_kube *k, struct ss_bundle *b, size_t *applied,
+		    struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * Force (force.c), as Flux's: an object the server-side dry-run refuses
+ * only because an immutable field changed (kube.h ss_kube_result
+ * .immutable) is deleted (propagationPolicy=Background), waited for until
+ * it is gone, and applied again, when it carries the annotation
+ * sealsync.dev/force: "true"; without it the unit fails with an error that
+ * names the object and the field and says what to do.
+ */
+#define SS_ANNOT_FORCE "sealsync.dev/force"
+#define SS_FORCE_GONE_TIMEOUT_SEC 120
+int ss_force_wanted(const json_t *obj);
+/* DELETE obj (Background) and wait, polling GET, until it is gone (or a
+ * new object with another uid took its place); SS_E_TIMEOUT after
+ * timeout_sec. */
+int ss_force_delete(struct ss_kube *k, const json_t *obj, unsigned timeout_sec,
 		    struct ss_err *err) SS_MUST_CHECK;
 
 /* Prunes (prev objects ∪ pending) − current; used by ss_apply_unit. */

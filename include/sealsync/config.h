@@ -33,6 +33,12 @@ struct ss_notify_target_config {
 	unsigned queue;      /* events queued; 0: notifyQueue */
 };
 
+/* A healthChecks entry (docs/CONFIG.md "Health checks and dependsOn"). */
+struct ss_unit_check {
+	char *api_version, *kind, *name;
+	char *namespace_;    /* NULL: the unit's namespace (namespaced kinds) */
+};
+
 struct ss_unit_config {
 	char *name;          /* unique; in the owner label and inventory name */
 	char *path;          /* folder in the repo ("." for the root) */
@@ -41,7 +47,21 @@ struct ss_unit_config {
 	int prune_cluster;   /* may also prune Namespaces and CRDs (default 0) */
 	int allow_empty;     /* may prune every object of the unit (default 0) */
 	int sops;            /* may read SOPS-encrypted Secrets (default 0, sops.h) */
+	/* Health and ordering, as a Flux Kustomization (config_units.c). */
+	int wait;            /* every applied object must become Current */
+	struct ss_unit_check *checks; /* healthChecks: these objects must */
+	size_t nchecks;
+	char **depends_on;   /* unit names applied and healthy first */
+	size_t ndepends;
+	unsigned interval_sec; /* how often it is considered; 0: every source poll */
+	unsigned timeout_sec;  /* health wait; 0: SS_UNIT_TIMEOUT_DEFAULT */
+	int suspend;         /* skipped until resumed */
 };
+
+#define SS_UNIT_TIMEOUT_DEFAULT 300
+#define SS_UNIT_MAX_CHECKS 256
+#define SS_UNIT_MAX_DEPENDS 32
+
 
 struct ss_config {
 	char *name;          /* agent name: owner label is <name>.<unit> */
@@ -144,5 +164,15 @@ void ss_config_usage(void);
 
 /* Parses "30s", "5m", "1h", "720h", "90" (seconds). */
 int ss_config_parse_duration(const char *s, unsigned *out);
+
+/* 1 when unit u has health checks (wait or healthChecks). */
+int ss_unit_checked(const struct ss_unit_config *u);
+/*
+ * The units in dependency order (each after the units it depends on,
+ * otherwise in config order): order[0..nunits). SS_E_NOTFOUND for a
+ * dependsOn naming no unit, SS_E_INVAL for a cycle; err names the units.
+ */
+int ss_config_unit_order(const struct ss_config *c, size_t *order, struct ss_err *err)
+	SS_MUST_CHECK;
 
 #endif

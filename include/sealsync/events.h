@@ -21,6 +21,10 @@ struct ss_event {
 	int ok;
 	const char *revision;  /* may be "" */
 	const char *message;   /* error text for a failure; NULL for success */
+	/* Health (sync_units.c): reason HealthCheckFailed (ok 0, Warning) or
+	 * Healthy (ok 1, Normal), message the health detail naming the objects.
+	 * NULL: a sync result as above. */
+	const char *reason;
 };
 
 /* POSTs the Event with k (not thread-safe: the caller's own client). */

@@ -139,6 +139,9 @@ struct ss_kube_result {
 	int code;
 	long http_status;
 	char message[512];
+	/* A 422 that only says a field cannot change: that field's path
+	 * ("spec.template"), else "" (force recreate, apply.h). */
+	char immutable[128];
 };
 int ss_kube_apply_batch(struct ss_kube *k, json_t *const *objs, size_t n, int dry_run,
 			struct ss_kube_result *res, struct ss_err *err) SS_MUST_CHECK;

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "sealsync/buf.h"
 #include "sealsync/err.h"
 #include "sealsync/sync.h" /* struct ss_sync_hint: sync owns what it reports */
@@ -40,6 +42,18 @@ void ss_metrics_free(struct ss_metrics *m); /* NULL accepted */
  */
 void ss_metrics_record_sync(struct ss_metrics *m, const struct ss_agent *a,
 			    const struct ss_config *cfg, int rc, double duration);
+
+/*
+ * Copies each unit's state (sync.h: health, dependsOn, suspend, last error
+ * and attempt, objects not Current) for /v1/status, /readyz's detail and
+ * the sealsync_unit_* metrics; ss_metrics_record_sync does it too. For the
+ * thread that runs ss_agent_sync, after a health change.
+ */
+void ss_metrics_record_units(struct ss_metrics *m, const struct ss_agent *a,
+			     const struct ss_config *cfg);
+/* The body of GET /v1/status (docs/SERVICE.md); NULL when out of memory.
+ * Names, revisions, states and the controllers' status messages only. */
+json_t *ss_metrics_status(struct ss_metrics *m);
 
 /* Key store state: usable keys (active + retained), retired ones, and when
  * the active key was created (0: unknown). */

@@ -26,6 +26,13 @@ struct ss_unit_status {
 	size_t applied, pruned, values;
 	double duration_sec;
 	time_t last_attempt;
+	/* Health and ordering (sync_units.c): one of "pending" (never tried),
+	 * "applied" (no health checks), "progressing", "healthy", "unhealthy",
+	 * "failed" (the last attempt failed), "waiting" (for a dependency),
+	 * "suspended"; why says what and why for all but "applied". */
+	const char *state;
+	char why[1024];
+	char health_revision[64]; /* the revision whose health it is */
 };
 
 struct ss_agent_stats {
@@ -64,6 +71,30 @@ void ss_agent_reload_baselines(struct ss_agent *a);
  * thread that syncs, between syncs; --once never calls it.
  */
 int ss_agent_watch(struct ss_agent *a);
+
+/*
+ * Health checks and dependsOn between syncs (waiter.h), for the thread
+ * that syncs, polled like ss_agent_watch: reads the objects of units whose
+ * health is awaited (a few GETs, never a sleep). Returns 1 when a unit's
+ * state changed (healthy, unhealthy): report it.
+ */
+int ss_agent_health(struct ss_agent *a);
+/* 1 when a unit is due without a source poll: a dependency it waits for
+ * became ready, or (not with --once) its own interval passed. */
+int ss_agent_units_due(const struct ss_agent *a);
+/* Syncs those units at the commit of the last source poll; returns 0 or
+ * the first failing unit's code. */
+int ss_agent_sync_due(struct ss_agent *a, struct ss_err *err) SS_MUST_CHECK;
+/* 1 while a health wait is under way or a unit is due (--once waits). */
+int ss_agent_busy(const struct ss_agent *a);
+/* 0 when every unit is applied and, where it has checks, healthy (or is
+ * suspended); otherwise SS_E_* of the first that is not (--once exit). */
+int ss_agent_units_ok(const struct ss_agent *a);
+/* Unit i's objects not Current in its last health wait (copies up to
+ * max); *total and *current get the counts. */
+struct ss_wait_object;
+size_t ss_agent_unit_pending(const struct ss_agent *a, size_t i, struct ss_wait_object *out,
+			     size_t max, size_t *total, size_t *current);
 
 /* Reloads the keys (SIGHUP). */
 int ss_agent_reload_keys(struct ss_agent *a, struct ss_err *err) SS_MUST_CHECK;

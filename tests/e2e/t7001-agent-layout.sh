@@ -8,14 +8,14 @@
 
 agent=$SS_SRC_DIR/agent
 
-test_expect_success 'agent/ holds the six part folders and main.c, config.c, log.c only' '
+test_expect_success 'agent/ holds the six part folders and main.c, config*.c, log.c only' '
 	(cd "$agent" && ls -1) >got &&
-	printf "%s\n" config.c git keys kube log.c main.c notify serve sync >want &&
+	printf "%s\n" config.c config_int.h config_units.c git keys kube log.c main.c notify serve sync >want &&
 	test_cmp want got
 '
 
 # owner:header ... (include/sealsync/<header>)
-owners="sync:apply.h sync:bundle.h sync:inventory.h sync:render.h sync:sync.h
+owners="sync:apply.h sync:bundle.h sync:inventory.h sync:render.h sync:sync.h sync:health.h sync:waiter.h
 serve:server.h serve:metrics.h serve:events.h serve:leader.h
 kube:kube.h git:source.h git:sshsig.h keys:keystore.h keys:keyholder.h
 notify:notify.h"

@@ -1,7 +1,8 @@
 // Command podrunner stands in for kube-scheduler and kubelet in the test
 // cluster: it registers one fake Ready Node, binds unscheduled Pods to it,
-// reports bound Pods Running and Ready, and finishes the deletion of Pods that
-// have a deletionTimestamp (grace 0), as a kubelet would. No containers run.
+// reports bound Pods Running and Ready (or, asked by a test annotation, never
+// Ready, or exited), and finishes the deletion of Pods that have a
+// deletionTimestamp (grace 0), as a kubelet would. No containers run.
 package main
 
 import (
@@ -115,21 +116,82 @@ func (r *runner) markRunning(ctx context.Context, p *corev1.Pod) error {
 	p.Status.PodIP = "127.0.0.1"
 	p.Status.StartTime = &now
 	p.Status.Conditions = nil
+	ready := p.Annotations[annotReady] != "false"
 	for _, t := range []corev1.PodConditionType{corev1.PodScheduled, corev1.PodInitialized,
 		corev1.ContainersReady, corev1.PodReady} {
+		st := corev1.ConditionTrue
+		if !ready && (t == corev1.ContainersReady || t == corev1.PodReady) {
+			st = corev1.ConditionFalse
+		}
 		p.Status.Conditions = append(p.Status.Conditions, corev1.PodCondition{
-			Type: t, Status: corev1.ConditionTrue, LastTransitionTime: now})
+			Type: t, Status: st, LastTransitionTime: now})
 	}
 	p.Status.ContainerStatuses = nil
 	for _, c := range p.Spec.Containers {
 		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{
-			Name: c.Name, Image: c.Image, ImageID: "podrunner://" + c.Image, Ready: true,
+			Name: c.Name, Image: c.Image, ImageID: "podrunner://" + c.Image, Ready: ready,
 			Started: func() *bool { b := true; return &b }(),
 			State:   corev1.ContainerState{Running: &corev1.ContainerStateRunning{StartedAt: now}},
 		})
 	}
 	_, err := r.cs.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
 	return err
+}
+
+// Test-only annotations on a Pod (its template's, for a Deployment or Job):
+// podrunner.sealsync.dev/ready "false" leaves it Running but never Ready
+// (a Deployment that never becomes available); podrunner.sealsync.dev/exit
+// "0" or "N" ends its containers with that code, phase Succeeded or Failed
+// (a Job that completes or fails).
+const (
+	annotReady = "podrunner.sealsync.dev/ready"
+	annotExit  = "podrunner.sealsync.dev/exit"
+)
+
+// settled: the Pod already shows what its annotations ask for.
+func settled(p *corev1.Pod) bool {
+	if _, ok := p.Annotations[annotExit]; ok {
+		return p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed
+	}
+	if p.Annotations[annotReady] == "false" {
+		return p.Status.Phase == corev1.PodRunning
+	}
+	return podReady(p)
+}
+
+func (r *runner) markExited(ctx context.Context, p *corev1.Pod, code int32) error {
+	now := metav1.Now()
+	p = p.DeepCopy()
+	p.Status.Phase = corev1.PodSucceeded
+	if code != 0 {
+		p.Status.Phase = corev1.PodFailed
+	}
+	p.Status.HostIP, p.Status.PodIP, p.Status.StartTime = "127.0.0.1", "127.0.0.1", &now
+	p.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodScheduled,
+		Status: corev1.ConditionTrue, LastTransitionTime: now}}
+	p.Status.ContainerStatuses = nil
+	for _, c := range p.Spec.Containers {
+		p.Status.ContainerStatuses = append(p.Status.ContainerStatuses, corev1.ContainerStatus{
+			Name: c.Name, Image: c.Image, ImageID: "podrunner://" + c.Image,
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{
+				ExitCode: code, StartedAt: now, FinishedAt: now}},
+		})
+	}
+	_, err := r.cs.CoreV1().Pods(p.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{})
+	return err
+}
+
+// run moves a bound Pod to what its annotations ask for (Running and Ready
+// without any).
+func (r *runner) run(ctx context.Context, p *corev1.Pod) error {
+	if v, ok := p.Annotations[annotExit]; ok {
+		var code int32
+		if _, err := fmt.Sscanf(v, "%d", &code); err != nil {
+			code = 1
+		}
+		return r.markExited(ctx, p, code)
+	}
+	return r.markRunning(ctx, p)
 }
 
 func (r *runner) sync(ctx context.Context, key string) error {
@@ -148,8 +210,8 @@ func (r *runner) sync(ctx context.Context, key string) error {
 		}
 	case p.Spec.NodeName == "":
 		err = r.bind(ctx, p)
-	case p.Spec.NodeName == r.node && !podReady(p):
-		err = r.markRunning(ctx, p)
+	case p.Spec.NodeName == r.node && !settled(p):
+		err = r.run(ctx, p)
 	}
 	if apierrors.IsNotFound(err) {
 		return nil
