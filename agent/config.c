@@ -69,6 +69,7 @@ static void unit_release(struct ss_unit_config *u)
 	free(u->name);
 	free(u->path);
 	free(u->namespace_);
+	ss_config_unit_tenancy_release(u);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -81,7 +82,8 @@ void ss_config_release(struct ss_config *c)
 			 &c->identities_file, &c->identities_dir, &c->kubeconfig, &c->context,
 			 &c->render, &c->field_manager, &c->listen, &c->webhook_secret_file,
 			 &c->log_level, &c->log_format, &c->tls_cert_file, &c->tls_key_file,
-			 &c->retired_keys, &c->probe_listen, &c->allow_rewind_to};
+			 &c->retired_keys, &c->probe_listen, &c->allow_rewind_to, &c->shard,
+			 &c->default_sa};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -204,6 +206,9 @@ static const struct field fields[] = {
 	{NULL, "no-leader-election", F_BOOL, OFF(no_leader_election), "single replica: no Lease"},
 	{"keys.retired", "retired-keys", F_STR, OFF(retired_keys),
 	 "comma-separated age1 keys kept but no longer used or advertised"},
+	{"shard", "shard", F_STR, OFF(shard), "sync only the units whose shard is NAME"},
+	{"defaultServiceAccount", "default-service-account", F_STR, OFF(default_sa),
+	 "impersonate this ServiceAccount of the unit's namespace for units naming none"},
 };
 #undef OFF
 
@@ -372,9 +377,10 @@ static int unit_bool(json_t *u, const char *k, int dflt, int *out)
 	return 0;
 }
 
-#define UNIT_NKEYS 7
-static const char *const unit_keys[UNIT_NKEYS] = {"name", "path", "namespace", "prune",
-						  "pruneClusterScoped", "allowEmpty", "sops"};
+#define UNIT_NKEYS 11
+static const char *const unit_keys[UNIT_NKEYS] = {
+	"name", "path", "namespace", "prune", "pruneClusterScoped", "allowEmpty", "sops",
+	"shard", "serviceAccountName", "allowedNamespaces", "allowedScopes"};
 
 static int unit_unknown(struct file_ctx *fc, const char *where, const char *k)
 {
@@ -424,6 +430,12 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 	if (rc != 0) {
 		unit_release(uc);
 		return ss_err_set(fc->err, rc, "out of memory");
+	}
+	rc = ss_config_unit_tenancy(u, uc, &k, fc->err);
+	if (rc != 0) {
+		unit_release(uc);
+		snprintf(where, sizeof(where), "units[%zu].%s", i, k);
+		return file_fail(fc, where, rc);
 	}
 	fc->c->nunits++;
 	return 0;
@@ -648,7 +660,8 @@ static const char *placeholder(const struct field *f)
 		{"username", "USER"}, {"identities-dir", "DIR"}, {"context", "NAME"},
 		{"field-manager", "NAME"}, {"listen", "HOST:PORT"}, {"probe-listen", "HOST:PORT"},
 		{"log-level", "LEVEL"}, {"log-format", "FORMAT"}, {"render", "DIR|-"},
-		{"retired-keys", "AGE1,..."},
+		{"retired-keys", "AGE1,..."}, {"shard", "NAME"},
+		{"default-service-account", "NAME"},
 	};
 	size_t i;
 
@@ -858,5 +871,5 @@ int ss_config_validate(const struct ss_config *c, struct ss_err *err)
 	if (c->allow_rewind_to != NULL && !is_hex40(c->allow_rewind_to))
 		return ss_err_set(err, SS_E_USAGE,
 				  "--allow-rewind-to takes a full commit id (40 lowercase hex digits)");
-	return 0;
+	return ss_config_validate_tenancy(c, err);
 }
