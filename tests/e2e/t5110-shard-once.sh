@@ -21,9 +21,9 @@ config() {
 		printf "  - {name: u-a, path: a, namespace: default, shard: a}\n"
 		printf "  - {name: u-b, path: b, namespace: default, shard: b}\n"
 		if [ -n "$1" ]; then
-			printf "  - {name: u-n, path: n, namespace: default, shard: %s}\n" "$1"
+			printf "  - {name: u-n, path: other, namespace: default, shard: %s}\n" "$1"
 		else
-			printf "  - {name: u-n, path: n, namespace: default}\n"
+			printf "  - {name: u-n, path: other, namespace: default}\n"
 		fi
 	} >shards.yaml
 }
@@ -33,8 +33,8 @@ value() { kubectl get configmap "$1" -o jsonpath={.data.v}; }
 
 test_expect_success 'setup: one repository, three units' '
 	ss_keys && ss_apiserver_start && ss_repo_init &&
-	mkdir -p repo/a repo/b repo/n &&
-	cm cm-a 1 >repo/a/cm.yaml && cm cm-b 1 >repo/b/cm.yaml && cm cm-n 1 >repo/n/cm.yaml &&
+	mkdir -p repo/a repo/b repo/other &&
+	cm cm-a 1 >repo/a/cm.yaml && cm cm-b 1 >repo/b/cm.yaml && cm cm-n 1 >repo/other/cm.yaml &&
 	ss_commit first && config ""
 '
 
@@ -62,7 +62,7 @@ test_expect_success 'an agent whose shard has no unit syncs nothing and succeeds
 
 test_expect_success 'moving u-n to shard b: handed over by CAS, applied there, no DELETE' '
 	config b &&
-	cm cm-n 2 >repo/n/cm.yaml && ss_commit "second" &&
+	cm cm-n 2 >repo/other/cm.yaml && ss_commit "second" &&
 	mark=$(ss_writes_mark) &&
 	: >agent.log &&
 	shard_sync --shard b &&
@@ -88,7 +88,7 @@ test_expect_success 'a unit that its old shard is still applying is not taken ov
 	test_must_fail shard_sync --shard b &&
 	grep "sync failed" agent.log >failed &&
 	grep -q "shard a is still applying revision" failed &&
-	test "$($REQLOG "$API_LOG" writes --since $mark --path /namespaces/default/)" = 0 &&
+	test "$($REQLOG "$API_LOG" writes --since $mark --path /configmaps/cm-a)" = 0 &&
 	test "$(inv_shard u-a)" = a &&
 	test "$(value cm-a)" = 1
 '
@@ -113,26 +113,27 @@ own() {
 	grep "sync failed" agent.log >failed &&
 	grep -q "is the agent.s own state" failed &&
 	grep -q "own.yaml" failed &&
-	test "$($REQLOG "$API_LOG" writes --since $mark)" = 0
+	test "$($REQLOG "$API_LOG" writes --since $mark --path /configmaps/cm-b)" = 0 &&
+	test "$($REQLOG "$API_LOG" writes --since $mark --path "/$3")" = 0
 }
 
 test_expect_success 'a unit that writes another shard.s inventory is refused' '
-	own "$(printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sealsync-inv-u-x\n  namespace: sealsync-system\ndata:\n  shard: b")" inventory
+	own "$(printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sealsync-inv-u-x\n  namespace: sealsync-system\ndata:\n  shard: b")" inventory sealsync-inv-u-x
 '
 
 test_expect_success 'a unit that writes another shard.s Lease is refused' '
-	own "$(printf "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: sealsync-leader-a\n  namespace: sealsync-system\nspec:\n  holderIdentity: me")" lease
+	own "$(printf "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: sealsync-leader-a\n  namespace: sealsync-system\nspec:\n  holderIdentity: me")" lease sealsync-leader-a
 '
 
 test_expect_success 'a unit that writes the key rotation Lease is refused' '
-	own "$(printf "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: sealsync-keys\n  namespace: sealsync-system\nspec:\n  holderIdentity: me")" rotation
+	own "$(printf "apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata:\n  name: sealsync-keys\n  namespace: sealsync-system\nspec:\n  holderIdentity: me")" rotation sealsync-keys
 '
 
 test_expect_success 'bad shard names are refused with the setting named' '
 	test_expect_code 2 "$AGENT" -n --repo "file://$TRASH/repo" --identities "$TRASH/keys.txt" \
 		--path a --shard "Bad_Shard" 2>err &&
 	grep -q -- "--shard Bad_Shard" err &&
-	sed "s/shard: a}/shard: A}/" shards.yaml >bad.yaml &&
+	printf "units:\n  - {name: u-a, path: a, shard: A}\n" >bad.yaml &&
 	test_must_fail "$AGENT" -n --config bad.yaml --repo "file://$TRASH/repo" \
 		--identities "$TRASH/keys.txt" 2>err &&
 	grep -q "units\[0\].shard" err

@@ -21,7 +21,7 @@ config() { # SHARD-OF-u-n ("" none)
 		printf "name: sealsync\nnamespace: sealsync-system\nunits:\n"
 		printf "  - {name: u-a, path: a, namespace: default, shard: a}\n"
 		printf "  - {name: u-b, path: b, namespace: default, shard: b}\n"
-		printf "  - {name: u-n, path: n, namespace: default%s}\n" "${1:+, shard: $1}"
+		printf "  - {name: u-n, path: other, namespace: default%s}\n" "${1:+, shard: $1}"
 	} >shards.yaml
 }
 agent() { # NAME [SHARD]; port in PORT_NAME
@@ -49,8 +49,8 @@ managers() {
 
 test_expect_success 'setup: six agents (a, b, none; two replicas each), one repository' '
 	ss_keys && ss_apiserver_start && ss_repo_init &&
-	mkdir -p repo/a repo/b repo/n &&
-	cm cm-a 1 >repo/a/cm.yaml && cm cm-b 1 >repo/b/cm.yaml && cm cm-n 1 >repo/n/cm.yaml &&
+	mkdir -p repo/a repo/b repo/other &&
+	cm cm-a 1 >repo/a/cm.yaml && cm cm-b 1 >repo/b/cm.yaml && cm cm-n 1 >repo/other/cm.yaml &&
 	ss_commit first && config "" &&
 	agent a1 a && agent a2 a && agent b1 b && agent b2 b && agent n1 && agent n2
 '
@@ -103,7 +103,7 @@ test_expect_success 'moving u-n to shard b: applied there, no prune in between' 
 	mark=$(ss_writes_mark) &&
 	config b &&
 	ss_stop "$n1_pid" && ss_stop "$n2_pid" &&
-	cm cm-n 2 >repo/n/cm.yaml && ss_commit third &&
+	cm cm-n 2 >repo/other/cm.yaml && ss_commit third &&
 	ss_stop "$b1_pid" && ss_stop "$b2_pid" &&
 	agent b1 b && agent b2 b &&
 	poll_eq b inv_shard u-n &&
