@@ -394,6 +394,19 @@ static int refuse_empty(const struct ss_apply_opts *o, const struct ss_bundle *b
 			  o->unit_name, prev->objects.n);
 }
 
+/* The unit's inventory, and (sharding) ours or handed over before any write. */
+static int load_inventory(struct ss_kube *k, const struct ss_apply_opts *o,
+			  struct ss_inventory *prev, struct ss_apply_stats *st, struct ss_err *err)
+{
+	int rc = ss_inventory_load(k, o->agent_ns, o->agent_name, o->unit_name, prev, err);
+
+	snprintf(st->kept, sizeof(st->kept), "%s", prev->revision);
+	if (rc == 0)
+		rc = ss_inventory_claim(k, o->agent_ns, o->agent_name, o->unit_name, o->shard,
+					prev, err);
+	return rc;
+}
+
 int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,
 		  const char *revision, struct ss_apply_stats *st, struct ss_err *err)
 {
@@ -404,11 +417,7 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 	memset(st, 0, sizeof(*st));
 	ss_inventory_init(&prev);
 	st->stage = "inventory";
-	rc = ss_inventory_load(k, o->agent_ns, o->agent_name, o->unit_name, &prev, err);
-	snprintf(st->kept, sizeof(st->kept), "%s", prev.revision);
-	if (rc == 0) /* sharding: ours, or handed over, before any write */
-		rc = ss_inventory_claim(k, o->agent_ns, o->agent_name, o->unit_name, o->shard,
-					&prev, err);
+	rc = load_inventory(k, o, &prev, st, err);
 	if (rc == 0 && (rc = ss_inv_list_from_bundle(&cur, b)) != 0)
 		rc = ss_err_set(err, rc, "inventory too large");
 	if (rc == 0) {
