@@ -25,7 +25,7 @@ struct ss_unit_config {
 	int prune_cluster;   /* may also prune Namespaces and CRDs (default 0) */
 	int allow_empty;     /* may prune every object of the unit (default 0) */
 	int sops;            /* may read SOPS-encrypted Secrets (default 0, sops.h) */
-	/* Tenancy and sharding (config_tenancy.c, docs/CONFIG.md). */
+	/* Tenancy and sharding (end of config.c, docs/CONFIG.md). */
 	char *shard;         /* NULL: synced by the agent without a shard */
 	char *sa_namespace;  /* serviceAccountName "[NS/]NAME"; NULL NS: namespace_ */
 	char *sa_name;       /* NULL: defaultServiceAccount, or the agent itself */
@@ -103,7 +103,7 @@ struct ss_config {
 	int no_leader_election;       /* --no-leader-election */
 	char *retired_keys;           /* comma-separated age1... kept but no longer used */
 
-	/* tenancy and sharding (config_tenancy.c) */
+	/* tenancy and sharding (end of config.c) */
 	char *shard;                  /* --shard: sync only the units of this shard */
 	char *default_sa;             /* defaultServiceAccount: for units naming none */
 	size_t nunits_all;            /* units in the file, before ss_config_select_shard */
@@ -130,7 +130,7 @@ void ss_config_release(struct ss_config *c);
 void ss_config_usage(void);
 
 /*
- * Tenancy and sharding (agent/config_tenancy.c). ss_config_unit_tenancy
+ * Tenancy and sharding (the end of agent/config.c). ss_config_unit_tenancy
  * reads a unit's shard, serviceAccountName, allowedNamespaces and
  * allowedScopes from its YAML mapping (u, a json_t); on error *key names
  * the setting. ss_config_validate_tenancy checks names across units;
