@@ -75,6 +75,7 @@ struct service {
 	struct ss_keystore *keys;
 	struct ss_metrics *metrics;
 	struct ss_leader *leader;
+	struct ss_leader *rotation; /* "<name>-keys": managed key rotation, all shards */
 	struct ss_server *server;
 	struct ss_keyholder *kh;  /* privsep: the only process with identities */
 	int kh_died;
@@ -501,7 +502,9 @@ static void run_service(struct service *sv)
 			sv->publish_due = 1;
 		}
 		was_leader = leader;
-		maintain_keys(sv, leader, &next_keys);
+		/* Rotation has its own Lease, shared by every shard's replicas. */
+		maintain_keys(sv, sv->rotation != NULL ? ss_leader_is_leader(sv->rotation) : leader,
+			      &next_keys);
 		if (leader)
 			publish_keys(sv);
 		ss_metrics_set_leader(sv->metrics, leader);
@@ -641,8 +644,16 @@ static int service_start(struct service *sv, struct ss_err *err)
 		rc = ss_keystore_open(sv->cfg, &sv->keys, err);
 	if (rc == 0 && !one_shot(sv->cfg))
 		rc = ss_metrics_new(&sv->metrics) != 0 ? ss_err_set(err, SS_E_NOMEM, "out of memory") : 0;
+	if (rc == 0 && sv->metrics != NULL)
+		ss_metrics_set_shard(sv->metrics, sv->cfg->shard);
 	if (rc == 0 && elect(sv->cfg))
 		rc = ss_leader_start(sv->cfg, &sv->leader, err);
+	if (rc == 0 && elect(sv->cfg) && sv->cfg->keys_managed) {
+		char lease[300];
+
+		snprintf(lease, sizeof(lease), "%s-keys", sv->cfg->name);
+		rc = ss_leader_start_named(sv->cfg, lease, &sv->rotation, err);
+	}
 	if (rc == 0 && !one_shot(sv->cfg))
 		rc = start_server(sv, err);
 	if (rc == 0)
@@ -654,6 +665,7 @@ static void service_stop(struct service *sv)
 {
 	ss_server_stop(sv->server);
 	ss_leader_stop(sv->leader); /* releases the Lease */
+	ss_leader_stop(sv->rotation);
 	ss_agent_free(sv->agent);
 	ss_keystore_free(sv->keys); /* wipes the identities */
 	ss_metrics_free(sv->metrics);
@@ -812,6 +824,8 @@ static int configure(struct ss_config *cfg, int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = ss_config_validate(cfg, &err);
+	if (rc == 0) /* sharding: the other shards' units are theirs */
+		ss_config_select_shard(cfg);
 	if (rc == 0)
 		rc = setup_logs(cfg, &err);
 	if (rc == 0)

@@ -138,6 +138,7 @@ void ss_kube_free(struct ss_kube *k)
 	kube_conn_release(&k->conn);
 	json_decref(k->disc);
 	free(k->field_manager);
+	free(k->impersonate);
 	free(k);
 }
 

@@ -157,11 +157,21 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	return n;
 }
 
-static int req_headers(struct kube_req *r)
+static int req_headers(const struct ss_kube *k, struct kube_req *r)
 {
 	r->hdrs = curl_slist_append(NULL, "Accept: application/json");
 	if (r->hdrs == NULL)
 		return SS_E_NOMEM;
+	/* Tenancy: only the user; the server derives the ServiceAccount's
+	 * groups, and Impersonate-Group would need a wider grant. The name is
+	 * checked when set (ss_kube_impersonate): no CR or LF reaches here. */
+	if (k->impersonate != NULL) {
+		char h[400];
+
+		snprintf(h, sizeof(h), "Impersonate-User: %s", k->impersonate);
+		if (curl_slist_append(r->hdrs, h) == NULL)
+			return SS_E_NOMEM;
+	}
 	/* No "Expect: 100-continue" round trip before a body. Appending to a
 	 * list returns its head, or NULL (the list is then unchanged). */
 	if (curl_slist_append(r->hdrs, "Expect:") == NULL)
@@ -206,7 +216,7 @@ static int easy_setup(struct ss_kube *k, struct kube_req *r)
 	CURLcode cc = CURLE_OK;
 	long timeout = (long)k->opts.timeout_ms;
 
-	if (e == NULL || req_headers(r) != 0) {
+	if (e == NULL || req_headers(k, r) != 0) {
 		if (e != NULL)
 			curl_easy_cleanup(e);
 		return SS_E_NOMEM;

@@ -14,6 +14,7 @@
  *   kube_verbs.c     get, delete, create, update
  *   kube_list.c      list with label selector and pages
  *   kube_apply.c     server-side apply, one object or a batch
+ *   kube_identity.c  the identity requests carry (impersonation, tenancy)
  */
 #ifndef SEALSYNC_KUBE_INT_H
 #define SEALSYNC_KUBE_INT_H
@@ -81,6 +82,7 @@ struct ss_kube {
 	size_t nsecpool;
 	void (*observer)(void *ctx, const json_t *obj); /* kube_watch.h */
 	void *observer_ctx;
+	char *impersonate;            /* Impersonate-User of new requests, or NULL */
 };
 
 /* kube.c: an empty guarded buffer (max opts.max_response), from the pool

@@ -169,6 +169,19 @@ static void *election_loop(void *arg)
 
 int ss_leader_start(const struct ss_config *cfg, struct ss_leader **out, struct ss_err *err)
 {
+	char name[300];
+
+	/* Sharding: one election per shard, so each shard has its leader. */
+	if (cfg->shard != NULL)
+		snprintf(name, sizeof(name), "%s-leader-%s", cfg->name, cfg->shard);
+	else
+		snprintf(name, sizeof(name), "%s-leader", cfg->name);
+	return ss_leader_start_named(cfg, name, out, err);
+}
+
+int ss_leader_start_named(const struct ss_config *cfg, const char *lease,
+			  struct ss_leader **out, struct ss_err *err)
+{
 	struct ss_kube_opts o;
 	struct ss_leader *l;
 	char host[256];
@@ -185,7 +198,7 @@ int ss_leader_start(const struct ss_config *cfg, struct ss_leader **out, struct 
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(l->identity, sizeof(l->identity), "%s_%ld", host, (long)getpid());
-	snprintf(l->name, sizeof(l->name), "%s-leader", cfg->name);
+	snprintf(l->name, sizeof(l->name), "%s", lease);
 	ss_kube_opts_default(&o);
 	o.kubeconfig = cfg->kubeconfig;
 	o.context = cfg->context;

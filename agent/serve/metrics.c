@@ -44,6 +44,7 @@ struct ss_metrics {
 	size_t keys_usable, keys_retired;
 	time_t active_created;
 	int leader, suspended, synced_ok, last_rc;
+	char shard[64];  /* sharding: a label on unit and leader series, "" none */
 };
 
 int ss_metrics_new(struct ss_metrics **out)
@@ -365,6 +366,26 @@ json_t *ss_metrics_status(struct ss_metrics *m)
 	return out;
 }
 
+void ss_metrics_set_shard(struct ss_metrics *m, const char *shard)
+{
+	pthread_mutex_lock(&m->mu);
+	snprintf(m->shard, sizeof(m->shard), "%s", shard != NULL ? shard : "");
+	pthread_mutex_unlock(&m->mu);
+}
+
+/* `,shard="NAME"` after other labels (lead: "{" when it is the only one);
+ * nothing for the agent without a shard, whose series stay as they were. */
+static int put_shard(const struct ss_metrics *m, struct ss_buf *b, const char *lead)
+{
+	int rc;
+
+	if (m->shard[0] == '\0')
+		return 0;
+	rc = ss_buf_printf(b, "%sshard=\"", lead);
+	rc = rc ? rc : put_label(b, m->shard);
+	return rc ? rc : ss_buf_puts(b, "\"");
+}
+
 static int render_units(const struct ss_metrics *m, struct ss_buf *b)
 {
 	size_t i;
@@ -377,7 +398,9 @@ static int render_units(const struct ss_metrics *m, struct ss_buf *b)
 			continue;
 		rc = ss_buf_puts(b, "sealsync_last_applied_revision_info{unit=\"");
 		rc = rc ? rc : put_label(b, m->units[i].name);
-		rc = rc ? rc : ss_buf_puts(b, "\",revision=\"");
+		rc = rc ? rc : ss_buf_puts(b, "\"");
+		rc = rc ? rc : put_shard(m, b, ",");
+		rc = rc ? rc : ss_buf_puts(b, ",revision=\"");
 		rc = rc ? rc : put_label(b, m->units[i].revision);
 		rc = rc ? rc : ss_buf_puts(b, "\"} 1\n");
 	}
@@ -386,7 +409,9 @@ static int render_units(const struct ss_metrics *m, struct ss_buf *b)
 	for (i = 0; rc == 0 && i < m->nunits; i++) {
 		rc = ss_buf_puts(b, "sealsync_unit_ready{unit=\"");
 		rc = rc ? rc : put_label(b, m->units[i].name);
-		rc = rc ? rc : ss_buf_printf(b, "\"} %d\n", m->units[i].ok);
+		rc = rc ? rc : ss_buf_puts(b, "\"");
+		rc = rc ? rc : put_shard(m, b, ",");
+		rc = rc ? rc : ss_buf_printf(b, "} %d\n", m->units[i].ok);
 	}
 	return rc ? rc : render_health(m, b);
 }
@@ -472,7 +497,9 @@ int ss_metrics_render(struct ss_metrics *m, struct ss_buf *out)
 	rc = rc ? rc : family(out, "sealsync_suspended", "gauge", "1 while syncing is suspended.");
 	rc = rc ? rc : ss_buf_printf(out, "sealsync_suspended %d\n", m->suspended);
 	rc = rc ? rc : family(out, "sealsync_leader", "gauge", "1 while this replica holds the Lease.");
-	rc = rc ? rc : ss_buf_printf(out, "sealsync_leader %d\n", m->leader);
+	rc = rc ? rc : ss_buf_puts(out, "sealsync_leader");
+	rc = rc ? rc : put_shard(m, out, "{");
+	rc = rc ? rc : ss_buf_printf(out, "%s %d\n", m->shard[0] ? "}" : "", m->leader);
 	pthread_mutex_unlock(&m->mu);
 	rc = rc ? rc : ss_notify_metrics(out); /* its own lock */
 	return rc;

@@ -375,20 +375,27 @@ static int record_pending(struct ss_kube *k, const struct ss_apply_opts *o,
 	return ss_inventory_save(k, o->agent_ns, o->agent_name, o->unit_name, prev, err);
 }
 
-/* left (may be NULL): objects still to prune, kept as pending. */
+/* left (may be NULL): objects still to prune, kept as pending. A CAS on
+ * prev's resourceVersion (and owner shard), which follows each write. */
 static int commit_inventory(struct ss_kube *k, const struct ss_apply_opts *o,
-			    const char *revision, struct ss_inv_list *cur,
-			    const struct ss_inv_list *left, struct ss_err *err)
+			    struct ss_inventory *prev, const char *revision,
+			    struct ss_inv_list *cur, const struct ss_inv_list *left,
+			    struct ss_err *err)
 {
 	struct ss_inventory next;
 	int rc;
 
 	ss_inventory_init(&next);
 	snprintf(next.revision, sizeof(next.revision), "%s", revision);
+	memcpy(next.shard, prev->shard, sizeof(next.shard));
+	memcpy(next.rv, prev->rv, sizeof(next.rv));
+	next.exists = prev->exists;
 	next.objects = *cur;
 	if (left != NULL)
 		next.pending = *left;
 	rc = ss_inventory_save(k, o->agent_ns, o->agent_name, o->unit_name, &next, err);
+	memcpy(prev->rv, next.rv, sizeof(prev->rv));
+	prev->exists = next.exists;
 	memset(&next.objects, 0, sizeof(next.objects)); /* still owned by cur */
 	memset(&next.pending, 0, sizeof(next.pending)); /* and by left */
 	ss_inventory_release(&next);
@@ -417,7 +424,7 @@ static int prune_leftovers(const struct ss_inventory *prev, const struct ss_inv_
  * inventory lists (found by the fault soak, t7040-soak).
  */
 static int commit_and_prune(struct ss_kube *k, const struct ss_apply_opts *o,
-			    const char *revision, const struct ss_inventory *prev,
+			    const char *revision, struct ss_inventory *prev,
 			    struct ss_inv_list *cur, const struct ss_bundle *b,
 			    struct ss_apply_stats *st, struct ss_err *err)
 {
@@ -428,14 +435,14 @@ static int commit_and_prune(struct ss_kube *k, const struct ss_apply_opts *o,
 	if (o->prune && (rc = prune_leftovers(prev, cur, &left)) != 0)
 		rc = ss_err_set(err, rc, "inventory too large");
 	if (rc == 0)
-		rc = commit_inventory(k, o, revision, cur, &left, err);
+		rc = commit_inventory(k, o, prev, revision, cur, &left, err);
 	if (rc == 0 && o->prune) {
 		st->stage = "prune";
 		rc = ss_prune_unit(k, o, revision, prev, b, st, err);
 	}
 	if (rc == 0 && left.n > 0) {
 		st->stage = "inventory";
-		rc = commit_inventory(k, o, revision, cur, NULL, err);
+		rc = commit_inventory(k, o, prev, revision, cur, NULL, err);
 	}
 	ss_inv_list_release(&left);
 	return rc;
@@ -475,6 +482,19 @@ static int apply_rest(struct ss_kube *k, const struct ss_apply_opts *o, struct s
 	return rc;
 }
 
+/* The unit's inventory, and (sharding) ours or handed over before any write. */
+static int load_inventory(struct ss_kube *k, const struct ss_apply_opts *o,
+			  struct ss_inventory *prev, struct ss_apply_stats *st, struct ss_err *err)
+{
+	int rc = ss_inventory_load(k, o->agent_ns, o->agent_name, o->unit_name, prev, err);
+
+	snprintf(st->kept, sizeof(st->kept), "%s", prev->revision);
+	if (rc == 0)
+		rc = ss_inventory_claim(k, o->agent_ns, o->agent_name, o->unit_name, o->shard,
+					prev, err);
+	return rc;
+}
+
 int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bundle *b,
 		  const char *revision, struct ss_apply_stats *st, struct ss_err *err)
 {
@@ -485,8 +505,7 @@ int ss_apply_unit(struct ss_kube *k, const struct ss_apply_opts *o, struct ss_bu
 	memset(st, 0, sizeof(*st));
 	ss_inventory_init(&prev);
 	st->stage = "inventory";
-	rc = ss_inventory_load(k, o->agent_ns, o->agent_name, o->unit_name, &prev, err);
-	snprintf(st->kept, sizeof(st->kept), "%s", prev.revision);
+	rc = load_inventory(k, o, &prev, st, err);
 	if (rc == 0 && (rc = ss_inv_list_from_bundle(&cur, b)) != 0)
 		rc = ss_err_set(err, rc, "inventory too large");
 	if (rc == 0) {

@@ -9,6 +9,7 @@
 #include "sealsync/inventory.h"
 #include "sealsync/jsonalloc.h"
 #include "sealsync/kube.h"
+#include "sealsync/log.h"
 
 void ss_inventory_init(struct ss_inventory *inv)
 {
@@ -152,6 +153,16 @@ static int list_parse(struct ss_inv_list *l, const char *text)
 	return rc;
 }
 
+/* The owner shard and the resourceVersion the next write must match. */
+static void meta_copy(const json_t *cm, const json_t *data, struct ss_inventory *inv)
+{
+	const char *v = json_string_value(json_object_get(data, "shard"));
+
+	snprintf(inv->shard, sizeof(inv->shard), "%s", v != NULL ? v : "");
+	v = json_string_value(json_object_get(json_object_get(cm, "metadata"), "resourceVersion"));
+	snprintf(inv->rv, sizeof(inv->rv), "%s", v != NULL ? v : "");
+}
+
 int ss_inventory_load(struct ss_kube *k, const char *agent_ns, const char *agent,
 		      const char *unit, struct ss_inventory *inv, struct ss_err *err)
 {
@@ -160,9 +171,13 @@ int ss_inventory_load(struct ss_kube *k, const char *agent_ns, const char *agent
 	const char *rev;
 	int rc;
 
+	char *who;
+
 	ss_inventory_init(inv);
 	inv_name(name, sizeof(name), agent, unit);
+	who = ss_kube_identity_suspend(k); /* the agent's own state */
 	rc = ss_kube_get(k, "v1", "ConfigMap", agent_ns, name, &cm, err);
+	ss_kube_identity_resume(k, who);
 	if (rc == SS_E_NOTFOUND) {
 		ss_err_clear(err);
 		return 0;
@@ -176,6 +191,7 @@ int ss_inventory_load(struct ss_kube *k, const char *agent_ns, const char *agent
 	rev = json_string_value(json_object_get(data, "pendingRevision"));
 	snprintf(inv->pending_revision, sizeof(inv->pending_revision), "%s",
 		 rev != NULL ? rev : "");
+	meta_copy(cm, data, inv);
 	rc = list_parse(&inv->objects, json_string_value(json_object_get(data, "objects")));
 	if (rc == 0)
 		rc = list_parse(&inv->pending, json_string_value(json_object_get(data, "pending")));
@@ -229,37 +245,108 @@ static int ensure_namespace(struct ss_kube *k, const char *ns, struct ss_err *er
 	return rc;
 }
 
-int ss_inventory_save(struct ss_kube *k, const char *agent_ns, const char *agent,
-		      const char *unit, const struct ss_inventory *inv, struct ss_err *err)
+/* One CAS write: PUT with the resourceVersion read, or POST when absent. */
+static int save_cas(struct ss_kube *k, json_t *cm, struct ss_inventory *inv, struct ss_err *err)
 {
-	char name[SS_OBJ_NAME_MAX + 1];
-	char *objs = list_dump(&inv->objects), *pend = list_dump(&inv->pending);
-	json_t *cm = NULL, *res = NULL;
+	json_t *res = NULL;
+	const char *rv;
 	int rc;
 
-	inv_name(name, sizeof(name), agent, unit);
+	if (inv->exists) {
+		if (json_object_set_new(json_object_get(cm, "metadata"), "resourceVersion",
+					json_string(inv->rv)) != 0)
+			return ss_err_set(err, SS_E_NOMEM, "out of memory");
+		rc = ss_kube_update(k, cm, &res, err);
+	} else {
+		rc = ss_kube_create(k, cm, &res, err);
+	}
+	if (rc == 0) {
+		rv = json_string_value(
+			json_object_get(json_object_get(res, "metadata"), "resourceVersion"));
+		snprintf(inv->rv, sizeof(inv->rv), "%s", rv != NULL ? rv : "");
+		inv->exists = 1;
+	}
+	json_decref(res);
+	return rc;
+}
+
+static json_t *inv_object(const char *agent_ns, const char *name, const char *unit,
+			  const struct ss_inventory *inv)
+{
+	char *objs = list_dump(&inv->objects), *pend = list_dump(&inv->pending);
+	json_t *cm = NULL;
+
 	if (objs != NULL && pend != NULL)
-		cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, s:{s:s, s:s, s:s, s:s}}",
+		cm = json_pack("{s:s, s:s, s:{s:s, s:s, s:{s:s, s:s}}, "
+			       "s:{s:s, s:s, s:s, s:s, s:s}}",
 			       "apiVersion", "v1", "kind", "ConfigMap", "metadata", "name", name,
 			       "namespace", agent_ns, "labels", "app.kubernetes.io/managed-by",
 			       "sealsync", "sealsync.dev/inventory", unit, "data", "revision",
 			       inv->revision, "pendingRevision", inv->pending_revision, "objects", objs,
-			       "pending", pend);
+			       "pending", pend, "shard", inv->shard);
 	ss_json_free(objs);
 	ss_json_free(pend);
+	return cm;
+}
+
+int ss_inventory_save(struct ss_kube *k, const char *agent_ns, const char *agent,
+		      const char *unit, struct ss_inventory *inv, struct ss_err *err)
+{
+	char name[SS_OBJ_NAME_MAX + 1], *who;
+	json_t *cm;
+	int rc;
+
+	inv_name(name, sizeof(name), agent, unit);
+	cm = inv_object(agent_ns, name, unit, inv);
 	if (cm == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
-	rc = ss_kube_apply(k, cm, 0, &res, err);
-	if (rc == SS_E_NOTFOUND) {
+	who = ss_kube_identity_suspend(k); /* the agent's own state */
+	rc = save_cas(k, cm, inv, err);
+	if (rc == SS_E_NOTFOUND && !inv->exists) {
 		/* A fresh cluster without the agent's namespace: make it once. */
 		ss_err_clear(err);
 		rc = ensure_namespace(k, agent_ns, err);
 		if (rc == 0)
-			rc = ss_kube_apply(k, cm, 0, &res, err);
+			rc = save_cas(k, cm, inv, err);
 	}
+	ss_kube_identity_resume(k, who);
 	json_decref(cm);
-	json_decref(res);
-	if (rc != 0)
+	if (rc == SS_E_CONFLICT)
+		ss_err_prefix(err, "inventory %s/%s changed since it was read (another shard or "
+			      "replica wrote it); nothing is committed or pruned by this sync",
+			      agent_ns, name);
+	else if (rc != 0)
 		ss_err_prefix(err, "saving inventory %s/%s", agent_ns, name);
 	return rc;
+}
+
+int ss_inventory_claim(struct ss_kube *k, const char *agent_ns, const char *agent,
+		       const char *unit, const char *shard, struct ss_inventory *inv,
+		       struct ss_err *err)
+{
+	const char *mine = shard != NULL ? shard : "";
+	char was[64];
+	int rc;
+
+	if (!inv->exists || strcmp(inv->shard, mine) == 0) {
+		snprintf(inv->shard, sizeof(inv->shard), "%s", mine);
+		return 0;
+	}
+	if (inv->pending_revision[0] != '\0')
+		return ss_err_set(err, SS_E_CONFLICT,
+				  "unit %s moves to shard %s, but shard %s is still applying "
+				  "revision %s of it; it is taken over once that shard commits it "
+				  "(docs/SHARDING.md)",
+				  unit, *mine ? mine : "(none)", *inv->shard ? inv->shard : "(none)",
+				  inv->pending_revision);
+	snprintf(was, sizeof(was), "%s", inv->shard);
+	snprintf(inv->shard, sizeof(inv->shard), "%s", mine);
+	rc = ss_inventory_save(k, agent_ns, agent, unit, inv, err);
+	if (rc != 0) {
+		snprintf(inv->shard, sizeof(inv->shard), "%s", was);
+		return rc;
+	}
+	ss_log(SS_LOG_INFO, "unit handed over to this shard", "unit", unit, "from_shard",
+	       *was ? was : "(none)", "shard", *mine ? mine : "(none)", NULL);
+	return 0;
 }

@@ -153,7 +153,10 @@ int ss_bundle_resolve_namespaces(struct ss_bundle *b, const struct ss_plan_opts 
 	return 0;
 }
 
-/* The agent's own objects: inventories, key Secret, Lease. */
+/* The agent's own objects: inventories, key Secret, Leases. By prefix, so
+ * that every shard's are covered, not only this agent's: shards share the
+ * name and namespace, and each has "<name>-leader-<shard>" and inventories
+ * "<name>-inv-<unit>"; the key rotation Lease is "<name>-keys". */
 static int collides_with_agent(const struct ss_item *it, const struct ss_plan_opts *o)
 {
 	char name[SS_OBJ_NAME_MAX + 1];
@@ -170,8 +173,8 @@ static int collides_with_agent(const struct ss_item *it, const struct ss_plan_op
 		return strcmp(it->id.name, name) == 0;
 	}
 	if (strcmp(it->id.kind, "Lease") == 0 && strcmp(it->id.group, "coordination.k8s.io") == 0) {
-		snprintf(name, sizeof(name), "%s-leader", o->agent_name);
-		return strcmp(it->id.name, name) == 0;
+		n = (size_t)snprintf(name, sizeof(name), "%s-", o->agent_name);
+		return strncmp(it->id.name, name, n) == 0;
 	}
 	return 0;
 }

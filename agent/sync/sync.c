@@ -21,6 +21,7 @@
 #include "sync_notify.h"
 #include "sealsync/waiter.h"
 #include "sync_int.h"
+#include "sealsync/tenancy.h"
 
 /* A crafted revision cannot burn more X25519 operations than this. */
 #define REVISION_X25519_BUDGET 100000u
@@ -246,6 +247,41 @@ static int stage_index(const char *stage)
 static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
 			const struct ss_bundle *b);
 
+/* ---- tenancy (docs/RBAC.md "Tenancy") ---- */
+
+static int unit_tenant(const struct ss_agent *a, const struct ss_unit_config *u)
+{
+	const char *ns, *name;
+
+	return ss_unit_service_account(a->cfg, u, &ns, &name);
+}
+
+/* The unit's requests go out as its ServiceAccount from here on, the
+ * inventory excepted (inventory.c suspends it): unit_identity_end. */
+static int unit_identity_begin(struct ss_agent *a, const struct ss_unit_config *u,
+			       struct ss_err *err)
+{
+	const char *ns, *name;
+
+	if (!ss_unit_service_account(a->cfg, u, &ns, &name))
+		return 0;
+	return ss_kube_impersonate(a->kube, ns, name, err);
+}
+
+/* Back to the agent's identity; a refusal says which ServiceAccount the
+ * server refused (its Forbidden message has the verb and resource). */
+static void unit_identity_end(struct ss_agent *a, const struct ss_unit_config *u, int rc,
+			      struct ss_err *err)
+{
+	const char *ns, *name;
+
+	if (ss_kube_impersonate(a->kube, NULL, NULL, NULL) != 0 ||
+	    !ss_unit_service_account(a->cfg, u, &ns, &name))
+		return;
+	if (rc == SS_E_PERM && err != NULL && strstr(err->msg, "forbidden") != NULL)
+		ss_err_prefix(err, "requests as ServiceAccount %s/%s", ns, name);
+}
+
 /* load → namespaces → unseal → plan; stage names where it stopped. */
 static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 			const struct ss_tree *tree, struct ss_bundle *b, const struct ss_plan_opts *po,
@@ -260,6 +296,8 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	rc = ss_bundle_load_tree(b, tree, u->path, err);
 	if (rc == 0)
 		rc = ss_bundle_resolve_namespaces(b, po, err);
+	if (rc == 0) /* allowedNamespaces, allowedScopes: before any request */
+		rc = ss_tenancy_check(b, u, unit_tenant(a, u), err);
 	if (rc != 0)
 		return rc;
 	*stage = "unseal";
@@ -279,7 +317,8 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 		return rc;
 	}
 	*stage = "plan";
-	return ss_bundle_plan(b, po, err);
+	rc = ss_tenancy_check(b, u, unit_tenant(a, u), err); /* SOPS items have ids now */
+	return rc == 0 ? ss_bundle_plan(b, po, err) : rc;
 }
 
 /* The watches would have told us of every drift: started, every kind
@@ -386,7 +425,13 @@ static int deliver_unit(struct ss_agent *a, const struct ss_unit_config *u, stru
 	ao.prune_cluster = u->prune_cluster;
 	ao.allow_empty = u->allow_empty;
 	ao.establish_timeout_sec = 60;
-	rc = apply_tracked(a, (size_t)(u - a->cfg->units), &ao, b, commit, &as, err);
+	ao.shard = a->cfg->shard;
+	memset(&as, 0, sizeof(as));
+	as.stage = "apply";
+	rc = unit_identity_begin(a, u, err);
+	if (rc == 0)
+		rc = apply_tracked(a, (size_t)(u - a->cfg->units), &ao, b, commit, &as, err);
+	unit_identity_end(a, u, rc, err);
 	*began = as.began;
 	*stage = strcmp(as.stage, "stage0") == 0 ? "apply" : as.stage;
 	if (as.kept[0] != '\0')
@@ -593,8 +638,10 @@ static int repair_unit(struct ss_agent *a, size_t i, const char *commit)
 	ss_bundle_init(&b);
 	ss_err_clear(&err);
 	rc = load_drifted(a, i, commit, &b, &tree, &err);
-	if (rc == 0)
+	if (rc == 0 && (rc = unit_identity_begin(a, &a->cfg->units[i], &err)) == 0) {
 		rc = ss_apply_repair(a->kube, &b, &applied, &err);
+		unit_identity_end(a, &a->cfg->units[i], rc, &err);
+	}
 	for (j = 0; rc == 0 && j < b.n; j++) {
 		unsigned char d[SS_OBJSTATE_DIGEST];
 
@@ -848,7 +895,8 @@ int ss_agent_watch(struct ss_agent *a)
 {
 	struct ss_err err;
 
-	if (a->os == NULL || a->cfg->resync_sec == 0 || (a->watch == NULL && a->watch_incomplete))
+	if (a->os == NULL || a->cfg->resync_sec == 0 || a->cfg->nunits == 0 ||
+	    (a->watch == NULL && a->watch_incomplete))
 		return 0;
 	ss_err_clear(&err);
 	if (a->watch == NULL && open_watch(a, &err) != 0) {

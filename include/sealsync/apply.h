@@ -38,6 +38,9 @@ struct ss_apply_opts {
 	 * (objstate.h): no dry-run, no apply; the inventory still lists it.
 	 * NULL: every item is sent. */
 	const unsigned char *skip;
+	const char *shard;         /* this agent's shard (NULL none): the
+				    * inventory's owner, claimed before any
+				    * write (inventory.h ss_inventory_claim) */
 };
 
 struct ss_apply_stats {

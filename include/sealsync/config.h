@@ -15,6 +15,7 @@
 
 #define SS_CONFIG_MAX_UNITS 64
 #define SS_CONFIG_MAX_RECIPIENTS 16
+#define SS_CONFIG_MAX_ALLOWED_NS 64
 
 /* notify: targets (notify.h, docs/OPERATIONS.md "Notifications"). */
 #define SS_CONFIG_MAX_NOTIFY 16
@@ -56,12 +57,22 @@ struct ss_unit_config {
 	unsigned interval_sec; /* how often it is considered; 0: every source poll */
 	unsigned timeout_sec;  /* health wait; 0: SS_UNIT_TIMEOUT_DEFAULT */
 	int suspend;         /* skipped until resumed */
+	/* Tenancy and sharding (end of config.c, docs/CONFIG.md). */
+	char *shard;         /* NULL: synced by the agent without a shard */
+	char *sa_namespace;  /* serviceAccountName "[NS/]NAME"; NULL NS: namespace_ */
+	char *sa_name;       /* NULL: defaultServiceAccount, or the agent itself */
+	char *allowed_ns[SS_CONFIG_MAX_ALLOWED_NS]; /* allowedNamespaces */
+	size_t nallowed_ns;  /* 0: any namespace (RBAC decides) */
+	unsigned allowed_scopes; /* allowedScopes as SS_CONFIG_SCOPE_* bits; 0: not given */
 };
+
+#define SS_CONFIG_SCOPE_STRICT 1u
+#define SS_CONFIG_SCOPE_NAMESPACE 2u
+#define SS_CONFIG_SCOPE_CLUSTER 4u
 
 #define SS_UNIT_TIMEOUT_DEFAULT 300
 #define SS_UNIT_MAX_CHECKS 256
 #define SS_UNIT_MAX_DEPENDS 32
-
 
 struct ss_config {
 	char *name;          /* agent name: owner label is <name>.<unit> */
@@ -140,6 +151,10 @@ struct ss_config {
 	struct ss_notify_target_config notify[SS_CONFIG_MAX_NOTIFY];
 	size_t nnotify;
 	unsigned notify_queue;        /* events queued per target (default 256) */
+	/* tenancy and sharding (end of config.c) */
+	char *shard;                  /* --shard: sync only the units of this shard */
+	char *default_sa;             /* defaultServiceAccount: for units naming none */
+	size_t nunits_all;            /* units in the file, before ss_config_select_shard */
 };
 
 /* Fills defaults (no strings are NULL afterwards except optional ones). */
@@ -161,6 +176,24 @@ void ss_config_release(struct ss_config *c);
 
 /* Prints the flags with their placeholders and defaults, on stdout (--help). */
 void ss_config_usage(void);
+
+/*
+ * Tenancy and sharding (the end of agent/config.c). ss_config_unit_tenancy
+ * reads a unit's shard, serviceAccountName, allowedNamespaces and
+ * allowedScopes from its YAML mapping (u, a json_t); on error *key names
+ * the setting. ss_config_validate_tenancy checks names across units;
+ * ss_config_select_shard then keeps only this agent's units (releasing
+ * the others). ss_unit_service_account gives the unit's ServiceAccount
+ * (its own, else defaultServiceAccount in the unit's namespace): 1 and
+ * *ns, *name borrowed from c; 0 when the unit runs as the agent.
+ */
+int ss_config_unit_tenancy(const void *u, struct ss_unit_config *uc, const char **key,
+			   struct ss_err *err) SS_MUST_CHECK;
+int ss_config_validate_tenancy(const struct ss_config *c, struct ss_err *err) SS_MUST_CHECK;
+void ss_config_select_shard(struct ss_config *c);
+int ss_unit_service_account(const struct ss_config *c, const struct ss_unit_config *u,
+			    const char **ns, const char **name);
+void ss_config_unit_tenancy_release(struct ss_unit_config *u);
 
 /* Parses "30s", "5m", "1h", "720h", "90" (seconds). */
 int ss_config_parse_duration(const char *s, unsigned *out);

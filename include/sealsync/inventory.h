@@ -15,6 +15,16 @@
  *                  With revision it gives the unit's baseline for the
  *                  ancestry check (docs/SOURCE.md): a commit that may be
  *                  partly in the cluster counts as applied.
+ *   data.shard     the shard that owns the unit ("" or absent: the agent
+ *                  without a shard). Every write is a compare-and-swap on
+ *                  the ConfigMap's resourceVersion (PUT with it; POST when
+ *                  absent), so two shards never both write it, and a shard
+ *                  that lost the unit fails its next write before it
+ *                  commits or prunes (docs/SHARDING.md).
+ *
+ * Inventories are the agent's own state: they are read and written with
+ * the agent's identity, also in the middle of a unit that impersonates a
+ * ServiceAccount (docs/RBAC.md "Tenancy").
  */
 #ifndef SEALSYNC_INVENTORY_H
 #define SEALSYNC_INVENTORY_H
@@ -47,6 +57,8 @@ struct ss_inventory {
 	struct ss_inv_list objects;
 	struct ss_inv_list pending;
 	int exists;               /* the ConfigMap exists */
+	char shard[64];           /* owning shard, "" the agent without one */
+	char rv[64];              /* resourceVersion read or written last */
 };
 
 void ss_inventory_init(struct ss_inventory *inv);
@@ -59,9 +71,23 @@ int ss_inventory_load(struct ss_kube *k, const char *agent_ns, const char *agent
 /* The unit's baseline: pending_revision, else revision ("" none). */
 const char *ss_inventory_baseline(const struct ss_inventory *inv);
 
-/* Writes it (server-side apply of the ConfigMap). */
+/* Writes it as a compare-and-swap: PUT with inv->rv when it exists, else
+ * POST; updates inv->rv and inv->exists. SS_E_CONFLICT when it changed
+ * since it was read (another shard or replica wrote it). */
 int ss_inventory_save(struct ss_kube *k, const char *agent_ns, const char *agent,
-		      const char *unit, const struct ss_inventory *inv, struct ss_err *err) SS_MUST_CHECK;
+		      const char *unit, struct ss_inventory *inv, struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * Sharding: makes shard (NULL: none) the owner of the unit's inventory.
+ * Nothing to do when it already is, or when there is none yet (the first
+ * save records it). Another shard's inventory is taken by a CAS write,
+ * unless a revision of it is still being applied (pendingRevision set):
+ * then SS_E_CONFLICT naming the owner, so that two shards never apply
+ * one unit; the move finishes once that shard has committed.
+ */
+int ss_inventory_claim(struct ss_kube *k, const char *agent_ns, const char *agent,
+		       const char *unit, const char *shard, struct ss_inventory *inv,
+		       struct ss_err *err) SS_MUST_CHECK;
 
 /* List helpers. */
 int ss_inv_list_add(struct ss_inv_list *l, const struct ss_inv_ref *r) SS_MUST_CHECK;

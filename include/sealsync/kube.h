@@ -217,4 +217,23 @@ void ss_kube_redact_clear(struct ss_kube *k);
  * server text. */
 void ss_kube_redact_text(const struct ss_kube *k, char *text, size_t cap);
 
+/*
+ * Tenancy (docs/RBAC.md "Tenancy"): requests started after this call carry
+ * `Impersonate-User: system:serviceaccount:NS:NAME`, and nothing else
+ * (the server derives the groups); ns and name NULL go back to the
+ * agent's own identity. A request already in flight keeps the identity it
+ * started with. ns and name must be valid Kubernetes names (SS_E_INVAL
+ * naming them otherwise); SS_E_NOMEM. On error the identity is unchanged.
+ */
+int ss_kube_impersonate(struct ss_kube *k, const char *ns, const char *name,
+			struct ss_err *err) SS_MUST_CHECK;
+/* "system:serviceaccount:NS:NAME" while impersonating, else NULL. Valid
+ * until the next ss_kube_impersonate. */
+const char *ss_kube_identity(const struct ss_kube *k);
+/* For the agent's own state in the middle of a unit's requests (its
+ * inventory): suspend returns the current identity (owned by the caller,
+ * NULL when none) and goes back to the agent's own; resume takes it back. */
+char *ss_kube_identity_suspend(struct ss_kube *k);
+void ss_kube_identity_resume(struct ss_kube *k, char *saved);
+
 #endif

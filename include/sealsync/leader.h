@@ -2,7 +2,10 @@
  * leader.h: leader election on a coordination.k8s.io/v1 Lease, as
  * client-go's leaderelection package does it.
  *
- * The Lease is "<name>-leader" in the agent's namespace; holderIdentity is
+ * The Lease is "<name>-leader" in the agent's namespace ("<name>-leader-
+ * <shard>" for an agent with a shard: one leader per shard); the key
+ * rotation has its own, "<name>-keys", shared by every shard, so that
+ * shards never race to rotate (keystore.h). holderIdentity is
  * "<hostname>_<pid>". A thread of its own (with its own cluster client, so
  * a long sync never delays a renewal) tries to acquire or renew every
  * retry period (2 s). A Lease held by another identity counts as expired
@@ -34,6 +37,10 @@ struct ss_leader;
 /* Opens a cluster client from cfg and starts the election thread. */
 int ss_leader_start(const struct ss_config *cfg, struct ss_leader **out,
 		    struct ss_err *err) SS_MUST_CHECK;
+
+/* The same on the Lease named lease (e.g. the key rotation's). */
+int ss_leader_start_named(const struct ss_config *cfg, const char *lease,
+			  struct ss_leader **out, struct ss_err *err) SS_MUST_CHECK;
 
 /* 1 while this replica holds the Lease (any thread). */
 int ss_leader_is_leader(struct ss_leader *l);

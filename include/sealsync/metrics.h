@@ -73,4 +73,8 @@ int ss_metrics_render(struct ss_metrics *m, struct ss_buf *out) SS_MUST_CHECK;
  */
 int ss_metrics_ready(struct ss_metrics *m, char *detail, size_t len);
 
+/* Sharding: every unit series and sealsync_leader carry shard="NAME"
+ * (NULL or "": no label, as without sharding). */
+void ss_metrics_set_shard(struct ss_metrics *m, const char *shard);
+
 #endif

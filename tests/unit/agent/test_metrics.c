@@ -70,6 +70,27 @@ static void test_keys_and_flags(void **state)
 	ss_metrics_free(m);
 }
 
+/* Sharding: the leader series carries the shard; without one it is as
+ * before (the e2e tests read "sealsync_leader 1"). */
+static void test_shard_label(void **state)
+{
+	struct ss_metrics *m = NULL;
+	struct ss_buf b;
+
+	(void)state;
+	assert_int_equal(ss_metrics_new(&m), 0);
+	ss_metrics_set_leader(m, 1);
+	ss_metrics_set_shard(m, "a");
+	render(m, &b);
+	assert_non_null(strstr(ss_buf_str(&b), "\nsealsync_leader{shard=\"a\"} 1\n"));
+	ss_buf_release(&b);
+	ss_metrics_set_shard(m, NULL);
+	render(m, &b);
+	assert_non_null(strstr(ss_buf_str(&b), "\nsealsync_leader 1\n"));
+	ss_buf_release(&b);
+	ss_metrics_free(m);
+}
+
 static void test_label_values_are_escaped(void **state)
 {
 	struct ss_sync_hint h;
@@ -134,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_every_family_has_help_and_type),
 		cmocka_unit_test(test_keys_and_flags),
 		cmocka_unit_test(test_label_values_are_escaped),
+		cmocka_unit_test(test_shard_label),
 		cmocka_unit_test(test_readiness),
 		cmocka_unit_test(test_buffer_ceiling_is_an_error),
 	};
