@@ -61,6 +61,7 @@ int ss_config_init(struct ss_config *c)
 	c->http_request_timeout_sec = 30;
 	rc |= set_str(&c->probe_listen, "");
 	c->leader_election = 1;
+	rc |= set_str(&c->helm_bin, "helm");
 	return rc != 0 ? SS_E_NOMEM : 0;
 }
 
@@ -69,6 +70,7 @@ static void unit_release(struct ss_unit_config *u)
 	free(u->name);
 	free(u->path);
 	free(u->namespace_);
+	ss_config_helm_free(u->helm);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -81,7 +83,7 @@ void ss_config_release(struct ss_config *c)
 			 &c->identities_file, &c->identities_dir, &c->kubeconfig, &c->context,
 			 &c->render, &c->field_manager, &c->listen, &c->webhook_secret_file,
 			 &c->log_level, &c->log_format, &c->tls_cert_file, &c->tls_key_file,
-			 &c->retired_keys, &c->probe_listen, &c->allow_rewind_to};
+			 &c->retired_keys, &c->probe_listen, &c->allow_rewind_to, &c->helm_bin};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
@@ -204,6 +206,8 @@ static const struct field fields[] = {
 	{NULL, "no-leader-election", F_BOOL, OFF(no_leader_election), "single replica: no Lease"},
 	{"keys.retired", "retired-keys", F_STR, OFF(retired_keys),
 	 "comma-separated age1 keys kept but no longer used or advertised"},
+	{"render.helm", "helm", F_STR, OFF(helm_bin),
+	 "helm binary for units with helm settings (PATH searched at start)"},
 };
 #undef OFF
 
@@ -372,9 +376,10 @@ static int unit_bool(json_t *u, const char *k, int dflt, int *out)
 	return 0;
 }
 
-#define UNIT_NKEYS 7
+#define UNIT_NKEYS 8
 static const char *const unit_keys[UNIT_NKEYS] = {"name", "path", "namespace", "prune",
-						  "pruneClusterScoped", "allowEmpty", "sops"};
+						  "pruneClusterScoped", "allowEmpty", "sops",
+						  "helm"};
 
 static int unit_unknown(struct file_ctx *fc, const char *where, const char *k)
 {
@@ -383,6 +388,22 @@ static int unit_unknown(struct file_ctx *fc, const char *where, const char *k)
 	return file_fail(fc, where,
 			 ss_err_set(fc->err, SS_E_INVAL, "unknown unit setting %s%s%s%s", k,
 				    hit ? " (did you mean " : "", hit ? hit : "", hit ? "?)" : ""));
+}
+
+/* The unit's helm: mapping (config_helm.c); on success the unit counts. */
+static int unit_helm(struct file_ctx *fc, struct ss_unit_config *uc, json_t *v, const char *where)
+{
+	char field[256];
+	int rc;
+
+	snprintf(field, sizeof(field), "%s.helm", where);
+	rc = ss_config_helm_parse(v, uc->name, uc->path, &uc->helm, field, sizeof(field), fc->err);
+	if (rc != 0) {
+		unit_release(uc);
+		return file_fail(fc, field, rc);
+	}
+	fc->c->nunits++;
+	return 0;
 }
 
 static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
@@ -407,9 +428,11 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 	name = json_string_value(json_object_get(u, "name"));
 	path = json_string_value(json_object_get(u, "path"));
 	ns = json_string_value(json_object_get(u, "namespace"));
-	if (name == NULL || path == NULL)
+	if (name == NULL || (path == NULL && json_object_get(u, "helm") == NULL))
 		return file_fail(fc, where,
 				 ss_err_set(fc->err, SS_E_INVAL, "a unit needs a name and a path"));
+	if (path == NULL) /* a helm unit's chart and values paths resolve from the root */
+		path = ".";
 	if (fc->c->nunits >= SS_CONFIG_MAX_UNITS)
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_LIMIT, "too many units"));
 	if (unit_bool(u, "prune", 1, &uc->prune) || unit_bool(u, "allowEmpty", 0, &uc->allow_empty) ||
@@ -425,6 +448,8 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 		unit_release(uc);
 		return ss_err_set(fc->err, rc, "out of memory");
 	}
+	if ((v = json_object_get(u, "helm")) != NULL)
+		return unit_helm(fc, uc, v, where);
 	fc->c->nunits++;
 	return 0;
 }
@@ -648,7 +673,7 @@ static const char *placeholder(const struct field *f)
 		{"username", "USER"}, {"identities-dir", "DIR"}, {"context", "NAME"},
 		{"field-manager", "NAME"}, {"listen", "HOST:PORT"}, {"probe-listen", "HOST:PORT"},
 		{"log-level", "LEVEL"}, {"log-format", "FORMAT"}, {"render", "DIR|-"},
-		{"retired-keys", "AGE1,..."},
+		{"retired-keys", "AGE1,..."}, {"helm", "PATH"},
 	};
 	size_t i;
 

@@ -630,6 +630,8 @@ static int configure(struct ss_config *cfg, int argc, char **argv)
 	}
 	if (rc == 0)
 		rc = ss_config_validate(cfg, &err);
+	if (rc == 0) /* at start: a later PATH change cannot swap the binary */
+		rc = ss_config_helm_resolve(cfg, &err);
 	if (rc == 0)
 		rc = setup_logs(cfg, &err);
 	if (rc == 0)
