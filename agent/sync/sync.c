@@ -7,6 +7,7 @@
 #include "sealsync/age.h"
 #include "sealsync/apply.h"
 #include "sealsync/bundle.h"
+#include "sealsync/helm.h"
 #include "sealsync/inventory.h"
 #include "sealsync/keys.h"
 #include "sealsync/keyholder.h"
@@ -265,6 +266,26 @@ static int stage_index(const char *stage)
 static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
 			const struct ss_bundle *b);
 
+/* A Helm unit's objects: helm template of its chart (helm_load.c). */
+static int helm_load(struct ss_agent *a, const struct ss_unit_config *u,
+		     const struct ss_tree *tree, struct ss_bundle *b, struct ss_err *err)
+{
+	struct ss_renderer_opts ro;
+	struct ss_helm_unit hu;
+	char tmp[1100];
+
+	snprintf(tmp, sizeof(tmp), "%s/render", a->cfg->cache_dir);
+	memset(&ro, 0, sizeof(ro));
+	ro.unit = u->name;
+	ro.tmp_dir = tmp;
+	ro.no_sandbox = a->cfg->no_sandbox;
+	hu.unit = u;
+	hu.helm_bin = a->cfg->helm_bin;
+	hu.kube = a->kube;
+	hu.ro = &ro;
+	return ss_bundle_load_helm(b, &hu, tree, err);
+}
+
 /* load → namespaces → unseal → plan; stage names where it stopped. */
 static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 			const struct ss_tree *tree, struct ss_bundle *b, const struct ss_plan_opts *po,
@@ -276,7 +297,8 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 
 	*stage = "load";
 	b->allow_sops = u->sops;
-	rc = ss_bundle_load_tree(b, tree, u->path, err);
+	rc = u->helm != NULL ? helm_load(a, u, tree, b, err)
+			     : ss_bundle_load_tree(b, tree, u->path, err);
 	if (rc == 0)
 		rc = ss_bundle_resolve_namespaces(b, po, err);
 	if (rc != 0)
@@ -506,7 +528,8 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 {
 	const struct ss_unit_config *u = &a->cfg->units[i];
 	struct ss_unit_status *st = &a->units[i];
-	const char *paths[1] = {u->path}, *stage = "load";
+	/* a chart may use files beside it: a Helm unit reads the revision whole */
+	const char *paths[1] = {u->helm != NULL ? "." : u->path}, *stage = "load";
 	struct ss_tree *tree = NULL;
 	struct ss_plan_opts po;
 	struct ss_bundle b;
@@ -520,7 +543,7 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 	memset(&po, 0, sizeof(po));
 	po.agent_name = a->cfg->name;
 	po.unit_name = u->name;
-	po.target_ns = u->namespace_;
+	po.target_ns = u->helm != NULL ? ss_helm_namespace(u->helm, u->namespace_) : u->namespace_;
 	po.agent_ns = a->cfg->namespace_;
 	po.lookup = a->kube != NULL ? scope_lookup : NULL;
 	po.lookup_ctx = a->kube;
@@ -632,7 +655,9 @@ static int repair_unit(struct ss_agent *a, size_t i, const char *commit)
 
 static int sync_or_skip(struct ss_agent *a, size_t i, const char *commit, struct ss_err *err)
 {
+	/* a rendered unit's objects have no file of their own to re-read */
 	if (a->os != NULL && !full_due(a, i) && strcmp(a->applied[i], commit) == 0 &&
+	    a->cfg->units[i].helm == NULL &&
 	    ss_objstate_unit_drifted(a->os, i) && repair_unit(a, i, commit) == 0) {
 		steady_unit(a, i, commit);
 		return 0;

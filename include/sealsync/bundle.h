@@ -59,6 +59,24 @@ void ss_bundle_release(struct ss_bundle *b);
 int ss_bundle_load_tree(struct ss_bundle *b, const struct ss_tree *tree, const char *prefix,
 			struct ss_err *err) SS_MUST_CHECK;
 
+/*
+ * A Helm unit (helm.h): its objects are what helm template prints for the
+ * chart in tree (read whole: a chart may use files beside it), with the
+ * cluster's version and API list from kube (NULL: helm's defaults, or the
+ * unit's kubeVersion), run through the renderer with ro (agent/sync/helm_load.c).
+ */
+struct ss_unit_config;
+struct ss_kube;
+struct ss_renderer_opts;
+struct ss_helm_unit {
+	const struct ss_unit_config *unit;  /* unit->helm is set */
+	const char *helm_bin;               /* absolute path */
+	struct ss_kube *kube;               /* NULL: no cluster (--render, -n) */
+	const struct ss_renderer_opts *ro;
+};
+int ss_bundle_load_helm(struct ss_bundle *b, const struct ss_helm_unit *hu,
+			const struct ss_tree *tree, struct ss_err *err) SS_MUST_CHECK;
+
 /* Loads one file's text (used by the tree loader and by tests). */
 int ss_bundle_load_text(struct ss_bundle *b, const char *name, const unsigned char *text,
 			size_t len, struct ss_err *err) SS_MUST_CHECK;
