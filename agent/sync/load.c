@@ -187,7 +187,7 @@ int ss_bundle_load_tree(struct ss_bundle *b, const struct ss_tree *tree, const c
 
 	for (i = 0; i < ss_tree_count(tree); i++) {
 		path = ss_tree_path(tree, i);
-		if (!under(path, prefix))
+		if (!under(path, prefix) || ss_tree_is_symlink(tree, i))
 			continue;
 		if (is_kustomization(path)) {
 			data = ss_tree_data(tree, i, &len);
