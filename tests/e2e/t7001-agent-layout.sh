@@ -18,7 +18,7 @@ test_expect_success 'agent/ holds the six part folders and main.c, config.c, log
 owners="sync:apply.h sync:bundle.h sync:inventory.h sync:render.h sync:sync.h
 serve:server.h serve:metrics.h serve:events.h serve:leader.h
 kube:kube.h git:source.h git:sshsig.h keys:keystore.h keys:keyholder.h
-render:renderer.h"
+render:renderer.h render:helm.h"
 
 test_expect_success 'each owned header is implemented in its folder' '
 	for oh in $owners; do
