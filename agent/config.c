@@ -62,6 +62,8 @@ int ss_config_init(struct ss_config *c)
 	rc |= set_str(&c->probe_listen, "");
 	c->leader_election = 1;
 	rc |= set_str(&c->helm_bin, "helm");
+	c->render_timeout_sec = 60;
+	c->render_memory_mib = 4096;
 	return rc != 0 ? SS_E_NOMEM : 0;
 }
 
@@ -89,6 +91,10 @@ void ss_config_release(struct ss_config *c)
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
+	free(c->render_kustomize);
+	free(c->render_socket);
+	free(c->render_server);
+	c->render_kustomize = c->render_socket = c->render_server = NULL;
 	for (i = 0; i < c->nunits; i++)
 		unit_release(&c->units[i]);
 	for (i = 0; i < c->nextra_recipients; i++)
@@ -208,6 +214,16 @@ static const struct field fields[] = {
 	 "comma-separated age1 keys kept but no longer used or advertised"},
 	{"render.helm", "helm", F_STR, OFF(helm_bin),
 	 "helm binary for units with helm settings (PATH searched at start)"},
+	{"render.kustomize", "kustomize", F_STR, OFF(render_kustomize),
+	 "kustomize binary for kustomize units (default: kustomize on PATH)"},
+	{"render.server", "render-socket", F_STR, OFF(render_socket),
+	 "send render jobs to the render server on this Unix socket"},
+	{"render.timeout", "render-timeout", F_DUR, OFF(render_timeout_sec),
+	 "deadline of one render (kustomize build, helm template)"},
+	{"render.memoryMiB", "render-memory-mib", F_UINT, OFF(render_memory_mib),
+	 "address space cap of a rendering tool, MiB"},
+	{NULL, "render-server", F_STR, OFF(render_server),
+	 "run as the render server on SOCKET (a separate container) and nothing else"},
 };
 #undef OFF
 
@@ -379,7 +395,7 @@ static int unit_bool(json_t *u, const char *k, int dflt, int *out)
 #define UNIT_NKEYS 8
 static const char *const unit_keys[UNIT_NKEYS] = {"name", "path", "namespace", "prune",
 						  "pruneClusterScoped", "allowEmpty", "sops",
-						  "helm"};
+						  "allowPlainSecrets", "helm"};
 
 static int unit_unknown(struct file_ctx *fc, const char *where, const char *k)
 {
@@ -437,7 +453,8 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_LIMIT, "too many units"));
 	if (unit_bool(u, "prune", 1, &uc->prune) || unit_bool(u, "allowEmpty", 0, &uc->allow_empty) ||
 	    unit_bool(u, "pruneClusterScoped", 0, &uc->prune_cluster) ||
-	    unit_bool(u, "sops", 0, &uc->sops))
+	    unit_bool(u, "sops", 0, &uc->sops) ||
+	    unit_bool(u, "allowPlainSecrets", 0, &uc->allow_plain_secrets))
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL, "expected true or false"));
 	rc = set_str(&uc->name, name);
 	if (rc == 0)

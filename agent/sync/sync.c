@@ -51,6 +51,7 @@ struct ss_agent {
 	int watch_incomplete;        /* a kind could not be watched */
 	char applied[SS_CONFIG_MAX_UNITS][41];
 	double full_due[SS_CONFIG_MAX_UNITS];
+	struct ss_render_cache *rc; /* kustomize units (load_render.c) */
 };
 
 static double now_sec(void)
@@ -198,6 +199,8 @@ int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_
 	rc = cfg->keys_managed ? 0 : ss_agent_reload_keys(a, err);
 	if (rc == 0)
 		rc = open_source(a, err);
+	if (rc == 0)
+		rc = ss_render_cache_open(cfg, &a->rc, err);
 	if (rc == 0 && cfg->render == NULL && !cfg->check_only) {
 		rc = open_kube(a, err);
 		a->need_bases = 1;
@@ -219,6 +222,7 @@ void ss_agent_free(struct ss_agent *a)
 	ss_kube_watch_free(a->watch);
 	ss_kube_free(a->kube);
 	ss_objstate_free(a->os);
+	ss_render_cache_free(a->rc);
 	free(a);
 }
 
@@ -278,6 +282,9 @@ static int helm_load(struct ss_agent *a, const struct ss_unit_config *u,
 	memset(&ro, 0, sizeof(ro));
 	ro.unit = u->name;
 	ro.tmp_dir = tmp;
+	ro.server = a->cfg->render_socket;
+	ro.timeout_sec = a->cfg->render_timeout_sec;
+	ro.memory_mib = a->cfg->render_memory_mib;
 	ro.no_sandbox = a->cfg->no_sandbox;
 	hu.unit = u;
 	hu.helm_bin = a->cfg->helm_bin;
@@ -298,11 +305,14 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	*stage = "load";
 	b->allow_sops = u->sops;
 	rc = u->helm != NULL ? helm_load(a, u, tree, b, err)
-			     : ss_bundle_load_tree(b, tree, u->path, err);
+			     : ss_bundle_load_unit(b, a->rc, (size_t)(u - a->cfg->units), u, a->src,
+						   a->units[u - a->cfg->units].attempted, tree, err);
 	if (rc == 0)
 		rc = ss_bundle_resolve_namespaces(b, po, err);
 	if (rc != 0)
 		return rc;
+	if (whole)
+		ss_bundle_warn_plain_secrets(b, u);
 	*stage = "unseal";
 	if (a->kr == NULL && a->kh == NULL)
 		return ss_err_set(err, SS_E_NOTFOUND, "no identities loaded yet");
@@ -658,7 +668,8 @@ static int sync_or_skip(struct ss_agent *a, size_t i, const char *commit, struct
 	/* a rendered unit's objects have no file of their own to re-read */
 	if (a->os != NULL && !full_due(a, i) && strcmp(a->applied[i], commit) == 0 &&
 	    a->cfg->units[i].helm == NULL &&
-	    ss_objstate_unit_drifted(a->os, i) && repair_unit(a, i, commit) == 0) {
+	    ss_objstate_unit_drifted(a->os, i) && !ss_render_cache_is_rendered(a->rc, i) &&
+	    repair_unit(a, i, commit) == 0) {
 		steady_unit(a, i, commit);
 		return 0;
 	}

@@ -40,6 +40,7 @@ struct ss_unit_config {
 	int prune_cluster;   /* may also prune Namespaces and CRDs (default 0) */
 	int allow_empty;     /* may prune every object of the unit (default 0) */
 	int sops;            /* may read SOPS-encrypted Secrets (default 0, sops.h) */
+	int allow_plain_secrets; /* no warning for plain Secrets (default 0) */
 	struct ss_helm_config *helm; /* NULL unless the unit has `helm:` settings */
 };
 
@@ -111,6 +112,12 @@ struct ss_config {
 	/* helm units: the helm binary (render.helm / --helm); resolved to an
 	 * absolute path by ss_config_helm_resolve when a unit needs it */
 	char *helm_bin;
+	/* renderer (renderer.h, docs/REPOSITORIES.md) */
+	char *render_kustomize;       /* kustomize binary; NULL: found on PATH at start */
+	char *render_socket;          /* render.server: send render jobs to this socket */
+	char *render_server;          /* --render-server SOCKET: be the render server */
+	unsigned render_timeout_sec;  /* per render (default 60) */
+	unsigned render_memory_mib;   /* the tool's address space (default 4096) */
 };
 
 /* Fills defaults (no strings are NULL afterwards except optional ones). */

@@ -114,6 +114,62 @@ int ss_renderer_exec(const struct ss_renderer_copy *c, const struct ss_renderer_
 int ss_renderer_landlock_abi(void);
 
 /*
+ * An absolute path (symlinks resolved) for the program name found on PATH,
+ * as at the agent's start (render.kustomize's default). SS_E_NOTFOUND when
+ * it is not there. *out is malloc'd; the caller frees it.
+ */
+int ss_renderer_find_tool(const char *name, char **out) SS_MUST_CHECK;
+
+/*
+ * kustomize units (kustomize_scan.c, kustomize.c).
+ *
+ * ss_kustomize_scan walks the kustomization in dir and every one it
+ * reaches (resources, bases, components: folders; plus the paths of
+ * patches*, crds, configurations, openapi.path, replacements, the
+ * generators' files/envs/env, transformers/generators/validators), and
+ * refuses, naming the kustomization file (err->file, ->line) and the field
+ * (err->field, e.g. "components[1]"):
+ *   SS_E_UNSUPPORTED  a remote reference (http(s)://, ssh://, git@, git::,
+ *                     "?ref=", "//", a host-like first component such as
+ *                     github.com/o/r), an absolute path, a path above the
+ *                     repository root, helmCharts/helmGlobals, a plugin or
+ *                     KRM function in transformers/generators/validators
+ *   SS_E_NOTFOUND     a reference that is no file or folder of files (which
+ *                     kustomize would try as a remote), a folder without
+ *                     kustomization
+ *   SS_E_INVAL, SS_E_LIMIT  malformed, too deep (32) or too many (256)
+ * On success out->dirs[0] is dir itself; out->dirs are the folders visited
+ * (the render cache key is the content below them) and out->files their
+ * kustomization files. Release with ss_kustomize_scan_release (also after
+ * an error: out is then empty).
+ */
+#define SS_KUSTOMIZE_MAX_DIRS 256
+struct ss_kustomize_scan {
+	char *dirs[SS_KUSTOMIZE_MAX_DIRS];  /* repo-relative, "" the root */
+	char *files[SS_KUSTOMIZE_MAX_DIRS]; /* "apps/base/kustomization.yaml" */
+	size_t n;
+};
+int ss_kustomize_scan(const struct ss_renderer_file *files, size_t nfiles, const char *dir,
+		      struct ss_kustomize_scan *out, struct ss_err *err) SS_MUST_CHECK;
+void ss_kustomize_scan_release(struct ss_kustomize_scan *s);
+/* The kustomization file in dir ("kustomization.yaml", ".yml" or
+ * "Kustomization", written into buf), or NULL when dir has none. */
+const char *ss_kustomize_file_in(const struct ss_renderer_file *files, size_t n,
+				 const char *dir, char *buf, size_t len);
+
+/*
+ * `kustomize build --load-restrictor LoadRestrictionsRootOnly .` in
+ * scan->dirs[0], through ss_renderer_run, on the files below the scanned
+ * folders only. kustomize is the binary's absolute path (NULL: an error
+ * that says how to configure it). Output and errors as ss_renderer_run;
+ * job names are "<dir> (kustomize build)".
+ */
+int ss_kustomize_build(const struct ss_renderer_opts *o, const char *kustomize,
+		       const struct ss_renderer_file *files, size_t nfiles,
+		       const struct ss_kustomize_scan *scan, unsigned char **out, size_t *len,
+		       struct ss_err *err) SS_MUST_CHECK;
+
+/*
  * Render server (`sealsync-agent --render-server SOCKET`): listens on a
  * Unix socket (created 0660, an existing socket file replaced), serves one
  * job per connection, forever; o->server is ignored, o->tmp_dir and the
