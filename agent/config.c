@@ -392,7 +392,7 @@ static int unit_bool(json_t *u, const char *k, int dflt, int *out)
 	return 0;
 }
 
-#define UNIT_NKEYS 8
+#define UNIT_NKEYS 9
 static const char *const unit_keys[UNIT_NKEYS] = {"name", "path", "namespace", "prune",
 						  "pruneClusterScoped", "allowEmpty", "sops",
 						  "allowPlainSecrets", "helm"};
