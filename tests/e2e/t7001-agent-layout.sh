@@ -8,9 +8,9 @@
 
 agent=$SS_SRC_DIR/agent
 
-test_expect_success 'agent/ holds the six part folders and main.c, config.c, log.c only' '
+test_expect_success 'agent/ holds the six part folders and main.c, config.c (+ config_helm.c), log.c only' '
 	(cd "$agent" && ls -1) >got &&
-	printf "%s\n" config.c git keys kube log.c main.c render serve sync >want &&
+	printf "%s\n" config.c config_helm.c git keys kube log.c main.c render serve sync >want &&
 	test_cmp want got
 '
 
