@@ -121,7 +121,7 @@ test_expect_success 'a values file given as an https URL is refused at load, nam
 	unit_cfg charts/vendored "valuesFiles: [values.yaml, \"https://127.0.0.1:$PORT/v.yaml\"]" >url.yaml &&
 	test_must_fail "$AGENT" -n --config url.yaml --helm "$HELM" --repo "file://$TRASH/repo" \
 		--identities keys.txt --cache-dir cache 2>err &&
-	grep "url.yaml:7" err | grep "units\[0\].helm.valuesFiles\[1\]" | grep "unit app" |
+	grep "url.yaml:6" err | grep "units\[0\].helm.valuesFiles\[1\]" | grep "unit app" |
 		grep -q "is a URL" &&
 	test_must_fail grep -q connection listener.log
 '
