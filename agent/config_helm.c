@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "sealsync/config.h"
+#include "sealsync/jsonalloc.h"
 
 #define HELM_PATH_MAX 1024
 #define HELM_RELEASE_MAX 53 /* helm's own limit on a release name */
@@ -232,10 +233,15 @@ static int namespace_ok(const char *s)
 static int parse_values(const json_t *v, const char *unit, struct ss_helm_config *h,
 			struct ss_err *err)
 {
+	char *text;
+
 	if (!json_is_object(v))
 		return ss_err_set(err, SS_E_INVAL, "unit %s: helm values must be a mapping", unit);
-	/* JSON is YAML: helm reads this text as the last values file. */
-	h->values_json = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	/* JSON is YAML: helm reads this text as the last values file.
+	 * json_dumps memory is jansson's (jsonalloc.h): copied to ours. */
+	text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	h->values_json = text != NULL ? strdup(text) : NULL;
+	ss_json_free(text);
 	return h->values_json != NULL ? 0 : ss_err_set(err, SS_E_NOMEM, "out of memory");
 }
 
