@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sealsync/age.h"
 #include "sealsync/apply.h"
@@ -276,9 +277,12 @@ static int helm_load(struct ss_agent *a, const struct ss_unit_config *u,
 {
 	struct ss_renderer_opts ro;
 	struct ss_helm_unit hu;
-	char tmp[1100];
+	char tmp[1700], cwd[512] = "";
 
-	snprintf(tmp, sizeof(tmp), "%s/render", a->cfg->cache_dir);
+	/* the renderer wants an absolute folder; --cache-dir may be relative */
+	if (a->cfg->cache_dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+		return ss_err_set(err, SS_E_IO, "the working folder is unknown");
+	snprintf(tmp, sizeof(tmp), "%s%s%s/render", cwd, cwd[0] ? "/" : "", a->cfg->cache_dir);
 	memset(&ro, 0, sizeof(ro));
 	ro.unit = u->name;
 	ro.tmp_dir = tmp;
