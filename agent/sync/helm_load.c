@@ -17,20 +17,37 @@
 #define HELM_SOURCE_MARK "---\n# Source: "
 #define HELM_ORIGIN_MAX 1200
 
-/* The revision's files as the renderer takes them (borrowed from tree). */
-static int tree_files(const struct ss_tree *tree, struct ss_renderer_file **out,
-		      struct ss_err *err)
+/* 1 when path lies in the chart folder (or the chart is the root). */
+static int in_chart(const char *path, const char *chart)
 {
-	size_t i, n = ss_tree_count(tree);
-	struct ss_renderer_file *f = calloc(n ? n : 1, sizeof(*f));
+	size_t n = strlen(chart);
+
+	return strcmp(chart, ".") == 0 || (strncmp(path, chart, n) == 0 && path[n] == '/');
+}
+
+/*
+ * The revision's files as the renderer takes them (borrowed from tree):
+ * every file, so that a symlink in the chart may point at a file beside it,
+ * but only the chart's own symlinks, so that a bad link elsewhere in the
+ * repository (another unit's) does not fail this unit's copy.
+ */
+static int tree_files(const struct ss_tree *tree, const char *chart,
+		      struct ss_renderer_file **out, size_t *n, struct ss_err *err)
+{
+	size_t i, total = ss_tree_count(tree);
+	struct ss_renderer_file *f = calloc(total ? total : 1, sizeof(*f));
 
 	*out = NULL;
+	*n = 0;
 	if (f == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
-	for (i = 0; i < n; i++) {
-		f[i].path = ss_tree_path(tree, i);
-		f[i].data = ss_tree_data(tree, i, &f[i].len);
-		f[i].symlink = ss_tree_is_symlink(tree, i);
+	for (i = 0; i < total; i++) {
+		f[*n].path = ss_tree_path(tree, i);
+		f[*n].symlink = ss_tree_is_symlink(tree, i);
+		if (f[*n].symlink && !in_chart(f[*n].path, chart))
+			continue;
+		f[*n].data = ss_tree_data(tree, i, &f[*n].len);
+		(*n)++;
 	}
 	*out = f;
 	return 0;
@@ -130,7 +147,7 @@ int ss_bundle_load_helm(struct ss_bundle *b, const struct ss_helm_unit *hu,
 	struct ss_helm_job job;
 	unsigned char *out = NULL;
 	char ver[64], *apis = NULL;
-	size_t len = 0;
+	size_t len = 0, nfiles = 0;
 	int rc;
 
 	memset(&job, 0, sizeof(job));
@@ -140,9 +157,9 @@ int ss_bundle_load_helm(struct ss_bundle *b, const struct ss_helm_unit *hu,
 	job.helm_bin = hu->helm_bin;
 	rc = caps_from(hu->kube, h, ver, sizeof(ver), &apis, &job.caps, err);
 	if (rc == 0)
-		rc = tree_files(tree, &files, err);
+		rc = tree_files(tree, h->chart, &files, &nfiles, err);
 	if (rc == 0)
-		rc = ss_helm_render(&job, files, ss_tree_count(tree), hu->ro, &out, &len, err);
+		rc = ss_helm_render(&job, files, nfiles, hu->ro, &out, &len, err);
 	if (rc == 0)
 		rc = load_output(b, h->chart, out, len, err);
 	free(out);
