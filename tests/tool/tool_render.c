@@ -127,22 +127,26 @@ static int run_render(int argc, char **argv)
 	return 0;
 }
 
+/* Prints "socket: ...", "connect: ..." (to 127.0.0.1:port) and
+ * "socket6: ...": what a tool gets when it tries the network. */
 static void probe_net(int port)
 {
 	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), e = errno;
 
-	if (fd < 0) {
-		printf("socket: %s\n", strerror(errno));
-		return;
-	}
+	printf("socket: %s\n", fd < 0 ? strerror(e) : "created");
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	printf("connect: %s\n", connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? "connected"
-									      : strerror(errno));
-	close(fd);
+	if (fd < 0)
+		printf("connect: refused: no socket (%s)\n", strerror(e));
+	else if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+		printf("connect: connected\n");
+	else
+		printf("connect: refused: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
 	fd = socket(AF_INET6, SOCK_STREAM, 0);
 	printf("socket6: %s\n", fd < 0 ? strerror(errno) : "created");
 	if (fd >= 0)
