@@ -8,13 +8,18 @@
  *       runs TOOL there confined (renderer.h), prints its stdout
  *   render-probe net PORT | uring | read PATH | env | sleep
  *       what a tool could do, run as the TOOL of render-run: prints one
- *       line per attempt ("connect: Operation not permitted", ...)
+ *       line per attempt ("socket: Operation not permitted", ...)
+ *   build
+ *       a stand-in for `kustomize build` that also dumps what it can see
+ *       (see run_fake_build)
  *
  * Errors: "error: <kind>: <message>" on stderr, exit 1.
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -23,6 +28,8 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "sealsync/buf.h"
 #include "sealsync/file.h"
@@ -196,3 +203,89 @@ SS_TOOL_COMMAND(render_run, "render-run", "--tmp DIR [--file REL=LOCAL]... -- TO
 		run_render)
 SS_TOOL_COMMAND(render_probe, "render-probe", "net PORT | uring | read PATH | env | sleep",
 		run_probe)
+
+/*
+ * build (a stand-in for `kustomize build`, for t4330): prints every
+ * .yaml document below the current folder except kustomization files,
+ * then a ConfigMap "copy-dump" whose binaryData holds every file of the
+ * copy and of $HOME (the scratch folder), so that the test can scan what
+ * the renderer could see.
+ */
+static FILE *dump_out;
+static const char *dump_prefix;
+
+static void dump_key(const char *path, char *key, size_t len)
+{
+	size_t o = 0;
+
+	for (; *path != '\0' && o + 1 < len; path++)
+		key[o++] = (isalnum((unsigned char)*path) || *path == '.' || *path == '-') ? *path : '_';
+	key[o] = '\0';
+}
+
+static int dump_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	struct ss_buf b;
+	char key[512], prefixed[600];
+	char *b64;
+	size_t n;
+
+	(void)st;
+	(void)f;
+	if (flag != FTW_F)
+		return 0;
+	ss_buf_init(&b, 16u << 20);
+	if (ss_file_read(p, &b, NULL) != 0)
+		return 0;
+	dump_key(p, key, sizeof(key));
+	snprintf(prefixed, sizeof(prefixed), "%s%s", dump_prefix, key);
+	n = sodium_base64_ENCODED_LEN(b.len, sodium_base64_VARIANT_ORIGINAL);
+	b64 = malloc(n);
+	if (b64 != NULL) {
+		sodium_bin2base64(b64, n, b.data ? b.data : (const unsigned char *)"", b.len,
+				  sodium_base64_VARIANT_ORIGINAL);
+		fprintf(dump_out, "  %s: \"%s\"\n", prefixed, b64);
+	}
+	free(b64);
+	ss_buf_release(&b);
+	return 0;
+}
+
+static int docs_cb(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	size_t n = strlen(p);
+	struct ss_buf b;
+
+	(void)st;
+	if (flag != FTW_F || n < 5 || strcmp(p + n - 5, ".yaml") != 0 ||
+	    strcmp(p + f->base, "kustomization.yaml") == 0)
+		return 0;
+	ss_buf_init(&b, 16u << 20);
+	if (ss_file_read(p, &b, NULL) == 0 && b.len > 0)
+		printf("---\n%.*s\n", (int)b.len, (const char *)b.data);
+	ss_buf_release(&b);
+	return 0;
+}
+
+static int run_fake_build(int argc, char **argv)
+{
+	const char *home = getenv("HOME");
+
+	(void)argc;
+	(void)argv;
+	if (nftw(".", docs_cb, 16, FTW_PHYS) != 0)
+		return 1;
+	printf("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: copy-dump\nbinaryData:\n");
+	printf("  marker: \"%s\"\n", "bWFya2Vy");
+	dump_out = stdout;
+	dump_prefix = "copy.";
+	if (nftw(".", dump_cb, 16, FTW_PHYS) != 0)
+		return 1;
+	dump_prefix = "scratch.";
+	if (home != NULL && nftw(home, dump_cb, 16, FTW_PHYS) != 0)
+		return 1;
+	return 0;
+}
+
+SS_TOOL_COMMAND(fake_build, "build", "(as kustomize build): documents and a copy-dump ConfigMap",
+		run_fake_build)
