@@ -98,7 +98,7 @@ test_expect_success 'what the tool can see holds no plaintext, and nothing is le
 	ss_seal default db password=plain-7e1d >repo/u/dump/db.sealed.yaml &&
 	ss_commit dump &&
 	: >agent.log &&
-	ss_sync --kustomize "$TEST_TOOL" --unit dump=u/dump &&
+	ss_sync --kustomize "$TEST_TOOL" --unit dump=u/dump $SS_RENDER_MEM &&
 	test "$(ss_secret_value default db password)" = plain-7e1d &&
 	kubectl get configmap copy-dump -o json >dump.json &&
 	/usr/bin/python3 -c "

@@ -81,10 +81,13 @@ static int parse(int argc, char **argv, struct render_args *a)
 	static const struct option lo[] = {
 		{"tmp", 1, 0, 't'}, {"timeout", 1, 0, 'T'}, {"max-output", 1, 0, 'm'},
 		{"cwd", 1, 0, 'c'}, {"file", 1, 0, 'f'},    {"link", 1, 0, 'l'},
-		{"unit", 1, 0, 'u'}, {"server", 1, 0, 's'}, {0, 0, 0, 0}};
+		{"unit", 1, 0, 'u'}, {"server", 1, 0, 's'}, {"memory-mib", 1, 0, 'M'},
+		{0, 0, 0, 0}};
 	int ch;
 
 	a->o.unit = "test";
+	/* the agent's default; none under ASan, whose shadow needs terabytes */
+	a->o.memory_mib = getenv("ASAN_OPTIONS") != NULL ? 0 : SS_RENDERER_DEFAULT_MEMORY_MIB;
 	while ((ch = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		if (ch == 't') a->o.tmp_dir = optarg;
 		else if (ch == 'T') a->o.timeout_sec = (unsigned)atoi(optarg);
@@ -92,6 +95,7 @@ static int parse(int argc, char **argv, struct render_args *a)
 		else if (ch == 'c') a->cwd = optarg;
 		else if (ch == 'u') a->o.unit = optarg;
 		else if (ch == 's') a->o.server = optarg;
+		else if (ch == 'M') a->o.memory_mib = (unsigned)atoi(optarg);
 		else if ((ch == 'f' || ch == 'l') && add_file(a, optarg, ch == 'l') == 0) continue;
 		else return -1;
 	}
