@@ -58,14 +58,14 @@ int render_confine_prepare(struct render_confine *cf, const struct ss_renderer_c
 			   const struct ss_renderer_job *job, const struct ss_renderer_opts *o,
 			   struct ss_err *err)
 {
-	unsigned mib = o->memory_mib ? o->memory_mib : SS_RENDERER_DEFAULT_MEMORY_MIB;
+	unsigned mib = o->memory_mib;
 	unsigned t = o->timeout_sec ? o->timeout_sec : SS_RENDERER_DEFAULT_TIMEOUT;
 	int rc;
 
 	memset(cf, 0, sizeof(*cf));
 	cf->landlock_fd = -1;
 	cf->no_sandbox = o->no_sandbox;
-	cf->as_bytes = (unsigned long long)mib << 20;
+	cf->as_bytes = mib ? (unsigned long long)mib << 20 : (unsigned long long)RLIM_INFINITY;
 	cf->cpu_sec = t + 5;
 	if (make_env(cf, ss_renderer_copy_scratch(c)) != 0)
 		return ss_err_set(err, SS_E_LIMIT, "the render folder's path is too long");

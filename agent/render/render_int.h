@@ -42,6 +42,35 @@ int render_landlock_ruleset(const struct ss_renderer_copy *c, const char *tool, 
 			    int *abi, struct ss_err *err);
 int render_landlock_restrict(int fd);
 
+/* render_wire.c: the render server protocol (see there). */
+struct ss_buf;
+struct render_request {
+	struct ss_renderer_opts o;  /* timeout, memory, output cap, unit */
+	struct ss_renderer_job job; /* pointing into the fields below */
+	char *tool, *cwd, *what, *unit;
+	char *args[SS_RENDERER_MAX_ARGS + 1];
+	struct ss_renderer_file *files; /* paths owned, data borrowed from the message */
+	size_t nfiles;
+};
+int render_wire_put_request(struct ss_buf *b, const struct ss_renderer_opts *o,
+			    const struct ss_renderer_job *job, const struct ss_renderer_file *files,
+			    size_t nfiles);
+int render_wire_put_reply(struct ss_buf *b, int rc, const unsigned char *out, size_t len,
+			  const struct ss_err *e);
+/* 0, or -1 for a malformed message. */
+int render_wire_get_request(const unsigned char *msg, size_t len, struct render_request *q);
+void render_request_release(struct render_request *q);
+/* 0 with *out borrowed from msg; the job's error code (< 0, err filled);
+ * or 1 for a malformed message. */
+int render_wire_get_reply(const unsigned char *msg, size_t len, const unsigned char **out,
+			  size_t *outlen, struct ss_err *err);
+/* render_sock.c: whole length-prefixed messages over a stream socket. */
+#define RENDER_MAX_MESSAGE (SS_RENDERER_DEFAULT_MAX_OUTPUT + 16u * 1024 * 1024)
+int render_sock_send(int fd, const struct ss_buf *b);
+/* The message in b (max bytes at most); -1 on EOF, error, timeout or a
+ * message over max. */
+int render_sock_recv(int fd, struct ss_buf *b, size_t max);
+
 /* render_client.c: the job sent to the render server (renderer.h). */
 int render_client_run(const struct ss_renderer_opts *o, const struct ss_renderer_file *files,
 		      size_t nfiles, const struct ss_renderer_job *job, unsigned char **out,

@@ -1,6 +1,6 @@
 /*
  * helm.h: a Helm unit rendered by `helm template` in the confined renderer
- * (renderer.h; docs/REPOSITORIES.md "Helm charts").
+ * (renderer.h; docs/REPOSITORIES.md "Helm units").
  *
  * The agent never re-implements helm: it checks what helm would fetch
  * (chart dependencies that are not vendored in the chart's charts/ folder),

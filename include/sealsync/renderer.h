@@ -63,7 +63,9 @@ struct ss_renderer_opts {
 	const char *server;        /* render server socket; NULL: local child */
 	unsigned timeout_sec;      /* default SS_RENDERER_DEFAULT_TIMEOUT */
 	size_t max_output;         /* stdout cap, default ..._MAX_OUTPUT */
-	unsigned memory_mib;       /* RLIMIT_AS, default ..._MEMORY_MIB */
+	unsigned memory_mib;       /* RLIMIT_AS in MiB; 0: no cap (a sanitizer
+				      build maps terabytes of shadow); the
+				      agent's default is ..._MEMORY_MIB */
 	int no_sandbox;            /* seccomp unavailable: warn instead of
 				      refusing (--no-sandbox) */
 };

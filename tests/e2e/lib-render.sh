@@ -20,6 +20,11 @@ ss_kustomize_bin() {
 	export KUSTOMIZE
 }
 
+# Under the asan stage a sanitized tool run by the agent (ss-test-tool as
+# the rendering tool) needs no address-space cap: ASan maps terabytes.
+SS_RENDER_MEM=
+[ -z "${ASAN_OPTIONS:-}" ] || SS_RENDER_MEM="--render-memory-mib 0"
+
 # The SealedSecret nameReference snippet of deploy/kustomize, copied into
 # a kustomization folder of the test repo.
 ss_nameref() { # DIR

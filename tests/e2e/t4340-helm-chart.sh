@@ -1,6 +1,6 @@
 #!/bin/bash
 # servers: both (tests/apiserver and the real kube-apiserver; tests/README.md)
-# A Helm unit (docs/REPOSITORIES.md "Helm charts"): a local chart with two
+# A Helm unit (docs/REPOSITORIES.md "Helm units"): a local chart with two
 # values files and inline values is applied exactly as the pinned helm
 # (tests/peers/helm) prints it for the same inputs: the same set of objects
 # and the same content, with namespaced objects that name none put in the

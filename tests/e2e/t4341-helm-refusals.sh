@@ -1,5 +1,5 @@
 #!/bin/bash
-# What a Helm unit refuses (docs/REPOSITORIES.md "Helm charts"): a chart
+# What a Helm unit refuses (docs/REPOSITORIES.md "Helm units"): a chart
 # dependency from a chart repository that is not vendored in charts/
 # (named with its Chart.yaml line, and no connection is made to it), a
 # file:// dependency that leaves the repository, a values file given as a
