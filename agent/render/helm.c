@@ -12,7 +12,8 @@
 #include "sealsync/helm.h"
 
 #define HELM_ARGS_MAX SS_RENDERER_MAX_ARGS
-#define HELM_ARGBUF (SS_HELM_MAX_VALUES_FILES + 2) * 1100
+#define HELM_ARGBUF ((SS_HELM_MAX_VALUES_FILES + 2) * 1100)
+#define HELM_API_CHUNK 3500u
 
 const char *ss_helm_namespace(const struct ss_helm_config *h, const char *unit_ns)
 {
@@ -54,6 +55,39 @@ static void arg_path(struct argv_b *a, const char *path)
 	a->used += (size_t)w + 1;
 }
 
+/*
+ * --api-versions in pieces of at most HELM_API_CHUNK bytes, each its own
+ * flag (helm appends repeated ones): the render server's wire format caps
+ * one string, and a cluster with many CRDs lists kilobytes of them.
+ */
+static void arg_api_versions(struct argv_b *a, const char *list)
+{
+	const char *p = list, *cut, *c;
+	int w;
+
+	while (*p != '\0' && !a->full) {
+		cut = p + strlen(p);
+		if ((size_t)(cut - p) > HELM_API_CHUNK) {
+			for (cut = p, c = p; *c != '\0' && (size_t)(c - p) <= HELM_API_CHUNK; c++)
+				if (*c == ',')
+					cut = c;
+			if (cut == p) { /* one entry longer than a piece: cannot be sent */
+				a->full = 1;
+				return;
+			}
+		}
+		w = snprintf(a->buf + a->used, a->len - a->used, "%.*s", (int)(cut - p), p);
+		if (w < 0 || (size_t)w >= a->len - a->used) {
+			a->full = 1;
+			return;
+		}
+		arg_add(a, "--api-versions");
+		arg_add(a, a->buf + a->used);
+		a->used += (size_t)w + 1;
+		p = *cut == ',' ? cut + 1 : cut;
+	}
+}
+
 int ss_helm_args(const struct ss_helm_job *job, const char **argv, size_t cap, char *buf,
 		 size_t len, struct ss_err *err)
 {
@@ -83,10 +117,8 @@ int ss_helm_args(const struct ss_helm_job *job, const char **argv, size_t cap, c
 		arg_add(&a, "--kube-version");
 		arg_add(&a, job->caps.kube_version);
 	}
-	if (job->caps.api_versions != NULL && job->caps.api_versions[0] != '\0') {
-		arg_add(&a, "--api-versions");
-		arg_add(&a, job->caps.api_versions);
-	}
+	if (job->caps.api_versions != NULL)
+		arg_api_versions(&a, job->caps.api_versions);
 	if (a.full)
 		return ss_err_set(err, SS_E_LIMIT, "unit %s: the helm command line is too long",
 				  job->unit);
@@ -128,6 +160,7 @@ int ss_helm_render(const struct ss_helm_job *job, const struct ss_renderer_file 
 	struct ss_renderer_file *all = NULL;
 	struct ss_renderer_job rj;
 	char *buf = NULL, what[1200];
+	size_t blen;
 	int rc;
 
 	*out = NULL;
@@ -137,11 +170,12 @@ int ss_helm_render(const struct ss_helm_job *job, const struct ss_renderer_file 
 		return rc;
 	if (job->h->values_json != NULL && (rc = with_inline(job, files, nfiles, &all, err)) != 0)
 		return rc;
-	if ((buf = malloc(HELM_ARGBUF)) == NULL) {
+	blen = HELM_ARGBUF + (job->caps.api_versions ? strlen(job->caps.api_versions) : 0);
+	if ((buf = malloc(blen)) == NULL) {
 		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = ss_helm_args(job, argv, HELM_ARGS_MAX + 1, buf, HELM_ARGBUF, err);
+	rc = ss_helm_args(job, argv, HELM_ARGS_MAX + 1, buf, blen, err);
 	if (rc != 0)
 		goto out;
 	snprintf(what, sizeof(what), "%s (helm template)", job->h->chart);

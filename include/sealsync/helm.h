@@ -9,7 +9,7 @@
  *
  *   helm template RELEASE ./CHART --namespace NS --include-crds --skip-tests
  *        --no-hooks [-f ./VALUES]... [-f INLINE] [--kube-version V]
- *        [--api-versions A,B,...]
+ *        [--api-versions A,B,...]...  (in pieces of at most 3500 bytes)
  *
  * never --repo, --dependency-update, --devel, --post-renderer or any
  * plugin; helm's HOME, XDG and HELM_*_HOME folders are the renderer's

@@ -149,6 +149,40 @@ static void test_args(void **state)
 	assert_int_equal(ss_helm_args(&job, argv, 8, buf, sizeof(buf), NULL), SS_E_LIMIT);
 }
 
+/* A long API list goes in pieces (the render server caps one string), cut
+ * at commas, nothing lost. */
+static void test_args_api_pieces(void **state)
+{
+	static char list[20000], buf[30000], joined[20000];
+	struct ss_helm_config h;
+	struct ss_helm_job job;
+	const char *argv[64];
+	size_t i, n = 0, pieces = 0;
+
+	(void)state;
+	for (i = 0; n + 40 < sizeof(list) - 100; i++)
+		n += (size_t)snprintf(list + n, sizeof(list) - n, "%sg%zu.example.com/v1/Kind%zu",
+				      i ? "," : "", i, i);
+	memset(&h, 0, sizeof(h));
+	h.chart = ".";
+	memset(&job, 0, sizeof(job));
+	job.h = &h;
+	job.unit = "web";
+	job.unit_ns = "shop";
+	job.caps.api_versions = list;
+	assert_int_equal(ss_helm_args(&job, argv, 64, buf, sizeof(buf), NULL), 0);
+	joined[0] = '\0';
+	for (i = 0; argv[i] != NULL; i++) {
+		if (strcmp(argv[i], "--api-versions") != 0)
+			continue;
+		assert_true(strlen(argv[i + 1]) <= 3500);
+		snprintf(joined + strlen(joined), sizeof(joined) - strlen(joined), "%s%s",
+			 pieces++ ? "," : "", argv[i + 1]);
+	}
+	assert_true(pieces > 4);
+	assert_string_equal(joined, list);
+}
+
 #define F(p, d) {p, (const unsigned char *)(d), sizeof(d) - 1, 0}
 #define DEPS(repo) "apiVersion: v2\nname: top\nversion: 1.0.0\ndependencies:\n" \
 	"  - name: redis\n    version: 1.0.0\n    repository: " repo "\n"
@@ -220,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_parse_refusals),
 		cmocka_unit_test(test_parse_url_not_repeated),
 		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_args_api_pieces),
 		cmocka_unit_test(test_chart_vendored),
 		cmocka_unit_test(test_chart_refused),
 	};
