@@ -68,7 +68,7 @@ clean:
 # analyzer warning fails the build. Not part of `make test`: a full analyzer
 # build takes several minutes on 2 cores, too slow for CI's budget.
 ANALYZE_BUILD ?= build-analyze
-ANALYZE_TARGETS = ss_common ss_crypto ss_manifest ss_import ss_agent_base ss_agent_kube ss_agent_git ss_agent_keys ss_agent_sync ss_agent_serve sealctl sealsync-agent ss-apiserver
+ANALYZE_TARGETS = ss_common ss_crypto ss_manifest ss_import ss_agent_base ss_agent_kube ss_agent_git ss_agent_keys ss_agent_render ss_agent_sync ss_agent_serve sealctl sealsync-agent ss-apiserver
 
 .PHONY: analyze
 analyze:

@@ -63,6 +63,9 @@ int ss_config_init(struct ss_config *c)
 	rc |= set_str(&c->probe_listen, "");
 	c->leader_election = 1;
 	c->notify_queue = 256;
+	rc |= set_str(&c->helm_bin, "helm");
+	c->render_timeout_sec = 60;
+	c->render_memory_mib = 4096;
 	return rc != 0 ? SS_E_NOMEM : 0;
 }
 
@@ -83,6 +86,7 @@ static void unit_release(struct ss_unit_config *u)
 	free(u->namespace_);
 	config_unit_health_release(u);
 	ss_config_unit_tenancy_release(u);
+	ss_config_helm_free(u->helm);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -97,12 +101,16 @@ void ss_config_release(struct ss_config *c)
 			 &c->log_level, &c->log_format, &c->tls_cert_file, &c->tls_key_file,
 			 &c->retired_keys, &c->probe_listen, &c->allow_rewind_to,
 			 &c->import_bitnami, &c->bitnami_namespace, &c->bitnami_selector,
-			 &c->diff_local, &c->shard, &c->default_sa};
+			 &c->diff_local, &c->shard, &c->default_sa, &c->helm_bin};
 
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		free(*strs[i]);
 		*strs[i] = NULL;
 	}
+	free(c->render_kustomize);
+	free(c->render_socket);
+	free(c->render_server);
+	c->render_kustomize = c->render_socket = c->render_server = NULL;
 	for (i = 0; i < c->nunits; i++)
 		unit_release(&c->units[i]);
 	for (i = 0; i < c->nextra_recipients; i++)
@@ -242,6 +250,18 @@ static const struct field fields[] = {
 	{"shard", "shard", F_STR, OFF(shard), "sync only the units whose shard is NAME"},
 	{"defaultServiceAccount", "default-service-account", F_STR, OFF(default_sa),
 	 "impersonate this ServiceAccount of the unit's namespace for units naming none"},
+	{"render.helm", "helm", F_STR, OFF(helm_bin),
+	 "helm binary for units with helm settings (PATH searched at start)"},
+	{"render.kustomize", "kustomize", F_STR, OFF(render_kustomize),
+	 "kustomize binary for kustomize units (default: kustomize on PATH)"},
+	{"render.server", "render-socket", F_STR, OFF(render_socket),
+	 "send render jobs to the render server on this Unix socket"},
+	{"render.timeout", "render-timeout", F_DUR, OFF(render_timeout_sec),
+	 "deadline of one render (kustomize build, helm template)"},
+	{"render.memoryMiB", "render-memory-mib", F_UINT, OFF(render_memory_mib),
+	 "address space cap of a rendering tool, MiB"},
+	{NULL, "render-server", F_STR, OFF(render_server),
+	 "run as the render server on SOCKET (a separate container) and nothing else"},
 };
 #undef OFF
 
@@ -410,13 +430,15 @@ static int unit_bool(json_t *u, const char *k, int dflt, int *out)
 	return 0;
 }
 
-#define UNIT_NKEYS (7 + CONFIG_UNIT_HEALTH_NKEYS + 4)
+#define UNIT_NKEYS (7 + CONFIG_UNIT_HEALTH_NKEYS + 4 + 2)
 static const char *const unit_keys[UNIT_NKEYS] = {
 	"name", "path", "namespace", "prune", "pruneClusterScoped", "allowEmpty", "sops",
 	/* config_units.c */
 	"wait", "healthChecks", "dependsOn", "interval", "timeout", "suspend", "targetNamespace",
 	/* tenancy and sharding (end of this file) */
-	"shard", "serviceAccountName", "allowedNamespaces", "allowedScopes"};
+	"shard", "serviceAccountName", "allowedNamespaces", "allowedScopes",
+	/* rendering (config_helm.c, docs/REPOSITORIES.md) */
+	"allowPlainSecrets", "helm"};
 
 static int unit_unknown(struct file_ctx *fc, const char *where, const char *k)
 {
@@ -438,6 +460,22 @@ static int unit_health(struct file_ctx *fc, struct ss_unit_config *uc, json_t *u
 		return rc;
 	snprintf(path, sizeof(path), "%s.%s", where, field);
 	return file_fail(fc, path, rc);
+}
+
+/* The unit's helm: mapping (config_helm.c); on success the unit counts. */
+static int unit_helm(struct file_ctx *fc, struct ss_unit_config *uc, json_t *v, const char *where)
+{
+	char field[256];
+	int rc;
+
+	snprintf(field, sizeof(field), "%s.helm", where);
+	rc = ss_config_helm_parse(v, uc->name, uc->path, &uc->helm, field, sizeof(field), fc->err);
+	if (rc != 0) {
+		unit_release(uc);
+		return file_fail(fc, field, rc);
+	}
+	fc->c->nunits++;
+	return 0;
 }
 
 static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
@@ -462,14 +500,17 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 	name = json_string_value(json_object_get(u, "name"));
 	path = json_string_value(json_object_get(u, "path"));
 	ns = json_string_value(json_object_get(u, "namespace"));
-	if (name == NULL || path == NULL)
+	if (name == NULL || (path == NULL && json_object_get(u, "helm") == NULL))
 		return file_fail(fc, where,
 				 ss_err_set(fc->err, SS_E_INVAL, "a unit needs a name and a path"));
+	if (path == NULL) /* a helm unit's chart and values paths resolve from the root */
+		path = ".";
 	if (fc->c->nunits >= SS_CONFIG_MAX_UNITS)
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_LIMIT, "too many units"));
 	if (unit_bool(u, "prune", 1, &uc->prune) || unit_bool(u, "allowEmpty", 0, &uc->allow_empty) ||
 	    unit_bool(u, "pruneClusterScoped", 0, &uc->prune_cluster) ||
-	    unit_bool(u, "sops", 0, &uc->sops))
+	    unit_bool(u, "sops", 0, &uc->sops) ||
+	    unit_bool(u, "allowPlainSecrets", 0, &uc->allow_plain_secrets))
 		return file_fail(fc, where, ss_err_set(fc->err, SS_E_INVAL, "expected true or false"));
 	rc = set_str(&uc->name, name);
 	if (rc == 0)
@@ -491,6 +532,8 @@ static int unit_parse(struct file_ctx *fc, json_t *u, size_t i)
 		snprintf(where, sizeof(where), "units[%zu].%s", i, k);
 		return file_fail(fc, where, rc);
 	}
+	if ((v = json_object_get(u, "helm")) != NULL)
+		return unit_helm(fc, uc, v, where);
 	fc->c->nunits++;
 	return 0;
 }
@@ -882,6 +925,7 @@ static const char *placeholder(const struct field *f)
 		{"local", "DIR"},
 		{"retired-keys", "AGE1,..."}, {"shard", "NAME"},
 		{"default-service-account", "NAME"},
+		{"retired-keys", "AGE1,..."}, {"helm", "PATH"},
 	};
 	size_t i;
 

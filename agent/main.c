@@ -40,6 +40,7 @@
 #include "sealsync/log.h"
 #include "sealsync/metrics.h"
 #include "sealsync/notify.h"
+#include "sealsync/renderer.h"
 #include "sealsync/server.h"
 #include "sealsync/sync.h"
 
@@ -806,6 +807,34 @@ static int diff_cache(struct ss_config *cfg, struct ss_err *err)
 	return 0;
 }
 
+/*
+ * --render-server SOCKET: this process only renders the jobs an agent
+ * sends (renderer.h); it reads no keys, no repository, no cluster. The
+ * copies live below <cacheDir>/render.
+ */
+static int run_render_server(const struct ss_config *cfg)
+{
+	struct ss_renderer_opts o;
+	struct ss_err err;
+	char tmp[4096];
+
+	ss_err_clear(&err);
+	install_signals();
+	memset(&o, 0, sizeof(o));
+	snprintf(tmp, sizeof(tmp), "%s/render", cfg->cache_dir);
+	if (mkdir(cfg->cache_dir, 0700) != 0 && errno != EEXIST) {
+		ss_err_set(&err, SS_E_IO, "cannot create %s: %s", cfg->cache_dir, strerror(errno));
+		return fail("render server cannot start", &err, 1);
+	}
+	o.tmp_dir = tmp;
+	o.timeout_sec = cfg->render_timeout_sec;
+	o.memory_mib = cfg->render_memory_mib;
+	o.no_sandbox = cfg->no_sandbox;
+	if (ss_renderer_serve(cfg->render_server, &o, &stop_requested, &err) != 0)
+		return fail("render server cannot start", &err, 1);
+	return 0;
+}
+
 static int configure(struct ss_config *cfg, int argc, char **argv)
 {
 	struct ss_err err;
@@ -822,10 +851,12 @@ static int configure(struct ss_config *cfg, int argc, char **argv)
 		print_version();
 		return 1;
 	}
-	if (rc == 0)
+	if (rc == 0 && cfg->render_server == NULL) /* a render server has no units */
 		rc = ss_config_validate(cfg, &err);
-	if (rc == 0) /* sharding: the other shards' units are theirs */
+	if (rc == 0 && cfg->render_server == NULL) /* sharding: the other shards' units are theirs */
 		ss_config_select_shard(cfg);
+	if (rc == 0) /* at start: a later PATH change cannot swap the binary */
+		rc = ss_config_helm_resolve(cfg, &err);
 	if (rc == 0)
 		rc = setup_logs(cfg, &err);
 	if (rc == 0)
@@ -859,6 +890,10 @@ int main(int argc, char **argv)
 	if (cfg.import_bitnami != NULL) { /* one-shot, no service (agent_import.h) */
 		ss_err_clear(&err);
 		rc = ss_agent_import_bitnami(&cfg, stdout, &err) != 0 ? fail("import", &err, 1) : 0;
+		goto out;
+	}
+	if (cfg.render_server != NULL) {
+		rc = run_render_server(&cfg);
 		goto out;
 	}
 	scan_args(&sv, argc, argv);

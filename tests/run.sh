@@ -81,6 +81,11 @@ run_e2e() { # run_e2e <builddir> <stage>
 		sh "$top/tests/peers/sops/build.sh" >"$log_dir/sops-build.log" 2>&1 ||
 			echo "-- sops peer build failed: $log_dir/sops-build.log"
 	fi
+	# helm (tests/peers/helm): the Helm unit tests compare with its output.
+	if e2e_scripts "$2" | xargs -r grep -l "peers/helm/build.sh" >/dev/null 2>&1; then
+		sh "$top/tests/peers/helm/build.sh" >"$log_dir/helm-build.log" 2>&1 ||
+			echo "-- helm peer build failed: $log_dir/helm-build.log"
+	fi
 	e2e_scripts "$2" |
 		xargs -r -n1 -P"${SS_E2E_JOBS:-3}" sh "$top/tests/run-e2e-one.sh" "$1" "$2" "$log_dir" \
 		>"$res"

@@ -15,6 +15,8 @@ struct tree_file {
 	char *path;
 	unsigned char *data;
 	size_t len;
+	int symlink;     /* data is the link's target */
+	char oid[41];    /* the blob's Git object id, hex */
 };
 
 struct ss_tree {
@@ -67,7 +69,18 @@ struct ss_tree *source_tree_new(void)
 	return calloc(1, sizeof(struct ss_tree));
 }
 
-int source_tree_push(struct ss_tree *t, char *path, unsigned char *data, size_t len)
+int ss_tree_is_symlink(const struct ss_tree *t, size_t i)
+{
+	return t->v[i].symlink;
+}
+
+const char *ss_tree_oid(const struct ss_tree *t, size_t i)
+{
+	return t->v[i].oid;
+}
+
+static int tree_push(struct ss_tree *t, char *path, unsigned char *data, size_t len,
+		     const git_oid *oid, int symlink)
 {
 	struct tree_file *v;
 
@@ -83,8 +96,18 @@ int source_tree_push(struct ss_tree *t, char *path, unsigned char *data, size_t 
 	t->v[t->n].path = path;
 	t->v[t->n].data = data;
 	t->v[t->n].len = len;
+	t->v[t->n].symlink = symlink;
+	if (oid != NULL)
+		git_oid_tostr(t->v[t->n].oid, sizeof(t->v[t->n].oid), oid);
+	else /* a working tree's file (--diff --local): no object id */
+		t->v[t->n].oid[0] = '\0';
 	t->n++;
 	return 0;
+}
+
+int source_tree_push(struct ss_tree *t, char *path, unsigned char *data, size_t len)
+{
+	return tree_push(t, path, data, len, NULL, 0);
 }
 
 /* The caps, checked from the object header before the blob is loaded. */
@@ -105,8 +128,9 @@ static int blob_check(struct walk *w, const git_oid *oid, size_t *size)
 	return 0;
 }
 
-/* Loads one blob as path; takes ownership of path. */
-static int blob_add(struct walk *w, char *path, const git_oid *oid)
+/* Loads one blob (a file, or a symlink's target) as path; takes ownership
+ * of path. */
+static int blob_add(struct walk *w, char *path, const git_oid *oid, int symlink)
 {
 	git_blob *blob = NULL;
 	unsigned char *data = NULL;
@@ -130,7 +154,7 @@ static int blob_add(struct walk *w, char *path, const git_oid *oid)
 #ifndef __clang__ /* clang has no -fanalyzer and warns on the unknown name */
 #pragma GCC diagnostic ignored "-Wanalyzer-malloc-leak"
 #endif
-	if ((rc = source_tree_push(w->t, path, data, size)) != 0) {
+	if ((rc = tree_push(w->t, path, data, size, oid, symlink)) != 0) {
 #pragma GCC diagnostic pop
 		ss_err_set(w->err, rc, "out of memory");
 		goto out;
@@ -151,9 +175,10 @@ static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
 	size_t n;
 	char *path;
 
-	/* regular and executable files only: symlinks could point anywhere,
-	 * submodules (commits) are not ours to read */
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB || git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+	/* files and symlinks (their target as data, flagged: the loader skips
+	 * them, the renderer's copy checks where they lead); submodules
+	 * (commits) are not ours to read */
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 		return 0;
 	n = strlen(w->prefix) + strlen(root) + strlen(name) + 1;
 	path = malloc(n);
@@ -162,7 +187,8 @@ static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
 		return -1;
 	}
 	snprintf(path, n, "%s%s%s", w->prefix, root, name);
-	w->rc = blob_add(w, path, git_tree_entry_id(e));
+	w->rc = blob_add(w, path, git_tree_entry_id(e),
+			 git_tree_entry_filemode(e) == GIT_FILEMODE_LINK);
 	return w->rc != 0 ? -1 : 0;
 }
 
@@ -213,7 +239,7 @@ static int read_path(struct walk *w, git_tree *root, const char *path)
 		if ((prefix = strdup(path)) == NULL)
 			rc = ss_err_set(w->err, SS_E_NOMEM, "out of memory");
 		else
-			rc = blob_add(w, prefix, git_tree_entry_id(e));
+			rc = blob_add(w, prefix, git_tree_entry_id(e), 0);
 		prefix = NULL; /* blob_add took it */
 	} else {
 		ss_err_at(w->err, path, 0, -1);

@@ -187,7 +187,7 @@ int ss_bundle_load_tree(struct ss_bundle *b, const struct ss_tree *tree, const c
 
 	for (i = 0; i < ss_tree_count(tree); i++) {
 		path = ss_tree_path(tree, i);
-		if (!under(path, prefix))
+		if (!under(path, prefix) || ss_tree_is_symlink(tree, i))
 			continue;
 		if (is_kustomization(path)) {
 			data = ss_tree_data(tree, i, &len);
@@ -196,7 +196,7 @@ int ss_bundle_load_tree(struct ss_bundle *b, const struct ss_tree *tree, const c
 				return rc;
 			ss_err_at(err, path, 0, -1);
 			return ss_err_set(err, SS_E_UNSUPPORTED,
-					  "kustomization files are not supported yet; list plain manifests instead");
+					  "a kustomization below the unit's folder is not built; make its folder a unit's path (docs/REPOSITORIES.md)");
 		}
 		if (!is_manifest(path))
 			continue;

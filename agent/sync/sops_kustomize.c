@@ -28,7 +28,7 @@ static int entry_is_sops(const struct ss_tree *tree, const char *dir, const char
 
 	snprintf(full, sizeof(full), "%s%s", dir, eq != NULL ? eq + 1 : entry);
 	for (i = 0; i < ss_tree_count(tree); i++) {
-		if (strcmp(ss_tree_path(tree, i), full) != 0)
+		if (strcmp(ss_tree_path(tree, i), full) != 0 || ss_tree_is_symlink(tree, i))
 			continue;
 		d = ss_tree_data(tree, i, &len);
 		return d != NULL && looks_sops(d, len);

@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "sealsync/age.h"
 #include "sealsync/apply.h"
 #include "sealsync/bundle.h"
+#include "sealsync/helm.h"
 #include "sealsync/inventory.h"
 #include "sealsync/keys.h"
 #include "sealsync/keyholder.h"
@@ -176,6 +178,8 @@ int ss_agent_open(const struct ss_config *cfg, struct ss_agent **out, struct ss_
 	rc = cfg->keys_managed ? 0 : ss_agent_reload_keys(a, err);
 	if (rc == 0)
 		rc = open_source(a, err);
+	if (rc == 0)
+		rc = ss_render_cache_open(cfg, &a->rc, err);
 	if (rc == 0 && cfg->render == NULL && !cfg->check_only) {
 		rc = open_kube(a, err);
 		a->need_bases = 1;
@@ -200,6 +204,7 @@ void ss_agent_free(struct ss_agent *a)
 	ss_kube_free(a->kube);
 	ss_objstate_free(a->os);
 	sync_units_free(a);
+	ss_render_cache_free(a->rc);
 	free(a);
 }
 
@@ -282,6 +287,32 @@ static void unit_identity_end(struct ss_agent *a, const struct ss_unit_config *u
 		ss_err_prefix(err, "requests as ServiceAccount %s/%s", ns, name);
 }
 
+/* A Helm unit's objects: helm template of its chart (helm_load.c). */
+static int helm_load(struct ss_agent *a, const struct ss_unit_config *u,
+		     const struct ss_tree *tree, struct ss_bundle *b, struct ss_err *err)
+{
+	struct ss_renderer_opts ro;
+	struct ss_helm_unit hu;
+	char tmp[1700], cwd[512] = "";
+
+	/* the renderer wants an absolute folder; --cache-dir may be relative */
+	if (a->cfg->cache_dir[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+		return ss_err_set(err, SS_E_IO, "the working folder is unknown");
+	snprintf(tmp, sizeof(tmp), "%s%s%s/render", cwd, cwd[0] ? "/" : "", a->cfg->cache_dir);
+	memset(&ro, 0, sizeof(ro));
+	ro.unit = u->name;
+	ro.tmp_dir = tmp;
+	ro.server = a->cfg->render_socket;
+	ro.timeout_sec = a->cfg->render_timeout_sec;
+	ro.memory_mib = a->cfg->render_memory_mib;
+	ro.no_sandbox = a->cfg->no_sandbox;
+	hu.unit = u;
+	hu.helm_bin = a->cfg->helm_bin;
+	hu.kube = a->kube;
+	hu.ro = &ro;
+	return ss_bundle_load_helm(b, &hu, tree, err);
+}
+
 /* load → namespaces → unseal → plan; stage names where it stopped. */
 static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 			const struct ss_tree *tree, struct ss_bundle *b, const struct ss_plan_opts *po,
@@ -293,13 +324,17 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 
 	*stage = "load";
 	b->allow_sops = u->sops;
-	rc = ss_bundle_load_tree(b, tree, u->path, err);
+	rc = u->helm != NULL ? helm_load(a, u, tree, b, err)
+			     : ss_bundle_load_unit(b, a->rc, (size_t)(u - a->cfg->units), u, a->src,
+						   a->units[u - a->cfg->units].attempted, tree, err);
 	if (rc == 0)
 		rc = ss_bundle_resolve_namespaces(b, po, err);
 	if (rc == 0) /* allowedNamespaces, allowedScopes: before any request */
 		rc = ss_tenancy_check(b, u, unit_tenant(a, u), err);
 	if (rc != 0)
 		return rc;
+	if (whole)
+		ss_bundle_warn_plain_secrets(b, u);
 	*stage = "unseal";
 	if (a->kr == NULL && a->kh == NULL)
 		return ss_err_set(err, SS_E_NOTFOUND, "no identities loaded yet");
@@ -532,7 +567,8 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 {
 	const struct ss_unit_config *u = &a->cfg->units[i];
 	struct ss_unit_status *st = &a->units[i];
-	const char *paths[1] = {u->path}, *stage = "load";
+	/* a chart may use files beside it: a Helm unit reads the revision whole */
+	const char *paths[1] = {u->helm != NULL ? "." : u->path}, *stage = "load";
 	struct ss_tree *tree = NULL;
 	struct ss_plan_opts po;
 	struct ss_bundle b;
@@ -546,7 +582,7 @@ static int sync_unit(struct ss_agent *a, size_t i, const char *commit, struct ss
 	memset(&po, 0, sizeof(po));
 	po.agent_name = a->cfg->name;
 	po.unit_name = u->name;
-	po.target_ns = u->namespace_;
+	po.target_ns = u->helm != NULL ? ss_helm_namespace(u->helm, u->namespace_) : u->namespace_;
 	po.agent_ns = a->cfg->namespace_;
 	po.lookup = a->kube != NULL ? scope_lookup : NULL;
 	po.lookup_ctx = a->kube;
@@ -664,8 +700,11 @@ static int repair_unit(struct ss_agent *a, size_t i, const char *commit)
 
 int sync_or_skip(struct ss_agent *a, size_t i, const char *commit, struct ss_err *err)
 {
+	/* a rendered unit's objects have no file of their own to re-read */
 	if (a->os != NULL && !full_due(a, i) && strcmp(a->applied[i], commit) == 0 &&
-	    ss_objstate_unit_drifted(a->os, i) && repair_unit(a, i, commit) == 0) {
+	    a->cfg->units[i].helm == NULL &&
+	    ss_objstate_unit_drifted(a->os, i) && !ss_render_cache_is_rendered(a->rc, i) &&
+	    repair_unit(a, i, commit) == 0) {
 		steady_unit(a, i, commit);
 		return 0;
 	}

@@ -44,6 +44,7 @@ struct ss_agent {
 	int watch_incomplete;        /* a kind could not be watched */
 	char applied[SS_CONFIG_MAX_UNITS][41];
 	double full_due[SS_CONFIG_MAX_UNITS];
+	struct ss_render_cache *rc; /* kustomize units (load_render.c) */
 	/* Health checks and ordering (sync_units.c, waiter.h): units in
 	 * dependency order, the health waits, per unit when its own interval
 	 * is next due (monotonic) and whether it waits for a dependency; the

@@ -51,13 +51,65 @@ void ss_bundle_release(struct ss_bundle *b);
 
 /*
  * Loads the files of tree that lie under prefix ("" or "." for all) into b.
- * A kustomization.yaml is refused (SS_E_UNSUPPORTED naming the file), as is
+ * A kustomization file is refused (SS_E_UNSUPPORTED naming the file: only
+ * a unit's top folder may hold one, see ss_bundle_load_unit), as is
  * a document that is not a Kubernetes object, and a SOPS document unless
  * b->allow_sops (SS_E_UNSUPPORTED naming the file). A SOPS item has no id
  * until unseal decrypts it; namespaces skip it (it names its own).
  */
 int ss_bundle_load_tree(struct ss_bundle *b, const struct ss_tree *tree, const char *prefix,
 			struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * Rendered units (load_render.c, renderer.h). The cache holds the render
+ * options from the config, the kustomize binary (render.kustomize, or
+ * kustomize found on PATH at open) and per unit the last output with the
+ * key of what it read.
+ */
+struct ss_config;
+struct ss_unit_config;
+struct ss_source;
+struct ss_render_cache;
+int ss_render_cache_open(const struct ss_config *c, struct ss_render_cache **out,
+			 struct ss_err *err) SS_MUST_CHECK;
+void ss_render_cache_free(struct ss_render_cache *rc);
+/* 1 when unit i's last load came from a renderer (no per-file repair). */
+int ss_render_cache_is_rendered(const struct ss_render_cache *rc, size_t i);
+
+/*
+ * Loads unit i (u) at commit: when its folder (read into unit_tree) has a
+ * kustomization at its top, the whole revision is read, the kustomization
+ * graph checked (no remote references, no SOPS generator files, no
+ * plugins) and `kustomize build` output loaded, its origin named
+ * "<folder> (kustomize build)"; otherwise as ss_bundle_load_tree. Output
+ * is reused while the content below the folders the graph reached is
+ * unchanged.
+ */
+int ss_bundle_load_unit(struct ss_bundle *b, struct ss_render_cache *rc, size_t i,
+			const struct ss_unit_config *u, struct ss_source *src, const char *commit,
+			const struct ss_tree *unit_tree, struct ss_err *err) SS_MUST_CHECK;
+
+/* Logs a warning naming each plain v1 Secret of b (not from a
+ * SealedSecret or SOPS), unless u allows plain Secrets. */
+void ss_bundle_warn_plain_secrets(const struct ss_bundle *b, const struct ss_unit_config *u);
+
+/*
+ * A Helm unit (helm.h): its objects are what helm template prints for the
+ * chart in tree (read whole: a chart may use files beside it), with the
+ * cluster's version and API list from kube (NULL: helm's defaults, or the
+ * unit's kubeVersion), run through the renderer with ro (agent/sync/helm_load.c).
+ */
+struct ss_unit_config;
+struct ss_kube;
+struct ss_renderer_opts;
+struct ss_helm_unit {
+	const struct ss_unit_config *unit;  /* unit->helm is set */
+	const char *helm_bin;               /* absolute path */
+	struct ss_kube *kube;               /* NULL: no cluster (--render, -n) */
+	const struct ss_renderer_opts *ro;
+};
+int ss_bundle_load_helm(struct ss_bundle *b, const struct ss_helm_unit *hu,
+			const struct ss_tree *tree, struct ss_err *err) SS_MUST_CHECK;
 
 /* Loads one file's text (used by the tree loader and by tests). */
 int ss_bundle_load_text(struct ss_bundle *b, const char *name, const unsigned char *text,

@@ -40,6 +40,23 @@ struct ss_unit_check {
 	char *namespace_;    /* NULL: the unit's namespace (namespaced kinds) */
 };
 
+#define SS_HELM_MAX_VALUES_FILES 16
+
+/*
+ * A unit's `helm:` settings (agent/config_helm.c, docs/REPOSITORIES.md).
+ * Paths are resolved at load to repository-relative, normalised paths
+ * ("" never: "." is the root); URLs are refused there.
+ */
+struct ss_helm_config {
+	char *chart;          /* chart folder, repo-relative */
+	char *release_name;   /* NULL: the unit's name */
+	char *namespace_;     /* release namespace; NULL: the unit's namespace */
+	char *values_files[SS_HELM_MAX_VALUES_FILES]; /* repo-relative, in -f order */
+	size_t nvalues_files;
+	char *values_json;    /* inline `values` as JSON text (last -f), or NULL */
+	char *kube_version;   /* override of the cluster's version, or NULL */
+};
+
 struct ss_unit_config {
 	char *name;          /* unique; in the owner label and inventory name */
 	char *path;          /* folder in the repo ("." for the root) */
@@ -64,6 +81,8 @@ struct ss_unit_config {
 	char *allowed_ns[SS_CONFIG_MAX_ALLOWED_NS]; /* allowedNamespaces */
 	size_t nallowed_ns;  /* 0: any namespace (RBAC decides) */
 	unsigned allowed_scopes; /* allowedScopes as SS_CONFIG_SCOPE_* bits; 0: not given */
+	int allow_plain_secrets; /* no warning for plain Secrets (default 0) */
+	struct ss_helm_config *helm; /* NULL unless the unit has `helm:` settings */
 };
 
 #define SS_CONFIG_SCOPE_STRICT 1u
@@ -155,6 +174,15 @@ struct ss_config {
 	char *shard;                  /* --shard: sync only the units of this shard */
 	char *default_sa;             /* defaultServiceAccount: for units naming none */
 	size_t nunits_all;            /* units in the file, before ss_config_select_shard */
+	/* helm units: the helm binary (render.helm / --helm); resolved to an
+	 * absolute path by ss_config_helm_resolve when a unit needs it */
+	char *helm_bin;
+	/* renderer (renderer.h, docs/REPOSITORIES.md) */
+	char *render_kustomize;       /* kustomize binary; NULL: found on PATH at start */
+	char *render_socket;          /* render.server: send render jobs to this socket */
+	char *render_server;          /* --render-server SOCKET: be the render server */
+	unsigned render_timeout_sec;  /* per render (default 60) */
+	unsigned render_memory_mib;   /* the tool's address space (default 4096) */
 };
 
 /* Fills defaults (no strings are NULL afterwards except optional ones). */
@@ -173,6 +201,36 @@ int ss_config_parse_args(struct ss_config *c, int argc, char **argv, struct ss_e
 int ss_config_validate(const struct ss_config *c, struct ss_err *err) SS_MUST_CHECK;
 
 void ss_config_release(struct ss_config *c);
+
+/*
+ * config_helm.c: parses a unit's `helm:` mapping (v) into *out (allocated;
+ * the unit owns it and frees it with ss_config_helm_free). unit_path is the
+ * unit's folder, against which relative chart and values paths resolve.
+ * field holds the mapping's path on entry ("units[0].helm"); on error it
+ * names the failing field ("units[0].helm.valuesFiles[1]") for the caller's
+ * file and line, and the message names the unit. *out is NULL on error.
+ */
+struct json_t;
+int ss_config_helm_parse(struct json_t *v, const char *unit_name, const char *unit_path,
+			 struct ss_helm_config **out, char *field, size_t field_len,
+			 struct ss_err *err) SS_MUST_CHECK;
+void ss_config_helm_free(struct ss_helm_config *h);
+
+/*
+ * rel resolved against base (a repository folder; a leading '/' in rel
+ * means the repository root), normalised ("." and ".." folded, no empty
+ * parts) to a repository-relative path ("." for the root) in *out
+ * (malloc). SS_E_INVAL when it climbs above the root, SS_E_LIMIT past
+ * 1023 bytes, SS_E_NOMEM.
+ */
+int ss_config_path_resolve(const char *base, const char *rel, char **out) SS_MUST_CHECK;
+
+/*
+ * Resolves c->helm_bin ("helm": searched on PATH) to an absolute path of an
+ * executable file, when a unit has helm settings; at start, so that -n says
+ * so and a PATH change later cannot swap the binary. 0 when no unit needs it.
+ */
+int ss_config_helm_resolve(struct ss_config *c, struct ss_err *err) SS_MUST_CHECK;
 
 /* Prints the flags with their placeholders and defaults, on stdout (--help). */
 void ss_config_usage(void);

@@ -103,6 +103,17 @@ int ss_kube_insecure(const struct ss_kube *k);
 int ss_kube_discover(struct ss_kube *k, struct ss_err *err) SS_MUST_CHECK;
 
 /*
+ * What a chart's .Capabilities should say of this cluster (kube_caps.c),
+ * for `helm template`: the server's gitVersion from GET /version ("v1.32.3",
+ * into buf), and every "group/version" and "group/version/Kind" discovery
+ * knows (running it first if it never ran), sorted, comma-separated, in *out
+ * (malloc; the caller frees; NULL on error). Nothing in them is secret.
+ */
+int ss_kube_server_version(struct ss_kube *k, char *buf, size_t len,
+			   struct ss_err *err) SS_MUST_CHECK;
+int ss_kube_api_versions(struct ss_kube *k, char **out, struct ss_err *err) SS_MUST_CHECK;
+
+/*
  * Maps (apiVersion, kind) to its plural resource name and scope. Runs
  * discovery first if it never ran. *resource is valid until the next
  * ss_kube_discover. SS_E_NOTFOUND when unknown (the caller may

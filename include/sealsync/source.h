@@ -130,7 +130,7 @@ int ss_source_fetched(const struct ss_source *s);
 const char *ss_source_url(const struct ss_source *s);
 
 /*
- * The files of one revision. Every regular file (blob; symlinks and
+ * The files of one revision. Every regular file and symlink (blob;
  * submodules are skipped) below each of paths ("" or "." means the whole
  * tree; a path may also name a single file), recursively, sorted by full
  * path (bytewise) without duplicates. The caller filters by name
@@ -145,8 +145,15 @@ int ss_source_read_tree(struct ss_source *s, const char *commit, const char *con
 size_t ss_tree_count(const struct ss_tree *t);
 /* Path relative to the repo root, e.g. "apps/db.yaml"; i < count. */
 const char *ss_tree_path(const struct ss_tree *t, size_t i);
-/* Blob bytes (NUL-terminated, the NUL not counted in *len); owned by t. */
+/* Blob bytes (NUL-terminated, the NUL not counted in *len); owned by t.
+ * For a symlink: its target, as Git stores it (never followed). */
 const unsigned char *ss_tree_data(const struct ss_tree *t, size_t i, size_t *len);
+/* 1 when entry i is a symlink (readers of files must skip it; only the
+ * renderer's copy, renderer.h, recreates the ones that stay inside). A
+ * path given to ss_source_read_tree that is itself a symlink is refused. */
+int ss_tree_is_symlink(const struct ss_tree *t, size_t i);
+/* The blob's Git object id, 40 hex; owned by t (the render cache key). */
+const char *ss_tree_oid(const struct ss_tree *t, size_t i);
 void ss_tree_free(struct ss_tree *t);
 
 /*

@@ -33,17 +33,18 @@ test_expect_success 'second poll: same commit, no fetch' '
 	test_cmp expect out
 '
 
-test_expect_success 'source-ls lists regular files under a path, sorted, with sizes and hashes' '
+test_expect_success 'source-ls lists regular files under a path, sorted, with sizes and hashes; symlinks with their target' '
 	ls_ --path apps >out &&
 	for f in apps/cm.yaml apps/db/s.yml apps/db/x.json; do
 		echo "$f $(wc -c <repo/$f) $(sha256sum repo/$f | cut -d" " -f1)"
 	done >expect &&
+	echo "apps/link.yaml -> cm.yaml" >>expect &&
 	test_cmp expect out &&
 	ls_ --path ./apps/ --path apps/db/s.yml >out2 &&
 	test_cmp expect out2 &&
 	ls_ >all &&
 	test_line_count() { test "$(wc -l <"$2")" -eq "$1"; } &&
-	test_line_count 4 all &&
+	test_line_count 5 all &&
 	test_contains "other/o.yaml" all
 '
 

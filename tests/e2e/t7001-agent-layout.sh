@@ -1,16 +1,18 @@
 #!/bin/bash
 # agent/ is one folder per part, and dependencies inside it point one way:
-# serve -> sync -> kube, git, keys; sync and keys -> notify (docs/ARCHITECTURE.md
-# "Inside agent/").
+# serve -> sync -> kube, git, keys, render; sync and keys -> notify
+# (docs/ARCHITECTURE.md "Inside agent/"); render (the confined renderer)
+# and notify use none of the others.
 # A header belongs to the part that implements it; the table below is that
 # ownership, checked against the folders so that it cannot go stale.
 . "$(dirname "$0")/lib.sh"
 
 agent=$SS_SRC_DIR/agent
 
-test_expect_success 'agent/ holds the six part folders and main.c, config*.c, log.c only' '
+test_expect_success 'agent/ holds the seven part folders and main.c, config*.c, log.c only' '
 	(cd "$agent" && ls -1) >got &&
-	printf "%s\n" config.c config_int.h config_units.c git keys kube log.c main.c notify serve sync >want &&
+	printf "%s\n" config.c config_helm.c config_int.h config_units.c git keys kube log.c main.c \
+		notify render serve sync >want &&
 	test_cmp want got
 '
 
@@ -18,7 +20,8 @@ test_expect_success 'agent/ holds the six part folders and main.c, config*.c, lo
 owners="sync:apply.h sync:bundle.h sync:inventory.h sync:render.h sync:sync.h sync:health.h sync:waiter.h
 serve:server.h serve:metrics.h serve:events.h serve:leader.h
 kube:kube.h git:source.h git:sshsig.h keys:keystore.h keys:keyholder.h
-notify:notify.h"
+notify:notify.h
+render:renderer.h render:helm.h"
 
 test_expect_success 'each owned header is implemented in its folder' '
 	for oh in $owners; do
@@ -46,6 +49,19 @@ test_expect_success 'kube, git and keys include nothing from sync or serve' '
 	forbidden_includes kube sync serve git keys &&
 	forbidden_includes git sync serve kube keys &&
 	forbidden_includes keys sync serve git
+'
+
+test_expect_success 'render includes nothing from the other parts, and only sync uses it' '
+	forbidden_includes render sync serve kube git keys &&
+	forbidden_includes kube render && forbidden_includes git render &&
+	forbidden_includes keys render && forbidden_includes serve render
+'
+
+test_expect_success 'the render library links nothing of the other parts (CMake)' '
+	grep "target_link_libraries(ss_agent_render " "$SS_SRC_DIR/CMakeLists.txt" >link &&
+	test_line_count() { test "$(wc -l <"$2")" -eq "$1"; } &&
+	test_line_count 1 link &&
+	! grep -E "ss_agent_(kube|git|keys|sync|serve)" link
 '
 
 test_expect_success 'sync includes nothing from serve' '

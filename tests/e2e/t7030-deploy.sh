@@ -40,6 +40,29 @@ test_expect_success 'HTTPS on 8443 (generated certificate), probes on the plain 
 	PY
 '
 
+test_expect_success 'the render container has no key volume and no token; only the agent has the token' '
+	$PYTHON - rendered.yaml <<-\PY
+	import sys, yaml
+	docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+	pod = [d for d in docs if d["kind"] == "Deployment"][0]["spec"]["template"]["spec"]
+	assert pod["automountServiceAccountToken"] is False, pod
+	agent, render = pod["containers"]
+	assert agent["name"] == "agent" and render["name"] == "render", pod["containers"]
+	mounts = lambda c: {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
+	assert set(mounts(render)) == {"render-socket", "render-cache"}, mounts(render)
+	assert "keys" in mounts(agent) and "sa-token" in mounts(agent), mounts(agent)
+	assert mounts(agent)["render-socket"] == mounts(render)["render-socket"]
+	assert "--render-server" in render["args"], render
+	assert render["resources"]["limits"]["memory"], render
+	vols = {v["name"]: v for v in pod["volumes"]}
+	assert "serviceAccountToken" in vols["sa-token"]["projected"]["sources"][0], vols
+	cfg = yaml.safe_load([d for d in docs if d["kind"] == "ConfigMap"][0]["data"]["config.yaml"])
+	sock = render["args"][render["args"].index("--render-server") + 1]
+	assert cfg["render"]["server"] == sock, cfg
+	assert sock.startswith(mounts(render)["render-socket"] + "/"), sock
+	PY
+'
+
 test_expect_success 'the rendered base applies cleanly with server-side apply' '
 	ss_apiserver_start &&
 	kubectl apply --server-side -f rendered.yaml &&

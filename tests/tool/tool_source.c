@@ -126,6 +126,10 @@ static void print_tree(const struct ss_tree *t)
 	for (i = 0; i < ss_tree_count(t); i++) {
 		const unsigned char *d = ss_tree_data(t, i, &n);
 
+		if (ss_tree_is_symlink(t, i)) { /* "path -> target": regular files' lines stay as they were */
+			printf("%s -> %.*s\n", ss_tree_path(t, i), (int)n, (const char *)d);
+			continue;
+		}
 		crypto_hash_sha256(h, d, n);
 		sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 		printf("%s %zu %s\n", ss_tree_path(t, i), n, hex);

@@ -1,0 +1,60 @@
+/* render_sock.c: length-prefixed messages between agent and render server. */
+#include <errno.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "render_int.h"
+#include "sealsync/buf.h"
+
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, unsigned char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+int render_sock_send(int fd, const struct ss_buf *b)
+{
+	uint64_t n = b->len;
+
+	return write_all(fd, (const unsigned char *)&n, sizeof(n)) != 0 ||
+			       (b->len > 0 && write_all(fd, b->data, b->len) != 0)
+		       ? -1
+		       : 0;
+}
+
+int render_sock_recv(int fd, struct ss_buf *b, size_t max)
+{
+	uint64_t n;
+
+	if (read_all(fd, (unsigned char *)&n, sizeof(n)) != 0 || n > max || n > b->max)
+		return -1;
+	if (ss_buf_reserve(b, (size_t)n) != 0 || read_all(fd, b->data, (size_t)n) != 0)
+		return -1;
+	b->len = (size_t)n;
+	b->data[n] = '\0';
+	return 0;
+}
