@@ -18,8 +18,10 @@
 
 #define KEY_FILE_MAX (4u << 20)
 
+/* in_list: an item of a List, where the API server omits each item's kind
+ * (a SecretList's items carry none; kubectl's List items do). */
 static int add_secret(struct ss_bitnami_keys *k, const char *path, const json_t *doc, int idx,
-		      struct ss_err *err)
+		      int in_list, struct ss_err *err)
 {
 	const json_t *v = json_object_get(json_object_get(doc, "data"), "tls.key");
 	const char *kind = json_string_value(json_object_get(doc, "kind"));
@@ -28,7 +30,7 @@ static int add_secret(struct ss_bitnami_keys *k, const char *path, const json_t 
 	int rc;
 
 	snprintf(name, sizeof(name), "%.200s: document %d", path, idx);
-	if (kind == NULL || strcmp(kind, "Secret") != 0)
+	if ((kind == NULL && !in_list) || (kind != NULL && strcmp(kind, "Secret") != 0))
 		return ss_err_set(err, SS_E_INVAL, "%s: not a Secret (want the controller's "
 				  "kubernetes.io/tls key Secret)", name);
 	if (!json_is_string(v))
@@ -59,11 +61,12 @@ static int add_docs(struct ss_bitnami_keys *k, const char *path, const struct ss
 
 		/* "List" from kubectl, "SecretList" straight from the API server */
 		if (kl < 4 || strcmp(kind + kl - 4, "List") != 0 || !json_is_array(items)) {
-			rc = add_secret(k, path, doc, ss_docset_index(ds, i), err);
+			rc = add_secret(k, path, doc, ss_docset_index(ds, i), 0, err);
 			continue;
 		}
 		for (j = 0; rc == 0 && j < json_array_size(items); j++)
-			rc = add_secret(k, path, json_array_get(items, j), ss_docset_index(ds, i), err);
+			rc = add_secret(k, path, json_array_get(items, j), ss_docset_index(ds, i), 1,
+					err);
 	}
 	return rc;
 }
