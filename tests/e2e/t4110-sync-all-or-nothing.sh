@@ -91,8 +91,10 @@ bad_case agent-state '
 	printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sealsync-inv-team-b\n  namespace: sealsync-system\n" >repo/a/steal.yaml
 '
 
-bad_case kustomization '
-	printf "resources: [db.sealed.yaml]\n" >repo/a/kustomization.yaml
+# kustomize units build now (docs/REPOSITORIES.md); a remote base is
+# refused before any build, whether or not kustomize is on PATH
+bad_case kustomization-remote '
+	printf "resources: [db.sealed.yaml, https://example.com/base]\n" >repo/a/kustomization.yaml
 '
 
 test_expect_success 'the errors name file and field' '
