@@ -1331,17 +1331,31 @@ void ss_config_unit_tenancy_release(struct ss_unit_config *u)
 	u->nallowed_ns = 0;
 }
 
-/*
- * dependsOn across shards is refused at load: a unit could wait forever
- * for one another agent syncs. dependsOn itself comes with the `health`
- * work (issue 16); until a unit has it, there is nothing to check.
- * CHECK HOOK: for each unit's dependsOn entry, find the unit it names and
- * refuse when their shards differ (both NULL counts as equal).
- */
+static int same_shard(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+/* dependsOn across shards: the shard that waits could never see the other
+ * unit's health, so it would wait forever; refused at load, by name. */
 static int check_depends_shards(const struct ss_config *c, struct ss_err *err)
 {
-	(void)c;
-	(void)err;
+	size_t i, j, k;
+
+	for (i = 0; i < c->nunits; i++)
+		for (j = 0; j < c->units[i].ndepends; j++)
+			for (k = 0; k < c->nunits; k++)
+				if (strcmp(c->units[k].name, c->units[i].depends_on[j]) == 0 &&
+				    !same_shard(c->units[i].shard, c->units[k].shard))
+					return ss_err_set(err, SS_E_USAGE,
+							  "unit %s dependsOn %s, which is in another shard "
+							  "(%s, not %s): a unit can only wait for units "
+							  "of its own shard", c->units[i].name,
+							  c->units[k].name,
+							  c->units[k].shard ? c->units[k].shard : "none",
+							  c->units[i].shard ? c->units[i].shard : "none");
 	return 0;
 }
 
@@ -1356,13 +1370,6 @@ int ss_config_validate_tenancy(const struct ss_config *c, struct ss_err *err)
 				  "letters, digits, '-' and '.'); its namespace is each unit's",
 				  c->default_sa);
 	return check_depends_shards(c, err);
-}
-
-static int same_shard(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
 }
 
 void ss_config_select_shard(struct ss_config *c)

@@ -631,6 +631,7 @@ static int start_notify(struct service *sv, struct ss_err *err)
 	memset(&o, 0, sizeof(o));
 	o.cfg = sv->cfg;
 	o.deliver = !one_shot(sv->cfg);
+	o.shard = sv->cfg->shard; /* sharding: payloads say which shard sent them */
 	return ss_notify_start(&o, err);
 }
 

@@ -101,6 +101,17 @@ test_expect_success 'a cycle in dependsOn is refused at load, naming the units' 
 	grep -q "dependsOn forms a cycle: a -> c -> b -> a" err
 '
 
+test_expect_success 'dependsOn across shards is refused at load, naming both units and shards' '
+	cat >shards.yaml <<-\Y &&
+	units:
+	  - {name: a, path: base, shard: one}
+	  - {name: b, path: app, shard: two, dependsOn: [a]}
+	Y
+	test_must_fail "$AGENT" -n --config shards.yaml --repo "file://$TRASH/repo" \
+		--identities "$TRASH/keys.txt" --cache-dir "$TRASH/cache" 2>err &&
+	grep -q "unit b dependsOn a, which is in another shard (one, not two)" err
+'
+
 test_expect_success 'an unknown dependsOn name is refused at load, naming both' '
 	printf "units:\n  - {name: a, path: base, dependsOn: [bsae]}\n" >unknown.yaml &&
 	test_must_fail "$AGENT" -n --config unknown.yaml --repo "file://$TRASH/repo" \
