@@ -1,5 +1,5 @@
 #!/bin/bash
-# Tenancy on the real kube-apiserver (RBAC, audit log): deploy/tenancy
+# Tenancy on the real kube-apiserver (RBAC, audit log): deploy-tenancy
 # rendered by the real kustomize and applied; the agent runs with a token
 # of its own ServiceAccount, whose ClusterRole there may only read. A unit
 # with serviceAccountName team-a's sealsync-deployer (which may write only
@@ -58,9 +58,9 @@ audit() {
 }
 lines() { wc -l <"$API_LOG" | tr -d " "; }
 
-test_expect_success 'setup: deploy/tenancy through kustomize, a token of the agent, team-b' '
+test_expect_success 'setup: deploy-tenancy through kustomize, a token of the agent, team-b' '
 	ss_keys && ss_apiserver_start && ss_repo_init &&
-	kustomize build "$SS_SRC_DIR/deploy/tenancy" >rendered.yaml &&
+	kustomize build "$SS_SRC_DIR/deploy-tenancy" >rendered.yaml &&
 	kubectl apply -f rendered.yaml >/dev/null &&
 	ss_ns team-b &&
 	sa_kubeconfig &&
