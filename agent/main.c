@@ -288,6 +288,20 @@ static int health_changed(struct unit_event *ue, const struct ss_unit_status *st
 	return 1;
 }
 
+/* A health change out to the notification targets: a reason code only,
+ * never the message (it may quote API-server text; notify.h). */
+static void notify_health(const struct ss_event *ev)
+{
+	struct ss_notify_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.event = SS_NOTIFY_HEALTH;
+	m.unit = ev->unit;
+	m.revision = ev->revision;
+	m.reason = ev->ok ? "healthy" : "unhealthy";
+	ss_notify_event(&m);
+}
+
 /* Healthy (Normal) / HealthCheckFailed (Warning), once per outcome and
  * revision, naming the objects that are not Current (best effort). */
 static void post_health_events(struct service *sv, struct ss_kube *k)
@@ -312,6 +326,7 @@ static void post_health_events(struct service *sv, struct ss_kube *k)
 		ss_err_clear(&err);
 		if (ss_event_post(k, &ev, &err) != 0)
 			ss_log_err(SS_LOG_WARN, "cannot post an Event", &err, "unit", ev.unit, NULL);
+		notify_health(&ev);
 	}
 }
 
