@@ -177,7 +177,7 @@ test_expect_success 'the ServiceAccount token, the key Secret and the ConfigMap 
 # Ready as the leader that has synced (a follower is ready once its keys
 # are loaded, before any sync: docs/SERVICE.md).
 ready_synced() {
-	curl -sf "http://127.0.0.1:$PROBE_PORT/readyz" | grep -q "\"detail\": *\"synced\""
+	curl -sf "http://127.0.0.1:$PROBE_PORT/readyz" | grep -q "\"detail\": *\"synced"
 }
 
 RUN_POD="$POD_FLAGS --network host --user $POD_USER --group-add $POD_FSGROUP
