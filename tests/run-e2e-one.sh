@@ -7,7 +7,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 name=$(basename "$t" .sh)
 out="$log_dir/e2e-$stage-$name.log"
 t0=$(date +%s)
-SS_BUILD_DIR="$build" SS_SRC_DIR="$top" SS_SHARED_DIR="$top/../shared" \
+# ASan+UBSan programs are 2-5x slower; polls wait longer for them (lib.sh).
+poll_s=30
+[ "$stage" = asan ] && poll_s=90
+SS_POLL_SECONDS=$poll_s SS_BUILD_DIR="$build" SS_SRC_DIR="$top" SS_SHARED_DIR="$top/../shared" \
 	timeout -k 10 900 bash "$t" >"$out" 2>&1 </dev/null
 rc=$?
 secs=$(( $(date +%s) - t0 ))

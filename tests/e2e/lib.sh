@@ -119,24 +119,28 @@ test_cmp() { diff -u "$1" "$2"; }
 # poll CMD...            until CMD succeeds
 # poll_eq WANT CMD...    until CMD prints WANT
 # poll_gt MIN CMD...     until CMD prints a number above MIN
+# Each gives up after SS_POLL_SECONDS (default 30): a bound for a hung
+# program, not a timing assertion; run-e2e-one.sh raises it for the
+# sanitizer build, whose programs run several times slower on a busy CI host.
+poll_limit=$(( ${SS_POLL_SECONDS:-30} * 10 ))
 poll() {
 	i=0
 	while ! "$@" 2>/dev/null; do
-		i=$((i + 1)); [ $i -lt 300 ] || return 1; sleep 0.1
+		i=$((i + 1)); [ $i -lt $poll_limit ] || return 1; sleep 0.1
 	done
 }
 poll_eq() {
 	want=$1; shift; i=0
 	while got=$("$@" 2>/dev/null); [ "$got" != "$want" ]; do
 		i=$((i + 1)); sleep 0.1
-		[ $i -lt 300 ] || { echo "poll_eq: want '$want', got '$got': $*" >&2; return 1; }
+		[ $i -lt $poll_limit ] || { echo "poll_eq: want '$want', got '$got': $*" >&2; return 1; }
 	done
 }
 poll_gt() {
 	min=$1; shift; i=0
 	while got=$("$@" 2>/dev/null); ! [ "${got:-0}" -gt "$min" ] 2>/dev/null; do
 		i=$((i + 1)); sleep 0.1
-		[ $i -lt 300 ] || { echo "poll_gt: want > $min, got '$got': $*" >&2; return 1; }
+		[ $i -lt $poll_limit ] || { echo "poll_gt: want > $min, got '$got': $*" >&2; return 1; }
 	done
 }
 

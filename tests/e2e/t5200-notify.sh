@@ -217,8 +217,8 @@ test_expect_success 'receiver down: the syncs go on, every revision is applied' 
 	ss_stop "$hookrecv_pid" &&
 	before=$(lines hook.jsonl) &&
 	for i in 3 4 5; do
-		bad_commit "bad $i" &&
-		n=$(failed_syncs) && poll_gt "$n" failed_syncs &&
+		n=$(failed_syncs) && bad_commit "bad $i" &&
+		poll_gt "$n" failed_syncs &&
 		good_commit "$i" &&
 		poll_eq "$(git -C repo rev-parse HEAD)" applied_rev || return 1
 	done &&
