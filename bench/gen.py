@@ -22,6 +22,8 @@
                                     names) with their bodies taken from the
                                     objects that server now holds; writes
                                     OUT/plan and OUT/bodies/
+  gen.py span LOG                   seconds from the first request of a request
+                                    log to the last
   gen.py kubeconfig KUBECONFIG OUT  OUT/server, OUT/ca.pem, OUT/token of an
                                     ss-apiserver kubeconfig (for ss-bench raw)
 
@@ -150,6 +152,18 @@ def cmd_flux(apps, d, secrets_dir):
     for c in range(0, len(docs), 1000):
         write(os.path.join(secrets_dir, "secrets-%03d.yaml" % (c // 1000)),
               "---\n".join(docs[c:c + 1000]))
+
+
+def log_time(e):
+    import datetime
+    t = datetime.datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return t.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def cmd_span(log):
+    with open(log, encoding="utf-8") as f:
+        times = [log_time(json.loads(line)) for line in f if line.strip()]
+    print("%.6f" % (max(times) - min(times)))
 
 
 def cmd_repaired_after(t0, log, path):
@@ -301,6 +315,8 @@ def main():
         cmd_repaired_after(float(a[1]), a[2], a[3])
     elif len(a) == 4 and a[0] == "flux":
         cmd_flux(int(a[1]), a[2], a[3])
+    elif len(a) == 2 and a[0] == "span":
+        cmd_span(a[1])
     elif len(a) == 3 and a[0] == "kubeconfig":
         cmd_kubeconfig(a[1], a[2])
     elif len(a) == 4 and a[0] == "rawplan":

@@ -81,6 +81,7 @@ bench_apply() {
 		agent_once apply.agent "file://$work/apply-repo" api_agent "$work/apply-cache" "$work/keys1.txt"
 		fact apply.agent.requests "$(api_requests api_agent)"
 		cp "$work/api_agent/state/requests.log" "$work/apply.agent.requests.log"
+		fact apply.agent.span_s "$($PY "$top/bench/gen.py" span "$work/apply.agent.requests.log")"
 		fact apply.agent.applied "$(objects_in api_agent configmaps bench)"
 		$PY "$top/bench/gen.py" rawplan "$work/api_agent/kubeconfig" \
 			"$work/apply.agent.requests.log" "$work/raw" >/dev/null ||
@@ -114,6 +115,11 @@ bench_raw() {
 		--concurrency 8 >"$work/raw.txt" 2>"$work/raw.err"
 	facts_from raw <"$work/raw.txt"
 	fact apply.raw.requests "$(api_requests api_raw)"
+	fact apply.raw.span_s "$($PY "$top/bench/gen.py" span "$work/api_raw/state/requests.log")"
+	# What the agent does before its requests can start: the Git source
+	# alone, from an empty cache (the same file:// clone).
+	measure apply.source "$TOOL" source-poll --url "file://$work/apply-repo" \
+		--cache "$work/apply-source-cache" >/dev/null 2>"$work/apply-source.err"
 	fact apply.raw.applied "$(objects_in api_raw configmaps bench)"
 	[ "$(sed -n 's/^mismatched=//p' "$work/raw.txt")" = 0 ] ||
 		bench_fail "raw: replies differ from the agent's (see $work/raw.err)"
@@ -292,6 +298,8 @@ bench_kube() {
 		fact kapply.kubectl.applied "$(kube_objects kube_kubectl configmaps bench)"
 		kube_down kube_kubectl
 	fi
+	# 4k needs row 4's git daemon (not there when SS_BENCH_ONLY left it out).
+	[ -n "${gitd_port:-}" ] || { kube_clusters=""; return; }
 	say "4k flux: $n_flux apps from git daemon on the real kube-apiserver"
 	if kube_up kube_flux; then
 		agent_once kflux.agent "git://127.0.0.1:$gitd_port/flux" kube_flux "$work/kflux-cache" \
