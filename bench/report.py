@@ -21,6 +21,7 @@ GOAL_AGENT_MIB = 48.0
 GOAL_SEALCTL_MIB = 8.0
 GOAL_POLL_CPU_S = 0.05
 GOAL_DRIFT_S = 2.0
+GOAL_RAW_RATIO = 1.25
 
 
 def load(path):
@@ -154,6 +155,28 @@ def rows_apply(f):
                   "kubectl_requests": f.num("apply.kubectl.requests"),
                   "agent_objects_on_server": f.num("apply.agent.applied"),
                   "kubectl_objects_on_server": f.num("apply.kubectl.applied")}))
+    ours, peer = f.num("apply.agent.wall_s"), f.num("raw.wall_s")
+    x = ratio(ours, peer)
+    r.append(row("3r", "apply %d objects: agent --once vs the raw-request bound (same requests)"
+                 % (f.num("apply.objects") or 0), ours, "s wall", peer,
+                 "ss-bench raw: the agent's requests, pre-serialized, %s at a time"
+                 % f.str("apply.concurrency"), x, "ours/peer", "<= 1.25x", le(x, GOAL_RAW_RATIO),
+                 f.mib("apply.agent.maxrss_kib"), f.mib("apply.raw.maxrss_kib"),
+                 {"agent_requests": f.num("apply.agent.requests"),
+                  "raw_requests": f.num("raw.requests"),
+                  "raw_requests_on_server": f.num("apply.raw.requests"),
+                  "raw_stages": f.num("raw.stages"),
+                  "raw_process_wall_s": f.num("apply.raw.wall_s"),
+                  "agent_requests_span_s": f.num("apply.agent.span_s"),
+                  "raw_requests_span_s": f.num("apply.raw.span_s"),
+                  "git_source_alone_wall_s": f.num("apply.source.wall_s"),
+                  "git_source_alone_cpu_s": f.cpu("apply.source"),
+                  "raw_requests_cpu_s": f.num("raw.cpu_s"),
+                  "raw_process_cpu_s": f.cpu("apply.raw"),
+                  "raw_connections": f.num("raw.connections"),
+                  "raw_mismatched": f.num("raw.mismatched"),
+                  "server_cpu_s_for_raw": f.num("api_raw.server_cpu_s"),
+                  "raw_objects_on_server": f.num("apply.raw.applied")}))
     ours, rss = f.num("flux.agent.wall_s"), f.mib("flux.agent.maxrss_kib")
     x = ratio(ours, GOAL_FLUX_S)
     met = None if ours is None or rss is None else ours <= GOAL_FLUX_S and rss <= GOAL_AGENT_MIB

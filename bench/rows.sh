@@ -80,8 +80,14 @@ bench_apply() {
 	if api_start api_agent; then
 		agent_once apply.agent "file://$work/apply-repo" api_agent "$work/apply-cache" "$work/keys1.txt"
 		fact apply.agent.requests "$(api_requests api_agent)"
+		cp "$work/api_agent/state/requests.log" "$work/apply.agent.requests.log"
+		fact apply.agent.span_s "$($PY "$top/bench/gen.py" span "$work/apply.agent.requests.log")"
 		fact apply.agent.applied "$(objects_in api_agent configmaps bench)"
+		$PY "$top/bench/gen.py" rawplan "$work/api_agent/kubeconfig" \
+			"$work/apply.agent.requests.log" "$work/raw" >/dev/null ||
+			bench_fail "raw plan from the agent's requests"
 		api_stop api_agent
+		bench_raw
 	fi
 	command -v kubectl >/dev/null || { bench_fail "no kubectl on PATH"; return; }
 	if api_start api_kubectl; then
@@ -91,6 +97,33 @@ bench_apply() {
 		fact apply.kubectl.applied "$(objects_in api_kubectl configmaps bench)"
 		api_stop api_kubectl
 	fi
+}
+
+# 3r: the raw-request bound. The agent's own requests (the request log of
+# row 3's server), replayed by `ss-bench raw` against another fresh
+# ss-apiserver with pre-serialized bodies (the objects the agent left on its
+# server), stage by stage, at the agent's concurrency over as many
+# connections (tests/bench/raw.c).
+bench_raw() {
+	[ -s "$work/raw/plan" ] || return
+	api_start api_raw || return
+	$PY "$top/bench/gen.py" kubeconfig "$work/api_raw/kubeconfig" "$work/raw/dst" ||
+		{ bench_fail "raw: kubeconfig"; return; }
+	fact apply.concurrency 8
+	measure apply.raw "$BENCH" raw --server "$(cat "$work/raw/dst/server")" \
+		--ca "$work/raw/dst/ca.pem" --token "$work/raw/dst/token" --plan "$work/raw/plan" \
+		--concurrency 8 >"$work/raw.txt" 2>"$work/raw.err"
+	facts_from raw <"$work/raw.txt"
+	fact apply.raw.requests "$(api_requests api_raw)"
+	fact apply.raw.span_s "$($PY "$top/bench/gen.py" span "$work/api_raw/state/requests.log")"
+	# What the agent does before its requests can start: the Git source
+	# alone, from an empty cache (the same file:// clone).
+	measure apply.source "$TOOL" source-poll --url "file://$work/apply-repo" \
+		--cache "$work/apply-source-cache" >/dev/null 2>"$work/apply-source.err"
+	fact apply.raw.applied "$(objects_in api_raw configmaps bench)"
+	[ "$(sed -n 's/^mismatched=//p' "$work/raw.txt")" = 0 ] ||
+		bench_fail "raw: replies differ from the agent's (see $work/raw.err)"
+	api_stop api_raw
 }
 
 # flux_repo DIR APPS PREFIX: the Flux-benchmark shape with sealed Secrets.
@@ -265,6 +298,8 @@ bench_kube() {
 		fact kapply.kubectl.applied "$(kube_objects kube_kubectl configmaps bench)"
 		kube_down kube_kubectl
 	fi
+	# 4k needs row 4's git daemon (not there when SS_BENCH_ONLY left it out).
+	[ -n "${gitd_port:-}" ] || { kube_clusters=""; return; }
 	say "4k flux: $n_flux apps from git daemon on the real kube-apiserver"
 	if kube_up kube_flux; then
 		agent_once kflux.agent "git://127.0.0.1:$gitd_port/flux" kube_flux "$work/kflux-cache" \

@@ -16,6 +16,10 @@
  *       times of seal and open, X25519 operations spent opening, libsodium's
  *       own X25519 time per operation, and peak RSS.
  *
+ *   ss-bench raw --server URL --ca FILE --token FILE --plan FILE [--concurrency N]
+ *       The raw-request bound of row 3r: a plan of requests with
+ *       pre-serialized bodies, stage by stage, N at a time (raw.c).
+ *
  * It measures; it never judges. bench/report.py turns the figures into rows.
  */
 #include <errno.h>
@@ -36,6 +40,8 @@
 #include "sealsync/err.h"
 #include "sealsync/keys.h"
 #include "sealsync/scope.h"
+
+#include "raw.h"
 
 #define BENCH_MAX_VALUES 1000000L
 #define BENCH_MAX_SIZE (64L * 1024)
@@ -71,7 +77,9 @@ static double tv_sec(const struct timeval *tv)
 static int usage(void)
 {
 	fputs("usage: ss-bench exec --out FILE -- CMD [ARG...]\n"
-	      "       ss-bench crypto --values N --identities K [--recipients R] [--size B]\n",
+	      "       ss-bench crypto --values N --identities K [--recipients R] [--size B]\n"
+	      "       ss-bench raw --server URL --ca FILE --token FILE --plan FILE "
+	      "[--concurrency N]\n",
 	      stderr);
 	return 2;
 }
@@ -365,5 +373,10 @@ int main(int argc, char **argv)
 		return cmd_exec(argc - 2, argv + 2);
 	if (strcmp(argv[1], "crypto") == 0)
 		return cmd_crypto(argc - 2, argv + 2);
+	if (strcmp(argv[1], "raw") == 0) {
+		int rc = bench_raw(argc - 2, argv + 2);
+
+		return rc == 2 ? usage() : rc;
+	}
 	return usage();
 }

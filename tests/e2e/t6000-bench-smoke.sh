@@ -8,7 +8,7 @@
 test_require "$SEALCTL" "$AGENT" "$APISERVER" "$SS_BUILD_DIR/tests/bench/ss-bench" \
 	"$TEST_TOOL" kubectl age openssl git
 
-ROWS="1a 1b 1c 2a 2b 2c 2d 3 4 5a 5b 5c 5d 5e 5f 6a 6b"
+ROWS="1a 1b 1c 2a 2b 2c 2d 3 3r 4 5a 5b 5c 5d 5e 5f 6a 6b"
 bench() {
 	SS_BENCH_KUBE=0 SS_BENCH_SCALE=tiny SS_BENCH_RESULTS="$TRASH/results" SS_BENCH_WORK="$TRASH/work" \
 		sh "$SS_SRC_DIR/bench/run.sh" "$@"
@@ -30,12 +30,16 @@ check_json() {
 	        v = r[part]["value"]
 	        if not isinstance(v, (int, float)) or v < 0:
 	            bad.append("%s: %s is %r" % (rid, part, v))
-	for rid in ("1a", "1b", "2b", "2c", "3", "4", "5a", "6a", "6b"):
+	for rid in ("1a", "1b", "2b", "2c", "3", "3r", "4", "5a", "6a", "6b"):
 	    if not rows[rid]["peak_rss_mib"]["ours"]:
 	        bad.append(rid + ": no peak RSS")
 	ex = rows["3"]["extra"]
 	if ex["agent_objects_on_server"] != 20 or ex["kubectl_objects_on_server"] != 20:
 	    bad.append("3: objects on the servers: %r" % ex)
+	rx = rows["3r"]["extra"]
+	if rx["raw_objects_on_server"] != 20 or rx["raw_mismatched"] != 0 or \
+	        rx["raw_requests"] != ex["agent_requests"] or not rx["raw_stages"]:
+	    bad.append("3r: the replay is not the agent's requests: %r" % rx)
 	if rows["4"]["extra"]["objects_on_server"] < 20:
 	    bad.append("4: objects on the server: %r" % rows["4"]["extra"])
 	if rows["2b"]["extra"]["x25519_ops_per_value"] is None:
