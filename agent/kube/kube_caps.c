@@ -52,11 +52,13 @@ static int caps_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* The discovery keys ("gv\nKind") as "gv" and "gv/Kind", sorted, unique. */
+/* The discovery keys ("gv\nKind") as "gv" and "gv/Kind", sorted, unique.
+ * Both strings are checked before either enters the list, so the cleanup
+ * frees exactly what the list holds (gcc -fanalyzer follows it this way). */
 static int caps_collect(const json_t *disc, char ***out, size_t *n)
 {
-	size_t cap = 2 * json_object_size(disc) + 1, i;
-	char **v = calloc(cap, sizeof(*v)), *nl;
+	size_t cap = 2 * json_object_size(disc) + 1, m = 0, i;
+	char **v = calloc(cap, sizeof(*v)), *nl, *gv, *gvk;
 	const char *key;
 	json_t *e;
 
@@ -65,23 +67,27 @@ static int caps_collect(const json_t *disc, char ***out, size_t *n)
 	if (v == NULL)
 		return SS_E_NOMEM;
 	json_object_foreach((json_t *)disc, key, e) {
-		if ((nl = strchr(key, '\n')) == NULL)
+		if ((nl = strchr(key, '\n')) == NULL || m + 2 > cap)
 			continue;
-		v[*n] = strndup(key, (size_t)(nl - key));
-		v[*n + 1] = strdup(key);
-		if (v[*n] == NULL || v[*n + 1] == NULL)
+		gv = strndup(key, (size_t)(nl - key));
+		gvk = strdup(key);
+		if (gv == NULL || gvk == NULL) {
+			free(gv);
+			free(gvk);
 			goto oom;
-		v[*n + 1][nl - key] = '/';
-		*n += 2;
+		}
+		gvk[nl - key] = '/';
+		v[m++] = gv;
+		v[m++] = gvk;
 	}
-	qsort(v, *n, sizeof(*v), caps_cmp);
+	qsort(v, m, sizeof(*v), caps_cmp);
 	*out = v;
+	*n = m;
 	return 0;
 oom:
-	for (i = 0; i < cap; i++)
+	for (i = 0; i < m; i++)
 		free(v[i]);
 	free(v);
-	*n = 0;
 	return SS_E_NOMEM;
 }
 
