@@ -1,10 +1,39 @@
-/* render_sock.c: length-prefixed messages between agent and render server. */
+/*
+ * render_sock.c: the Unix socket between agent and render server, both
+ * ends: its address, its timeouts, and length-prefixed messages.
+ */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "render_int.h"
 #include "sealsync/buf.h"
+
+int render_sock_addr(const char *path, struct sockaddr_un *sa)
+{
+	size_t n = strlen(path);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n >= sizeof(sa->sun_path))
+		return -1;
+	memcpy(sa->sun_path, path, n);
+	return 0;
+}
+
+int render_sock_timeouts(int fd, unsigned sec)
+{
+	struct timeval tv = {(time_t)sec, 0};
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+			       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0
+		       ? -1
+		       : 0;
+}
 
 static int write_all(int fd, const unsigned char *p, size_t n)
 {
