@@ -35,25 +35,18 @@ int render_sock_timeouts(int fd, unsigned sec)
 		       : 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
+static ssize_t vwrite(int fd, void *p, size_t n)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return write(fd, p, n);
 }
 
-static int read_all(int fd, unsigned char *p, size_t n)
+/* All n bytes through f (read, or write as vwrite), as OpenSSH's atomicio. */
+static int xfer_all(ssize_t (*f)(int, void *, size_t), int fd, void *buf, size_t n)
 {
+	unsigned char *p = buf;
+
 	while (n > 0) {
-		ssize_t r = read(fd, p, n);
+		ssize_t r = f(fd, p, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -69,8 +62,8 @@ int render_sock_send(int fd, const struct ss_buf *b)
 {
 	uint64_t n = b->len;
 
-	return write_all(fd, (const unsigned char *)&n, sizeof(n)) != 0 ||
-			       (b->len > 0 && write_all(fd, b->data, b->len) != 0)
+	return xfer_all(vwrite, fd, &n, sizeof(n)) != 0 ||
+			       (b->len > 0 && xfer_all(vwrite, fd, b->data, b->len) != 0)
 		       ? -1
 		       : 0;
 }
@@ -79,9 +72,9 @@ int render_sock_recv(int fd, struct ss_buf *b, size_t max)
 {
 	uint64_t n;
 
-	if (read_all(fd, (unsigned char *)&n, sizeof(n)) != 0 || n > max || n > b->max)
+	if (xfer_all(read, fd, &n, sizeof(n)) != 0 || n > max || n > b->max)
 		return -1;
-	if (ss_buf_reserve(b, (size_t)n) != 0 || read_all(fd, b->data, (size_t)n) != 0)
+	if (ss_buf_reserve(b, (size_t)n) != 0 || xfer_all(read, fd, b->data, (size_t)n) != 0)
 		return -1;
 	b->len = (size_t)n;
 	b->data[n] = '\0';
