@@ -77,6 +77,7 @@ int render_client_run(const struct ss_renderer_opts *o, const struct ss_renderer
 		rc = fd;
 		goto out;
 	}
+	errno = 0; /* an end of stream sets none: a stale one would name a wrong cause */
 	if (render_sock_send(fd, &req) != 0 || render_sock_recv(fd, &reply, RENDER_MAX_MESSAGE) != 0)
 		rc = ss_err_set(err, SS_E_NET, "render server %s: the exchange failed: %s", o->server,
 				errno != 0 ? strerror(errno) : "closed");
