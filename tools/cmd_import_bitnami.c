@@ -67,7 +67,7 @@ struct imp_ctx {
 	struct ss_bitnami_keys *keys;
 	struct imp_out *outs;
 	size_t nouts;
-	size_t nobjs, nvalues, nstrict;
+	struct ss_bitnami_tally tally;
 	struct ss_err err;
 };
 
@@ -135,80 +135,25 @@ static int imp_parse(struct imp_ctx *c, int argc, char **argv)
 	return 0;
 }
 
-/* One Bitnami SealedSecret into *out, one of ours as JSON. */
-static int imp_object(struct imp_ctx *c, const json_t *doc, const struct ss_origin *o,
-		      json_t **out, struct ss_err *err)
-{
-	struct ss_bitnami_result res;
-	int rc = ss_bitnami_convert(c->keys, doc, o, c->rcpt.v, c->rcpt.n, out, &res, err);
-
-	if (rc == 0) {
-		c->nobjs++;
-		c->nvalues += res.nvalues;
-		c->nstrict += res.mode == SS_SCOPE_STRICT;
-	}
-	return rc;
-}
-
-/* The items of a v1 List, converted where they are Bitnami's (a copy). */
-static int imp_list(struct imp_ctx *c, const json_t *doc, const struct ss_origin *o,
-		    json_t **out, size_t *nconv, struct ss_err *err)
-{
-	json_t *copy = json_deep_copy(doc), *items = json_object_get(copy, "items"), *conv;
-	size_t j;
-	int rc = 0;
-
-	*out = NULL;
-	if (copy == NULL)
-		return ss_err_set(err, SS_E_NOMEM, "out of memory");
-	for (j = 0; rc == 0 && j < json_array_size(items); j++) {
-		if (!ss_bitnami_is(json_array_get(items, j)))
-			continue;
-		rc = imp_object(c, json_array_get(items, j), o, &conv, err);
-		if (rc == 0 && json_array_set_new(items, j, conv) != 0)
-			rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
-		*nconv += rc == 0;
-	}
-	if (rc != 0)
-		json_decref(copy);
-	else
-		*out = copy;
-	return rc;
-}
-
-static int is_list(const json_t *doc)
-{
-	const char *kind = json_string_value(json_object_get(doc, "kind"));
-
-	return kind != NULL && strcmp(kind, "List") == 0 &&
-	       json_is_array(json_object_get(doc, "items"));
-}
-
-/* Every document of f into docs: converted, or kept as it is. */
+/* Every document of f into docs: converted, or kept as it is. *nconv: how
+ * many Bitnami objects were converted. */
 static int imp_docs(struct imp_ctx *c, const struct cm_file *f, json_t **docs, size_t *ndocs,
 		    size_t *nconv, struct ss_err *err)
 {
+	size_t i, before = c->tally.nobjs;
 	struct ss_origin o;
-	size_t i;
 	int rc = 0;
 
 	for (i = 0; rc == 0 && i < ss_docset_count(f->ds); i++) {
-		json_t *doc = ss_docset_get(f->ds, i);
-
 		if (i >= IMP_MAX_DOCS)
 			return ss_err_set(err, SS_E_LIMIT, "%s: more than %d documents", f->name,
 					  IMP_MAX_DOCS);
 		cm_origin(f, i, &o);
-		if (ss_bitnami_is(doc)) {
-			rc = imp_object(c, doc, &o, &docs[i], err);
-			*nconv += rc == 0;
-		} else if (is_list(doc)) {
-			rc = imp_list(c, doc, &o, &docs[i], nconv, err);
-		} else {
-			docs[i] = json_incref(doc);
-		}
+		rc = ss_bitnami_convert_doc(c->keys, ss_docset_get(f->ds, i), &o, c->rcpt.v,
+					    c->rcpt.n, &docs[i], &c->tally, err);
 		*ndocs += rc == 0;
 	}
+	*nconv = c->tally.nobjs - before;
 	return rc;
 }
 
@@ -307,12 +252,12 @@ static int imp_keys(struct imp_ctx *c)
 static void imp_report(const struct imp_ctx *c)
 {
 	fprintf(stderr, "sealctl: import bitnami: %zu SealedSecret(s), %zu value(s) in %zu "
-			"file(s) converted%s\n", c->nobjs, c->nvalues, c->nouts,
+			"file(s) converted%s\n", c->tally.nobjs, c->tally.nvalues, c->nouts,
 		c->write_to == NULL ? " in place" : "");
-	if (c->nstrict > 0)
+	if (c->tally.nstrict > 0)
 		fprintf(stderr, "sealctl: import bitnami: %zu strict SealedSecret(s): Bitnami's "
 				"strict scope binds namespace and name only; each value is now "
-				"also bound to the key it is listed under\n", c->nstrict);
+				"also bound to the key it is listed under\n", c->tally.nstrict);
 }
 
 int sealctl_cmd_import_bitnami(int argc, char **argv)

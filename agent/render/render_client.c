@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -18,19 +17,14 @@
 static int dial(const char *path, unsigned timeout_sec, struct ss_err *err)
 {
 	struct sockaddr_un sa;
-	struct timeval tv = {(time_t)timeout_sec, 0};
 	int fd;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (render_sock_addr(path, &sa) != 0)
 		return ss_err_set(err, SS_E_USAGE, "render server socket path %s is too long", path);
-	memcpy(sa.sun_path, path, strlen(path));
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return ss_err_set(err, SS_E_NET, "render server %s: %s", path, strerror(errno));
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+	if (render_sock_timeouts(fd, timeout_sec) != 0 ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		ss_err_set(err, SS_E_NET, "render server %s: %s", path, strerror(errno));
 		close(fd);
@@ -83,6 +77,7 @@ int render_client_run(const struct ss_renderer_opts *o, const struct ss_renderer
 		rc = fd;
 		goto out;
 	}
+	errno = 0; /* an end of stream sets none: a stale one would name a wrong cause */
 	if (render_sock_send(fd, &req) != 0 || render_sock_recv(fd, &reply, RENDER_MAX_MESSAGE) != 0)
 		rc = ss_err_set(err, SS_E_NET, "render server %s: the exchange failed: %s", o->server,
 				errno != 0 ? strerror(errno) : "closed");

@@ -64,8 +64,13 @@ void render_request_release(struct render_request *q);
  * or 1 for a malformed message. */
 int render_wire_get_reply(const unsigned char *msg, size_t len, const unsigned char **out,
 			  size_t *outlen, struct ss_err *err);
-/* render_sock.c: whole length-prefixed messages over a stream socket. */
+/* render_sock.c: the socket's address (-1 when path does not fit), its
+ * receive and send timeouts (-1 with errno), and whole length-prefixed
+ * messages over it. */
 #define RENDER_MAX_MESSAGE (SS_RENDERER_DEFAULT_MAX_OUTPUT + 16u * 1024 * 1024)
+struct sockaddr_un;
+int render_sock_addr(const char *path, struct sockaddr_un *sa);
+int render_sock_timeouts(int fd, unsigned sec);
 int render_sock_send(int fd, const struct ss_buf *b);
 /* The message in b (max bytes at most); -1 on EOF, error, timeout or a
  * message over max. */

@@ -1,6 +1,7 @@
 /*
- * render_seccomp.c: the renderer's seccomp-BPF filter (raw
- * <linux/filter.h>, as the key holder's).
+ * render_seccomp.c: the renderer's seccomp-BPF policy (raw
+ * <linux/filter.h>); common/seccomp.c puts the architecture check in front
+ * and installs it, as for the key holder's.
  *
  * A deny list, not an allow list: the tools are large Go programs whose
  * system calls change between releases. What it takes away is what a
@@ -14,23 +15,14 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
-#include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 
+#include "sealsync/seccomp.h"
 #include "render_int.h"
-
-#if defined(__x86_64__)
-#define RS_AUDIT_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__)
-#define RS_AUDIT_ARCH AUDIT_ARCH_AARCH64
-#else
-#define RS_AUDIT_ARCH 0 /* unknown: render_seccomp_apply refuses */
-#endif
 
 #ifndef SYS_io_uring_setup
 #define SYS_io_uring_setup 425
@@ -44,15 +36,8 @@
 #define RS_EPERM (SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA))
 #define DENY(nr) BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (nr), 0, 1), BPF_STMT(BPF_RET | BPF_K, RS_EPERM)
 
+/* Behind the architecture check of ss_seccomp_install: the number is loaded. */
 static const struct sock_filter filter[] = {
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RS_AUDIT_ARCH, 1, 0),
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-#if defined(__x86_64__)
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u, 0, 1), /* x32 ABI */
-	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
-#endif
 	DENY(SYS_io_uring_setup),
 	DENY(SYS_io_uring_enter),
 	DENY(SYS_io_uring_register),
@@ -85,12 +70,8 @@ static const struct sock_filter filter[] = {
 
 int render_seccomp_apply(void)
 {
-	struct sock_fprog prog = {(unsigned short)(sizeof(filter) / sizeof(filter[0])),
-				  (struct sock_filter *)filter};
+	char reason[128];
 
-	if (RS_AUDIT_ARCH == 0)
-		return -1;
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0 ? -1 : 0;
+	return ss_seccomp_install(filter, sizeof(filter) / sizeof(filter[0]), reason,
+				  sizeof(reason)) != 0 ? -1 : 0;
 }

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -28,11 +27,8 @@ static int listen_on(const char *path, struct ss_err *err)
 	struct stat st;
 	int fd;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (render_sock_addr(path, &sa) != 0)
 		return ss_err_set(err, SS_E_USAGE, "socket path %s is too long", path);
-	memcpy(sa.sun_path, path, strlen(path));
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		(void)unlink(path); /* a previous server's */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -81,7 +77,6 @@ static int run_job(struct render_request *q, const struct ss_renderer_opts *o,
 
 static void serve_one(int fd, const struct ss_renderer_opts *o)
 {
-	struct timeval tv = {SERVER_IO_TIMEOUT, 0};
 	struct render_request q;
 	struct ss_buf msg, reply;
 	unsigned char *out = NULL;
@@ -93,8 +88,7 @@ static void serve_one(int fd, const struct ss_renderer_opts *o)
 	memset(&q, 0, sizeof(q));
 	ss_buf_init(&msg, RENDER_MAX_MESSAGE);
 	ss_buf_init(&reply, RENDER_MAX_MESSAGE);
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	(void)render_sock_timeouts(fd, SERVER_IO_TIMEOUT); /* cannot fail on an accepted socket */
 	if (render_sock_recv(fd, &msg, RENDER_MAX_MESSAGE) != 0)
 		goto out;
 	if (render_wire_get_request(msg.data, msg.len, &q) != 0)

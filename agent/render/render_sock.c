@@ -1,30 +1,52 @@
-/* render_sock.c: length-prefixed messages between agent and render server. */
+/*
+ * render_sock.c: the Unix socket between agent and render server, both
+ * ends: its address, its timeouts, and length-prefixed messages.
+ */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "render_int.h"
 #include "sealsync/buf.h"
 
-static int write_all(int fd, const unsigned char *p, size_t n)
+int render_sock_addr(const char *path, struct sockaddr_un *sa)
 {
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
+	size_t n = strlen(path);
 
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n >= sizeof(sa->sun_path))
+		return -1;
+	memcpy(sa->sun_path, path, n);
 	return 0;
 }
 
-static int read_all(int fd, unsigned char *p, size_t n)
+int render_sock_timeouts(int fd, unsigned sec)
 {
+	struct timeval tv = {(time_t)sec, 0};
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+			       setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0
+		       ? -1
+		       : 0;
+}
+
+static ssize_t vwrite(int fd, void *p, size_t n)
+{
+	return write(fd, p, n);
+}
+
+/* All n bytes through f (read, or write as vwrite), as OpenSSH's atomicio. */
+static int xfer_all(ssize_t (*f)(int, void *, size_t), int fd, void *buf, size_t n)
+{
+	unsigned char *p = buf;
+
 	while (n > 0) {
-		ssize_t r = read(fd, p, n);
+		ssize_t r = f(fd, p, n);
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -40,8 +62,8 @@ int render_sock_send(int fd, const struct ss_buf *b)
 {
 	uint64_t n = b->len;
 
-	return write_all(fd, (const unsigned char *)&n, sizeof(n)) != 0 ||
-			       (b->len > 0 && write_all(fd, b->data, b->len) != 0)
+	return xfer_all(vwrite, fd, &n, sizeof(n)) != 0 ||
+			       (b->len > 0 && xfer_all(vwrite, fd, b->data, b->len) != 0)
 		       ? -1
 		       : 0;
 }
@@ -50,9 +72,9 @@ int render_sock_recv(int fd, struct ss_buf *b, size_t max)
 {
 	uint64_t n;
 
-	if (read_all(fd, (unsigned char *)&n, sizeof(n)) != 0 || n > max || n > b->max)
+	if (xfer_all(read, fd, &n, sizeof(n)) != 0 || n > max || n > b->max)
 		return -1;
-	if (ss_buf_reserve(b, (size_t)n) != 0 || read_all(fd, b->data, (size_t)n) != 0)
+	if (ss_buf_reserve(b, (size_t)n) != 0 || xfer_all(read, fd, b->data, (size_t)n) != 0)
 		return -1;
 	b->len = (size_t)n;
 	b->data[n] = '\0';

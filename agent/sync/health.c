@@ -391,6 +391,9 @@ enum ss_health ss_health_compute(const json_t *obj, time_t now, char *msg, size_
 
 	if (msg != NULL && cap > 0)
 		msg[0] = '\0';
+	/* without them no rule can be chosen: never Current by default */
+	if (*av == '\0' || *kind == '\0')
+		return say(&e, SS_HEALTH_UNKNOWN, "no apiVersion or kind: its rules are unknown");
 	h = generic(&e);
 	if (h != SS_HEALTH_UNKNOWN)
 		return h;

@@ -36,7 +36,7 @@ struct ib_ctx {
 	struct ss_recipient r[SS_CONFIG_MAX_RECIPIENTS + 1]; /* active key, then extras */
 	size_t nr;
 	struct ss_bitnami_keys *keys;
-	size_t nobjs, nvalues, nstrict;
+	struct ss_bitnami_tally tally;
 };
 
 /* Whom to seal to: what the agent advertises (its active key, then the
@@ -118,55 +118,14 @@ static int ib_read(const char *path, struct ss_buf *in, struct ss_err *err)
 	return 0;
 }
 
-static int ib_object(struct ib_ctx *c, const json_t *doc, const struct ss_origin *o, json_t **out,
-		     struct ss_err *err)
-{
-	struct ss_bitnami_result res;
-	int rc = ss_bitnami_convert(c->keys, doc, o, c->r, c->nr, out, &res, err);
-
-	if (rc == 0) {
-		c->nobjs++;
-		c->nvalues += res.nvalues;
-		c->nstrict += res.mode == SS_SCOPE_STRICT;
-	}
-	return rc;
-}
-
-/* A v1 List (kubectl get sealedsecrets -o yaml): its Bitnami items converted. */
-static int ib_list(struct ib_ctx *c, const json_t *doc, const struct ss_origin *o, json_t **out,
-		   struct ss_err *err)
-{
-	json_t *copy = json_deep_copy(doc), *items = json_object_get(copy, "items"), *conv;
-	size_t j;
-	int rc = copy == NULL ? ss_err_set(err, SS_E_NOMEM, "out of memory") : 0;
-
-	for (j = 0; rc == 0 && j < json_array_size(items); j++) {
-		if (!ss_bitnami_is(json_array_get(items, j)))
-			continue;
-		rc = ib_object(c, json_array_get(items, j), o, &conv, err);
-		if (rc == 0 && json_array_set_new(items, j, conv) != 0)
-			rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
-	}
-	if (rc != 0)
-		json_decref(copy);
-	*out = rc == 0 ? copy : NULL;
-	return rc;
-}
-
 /* Document i of ds: converted when Bitnami's, kept as it is otherwise. */
 static int ib_doc(struct ib_ctx *c, const char *name, const struct ss_docset *ds, size_t i,
 		  json_t **out, struct ss_err *err)
 {
-	json_t *doc = ss_docset_get(ds, i);
-	const char *kind = json_string_value(json_object_get(doc, "kind"));
 	struct ss_origin o = {name, ss_docset_index(ds, i), 0, ds, i};
 
-	if (ss_bitnami_is(doc))
-		return ib_object(c, doc, &o, out, err);
-	if (kind != NULL && strcmp(kind, "List") == 0 && json_is_array(json_object_get(doc, "items")))
-		return ib_list(c, doc, &o, out, err);
-	*out = json_incref(doc);
-	return 0;
+	return ss_bitnami_convert_doc(c->keys, ss_docset_get(ds, i), &o, c->r, c->nr, out,
+				      &c->tally, err);
 }
 
 static int ib_convert(struct ib_ctx *c, const char *name, const struct ss_buf *in,
@@ -185,7 +144,7 @@ static int ib_convert(struct ib_ctx *c, const char *name, const struct ss_buf *i
 		rc = ib_doc(c, name, ds, i, &docs[i], err);
 		n += rc == 0;
 	}
-	if (rc == 0 && c->nobjs == 0)
+	if (rc == 0 && c->tally.nobjs == 0)
 		rc = ss_err_set(err, SS_E_NOTFOUND, "%s: no Bitnami SealedSecret "
 				"(apiVersion bitnami.com/v1alpha1, kind SealedSecret)", name);
 	if (rc == 0)
@@ -201,12 +160,12 @@ static void ib_report(const struct ib_ctx *c)
 {
 	char objs[32], values[32], strict[32];
 
-	snprintf(objs, sizeof(objs), "%zu", c->nobjs);
-	snprintf(values, sizeof(values), "%zu", c->nvalues);
-	snprintf(strict, sizeof(strict), "%zu", c->nstrict);
+	snprintf(objs, sizeof(objs), "%zu", c->tally.nobjs);
+	snprintf(values, sizeof(values), "%zu", c->tally.nvalues);
+	snprintf(strict, sizeof(strict), "%zu", c->tally.nstrict);
 	ss_log(SS_LOG_INFO, "bitnami SealedSecrets converted", "sealedsecrets", objs, "values",
 	       values, NULL);
-	if (c->nstrict > 0)
+	if (c->tally.nstrict > 0)
 		ss_log(SS_LOG_INFO, "Bitnami's strict scope binds namespace and name only; each "
 		       "value is now also bound to the key it is listed under", "strict", strict,
 		       NULL);

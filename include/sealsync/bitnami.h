@@ -153,4 +153,20 @@ int ss_bitnami_convert(const struct ss_bitnami_keys *k, const json_t *doc,
 		       json_t **out, struct ss_bitnami_result *res,
 		       struct ss_err *err) SS_MUST_CHECK;
 
+/*
+ * One document of an input file, for both importers (sealctl import
+ * bitnami, the agent's --import-bitnami): a Bitnami SealedSecret is
+ * converted (ss_bitnami_convert), a v1 List (kubectl get sealedsecrets -o
+ * yaml) is copied with its Bitnami items converted, anything else is kept
+ * as it is. *out is a new reference, NULL on error. t adds up what was
+ * converted (objects, values, strict ones); it is only added to.
+ */
+struct ss_bitnami_tally {
+	size_t nobjs, nvalues, nstrict;
+};
+int ss_bitnami_convert_doc(const struct ss_bitnami_keys *k, const json_t *doc,
+			   const struct ss_origin *o, const struct ss_recipient *r, size_t nr,
+			   json_t **out, struct ss_bitnami_tally *t,
+			   struct ss_err *err) SS_MUST_CHECK;
+
 #endif

@@ -36,7 +36,7 @@ enum ss_health {
 	SS_HEALTH_FAILED,
 	SS_HEALTH_TERMINATING,
 	SS_HEALTH_NOT_FOUND, /* set by the caller: the object does not exist */
-	SS_HEALTH_UNKNOWN    /* set by the caller (cannot read it), or a Pod phase we do not know */
+	SS_HEALTH_UNKNOWN    /* set by the caller (cannot read it), an unknown Pod phase, no kind */
 };
 
 /* "Current", "InProgress", "Failed", "Terminating", "NotFound", "Unknown". */
@@ -45,7 +45,8 @@ const char *ss_health_name(enum ss_health h);
 /*
  * The status of obj (borrowed; the object as the API server returns it).
  * now is the wall clock (a Pod's 15 s scheduling window). msg (cap bytes,
- * may be NULL) gets the reason, truncated to fit.
+ * may be NULL) gets the reason, truncated to fit. An object without
+ * apiVersion or kind (a List item) is SS_HEALTH_UNKNOWN.
  */
 enum ss_health ss_health_compute(const json_t *obj, time_t now, char *msg, size_t cap);
 

@@ -311,9 +311,29 @@ struct page {
 };
 
 /* Matching objects, sorted by key (namespace, then name) as etcd lists. */
-static json_t *collect_items(struct apisrv_store *s, const char *prefix,
-			     const struct apisrv_selector *ls, const struct field_sel *fs,
-			     struct page *pg)
+/*
+ * One item of a List reply. The real kube-apiserver encodes the items of a
+ * built-in kind's List without apiVersion and kind (only the List carries
+ * them); a custom resource's items are unstructured and keep theirs. A
+ * client that relies on either must meet the same here. New reference.
+ */
+static json_t *list_item(const struct apisrv_res *res, json_t *obj)
+{
+	json_t *c;
+
+	if (res->custom)
+		return json_incref(obj);
+	c = json_copy(obj); /* shallow: the stored object keeps its fields */
+	if (c) {
+		json_object_del(c, "apiVersion");
+		json_object_del(c, "kind");
+	}
+	return c;
+}
+
+static json_t *collect_items(struct apisrv_store *s, const struct apisrv_res *res,
+			     const char *prefix, const struct apisrv_selector *ls,
+			     const struct field_sel *fs, struct page *pg)
 {
 	size_t n = 0, cap = json_object_size(s->objs) + 1, plen = strlen(prefix), i = 0;
 	struct list_item *items = calloc(cap, sizeof(*items));
@@ -337,8 +357,13 @@ static json_t *collect_items(struct apisrv_store *s, const char *prefix,
 		items[n++].obj = obj;
 	}
 	qsort(items, n, sizeof(*items), item_cmp);
-	for (; i < n && (pg->limit <= 0 || (long)i < pg->limit); i++)
-		json_array_append(arr, items[i].obj);
+	for (; i < n && (pg->limit <= 0 || (long)i < pg->limit); i++) {
+		if (json_array_append_new(arr, list_item(res, items[i].obj)) != 0) {
+			free(items);
+			json_decref(arr);
+			return NULL;
+		}
+	}
 	if (i < n) {
 		snprintf(pg->next, sizeof(pg->next), "%s", items[i - 1].key);
 		pg->remaining = (long)(n - i);
@@ -409,7 +434,7 @@ void store_list(struct apisrv_store *s, const struct apisrv_res *res,
 		snprintf(prefix, sizeof(prefix), "%s|%s|%s|", res->group, res->plural, rq->ns);
 	else
 		snprintf(prefix, sizeof(prefix), "%s|%s|", res->group, res->plural);
-	items = collect_items(s, prefix, ls, &fs, &pg);
+	items = collect_items(s, res, prefix, ls, &fs, &pg);
 	if (*res->group)
 		snprintf(av, sizeof(av), "%s/%s", res->group, res->version);
 	else

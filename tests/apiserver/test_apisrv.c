@@ -188,6 +188,7 @@ static void test_store_secret(void **state)
 	struct apisrv_store *s = NULL;
 	struct apisrv_reply rep;
 	static const char *y = "application/apply-patch+yaml";
+	const json_t *item;
 	char *dump;
 
 	(void)state;
@@ -212,6 +213,23 @@ static void test_store_secret(void **state)
 	dump = json_dumps(rep.body, 0);
 	assert_null(strstr(dump, "pw-value"));
 	free(dump);
+	json_decref(rep.body);
+	/* a built-in kind's List: kind on the List, none on its items (as the
+	 * real kube-apiserver answers); GET of one object carries both */
+	handle(s, "GET", "default", "", NULL, NULL, &rep);
+	assert_int_equal(rep.status, 200);
+	assert_string_equal(json_string_value(json_object_get(rep.body, "kind")), "SecretList");
+	assert_int_equal(json_array_size(json_object_get(rep.body, "items")), 1);
+	item = json_array_get(json_object_get(rep.body, "items"), 0);
+	assert_null(json_object_get(item, "kind"));
+	assert_null(json_object_get(item, "apiVersion"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(item, "metadata"),
+							      "name")), "a");
+	json_decref(rep.body);
+	handle(s, "GET", "default", "a", NULL, NULL, &rep);
+	assert_int_equal(rep.status, 200);
+	assert_string_equal(json_string_value(json_object_get(rep.body, "kind")), "Secret");
+	assert_string_equal(json_string_value(json_object_get(rep.body, "apiVersion")), "v1");
 	json_decref(rep.body);
 	handle(s, "DELETE", "default", "a", NULL, NULL, &rep);
 	assert_int_equal(rep.status, 200);

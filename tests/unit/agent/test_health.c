@@ -195,6 +195,19 @@ static void test_message_is_bounded(void **state)
 	assert_string_equal(ss_health_name(SS_HEALTH_IN_PROGRESS), "InProgress");
 }
 
+/* A List item carries no apiVersion or kind (tests/apiserver and the
+ * real server alike): its rules cannot be chosen, so it is never Current
+ * by default; a not-ready Deployment would otherwise pass. */
+static void test_no_kind_is_unknown(void **state)
+{
+	(void)state;
+	expect("{\"metadata\":{\"name\":\"web\"},\"spec\":{\"replicas\":2},"
+	       "\"status\":{\"replicas\":2,\"readyReplicas\":0}}",
+	       SS_HEALTH_UNKNOWN, "no apiVersion or kind");
+	expect("{\"apiVersion\":\"apps/v1\",\"metadata\":{\"name\":\"web\"}}",
+	       SS_HEALTH_UNKNOWN, "no apiVersion or kind");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +218,7 @@ int main(void)
 		cmocka_unit_test(test_pvc_crd_service),
 		cmocka_unit_test(test_pod_phases),
 		cmocka_unit_test(test_message_is_bounded),
+		cmocka_unit_test(test_no_kind_is_unknown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

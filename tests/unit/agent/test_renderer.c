@@ -8,7 +8,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -140,6 +144,74 @@ static void test_scan_refused(void **state)
 	}
 }
 
+/* A render server that reads one whole request and hangs up, no reply. */
+static pid_t hangup_server(const char *path)
+{
+	struct sockaddr_un sa;
+	uint64_t n;
+	char buf[4096];
+	int lfd = socket(AF_UNIX, SOCK_STREAM, 0), cfd;
+	pid_t pid;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path));
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		cfd = accept(lfd, NULL, NULL);
+		if (cfd < 0 || read(cfd, &n, sizeof(n)) != (ssize_t)sizeof(n))
+			_exit(1);
+		while (n > 0) {
+			ssize_t r = read(cfd, buf, n < sizeof(buf) ? n : sizeof(buf));
+
+			if (r <= 0)
+				_exit(1);
+			n -= (uint64_t)r;
+		}
+		close(cfd);
+		_exit(0);
+	}
+	close(lfd);
+	return pid;
+}
+
+/* The server hung up: the error says so, not whatever errno an earlier,
+ * unrelated call of the agent's thread left behind. */
+static void test_server_hangup(void **state)
+{
+	static const struct ss_renderer_file files[] = {F("a/x.yaml", "x: 1\n")};
+	struct ss_renderer_opts o;
+	struct ss_renderer_job job = {"/bin/true", NULL, "a", "a (test)"};
+	char path[128];
+	unsigned char *out = NULL;
+	size_t len = 0;
+	struct ss_err e;
+	int st = -1;
+	pid_t pid;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/render.sock", tmp);
+	pid = hangup_server(path);
+	memset(&o, 0, sizeof(o));
+	o.unit = "u";
+	o.tmp_dir = tmp;
+	o.server = path;
+	ss_err_clear(&e);
+	errno = EACCES; /* stale, from before the exchange */
+	assert_int_equal(ss_renderer_run(&o, files, 1, &job, &out, &len, &e), SS_E_NET);
+	assert_null(out);
+	assert_non_null(strstr(e.msg, "closed"));
+	assert_null(strstr(e.msg, strerror(EACCES)));
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(unlink(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -147,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_links_refused),
 		cmocka_unit_test(test_scan_local),
 		cmocka_unit_test(test_scan_refused),
+		cmocka_unit_test(test_server_hangup),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
