@@ -315,7 +315,7 @@ int ss_age_header_mac(const unsigned char file_key[SS_AGE_FILE_KEY_LEN],
 				6, k, sizeof(k));
 
 	if (rc == 0)
-		ss_hmac_sha256(k, sizeof(k), hdr, len, mac);
+		rc = ss_hmac_sha256(k, sizeof(k), hdr, len, mac);
 	sodium_memzero(k, sizeof(k));
 	return rc;
 }
