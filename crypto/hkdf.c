@@ -1,110 +1,118 @@
 /*
- * hkdf.c: HMAC-SHA256 and HKDF-SHA256 on OpenSSL's HMAC (see hkdf.h).
+ * hkdf.c: HMAC-SHA256 (RFC 2104) and HKDF-SHA256 (RFC 5869) on OpenSSL's
+ * SHA-256 (see hkdf.h).
  *
- * Why OpenSSL and not libsodium's crypto_auth_hmacsha256: Debian's
- * libsodium 1.0.18 hashes with portable C; libcrypto uses SHA-NI or AVX2.
- * Every opened value runs three HKDFs and the header HMAC, which cost about
- * a third of its X25519 operation in libsodium (PERFORMANCE.md, "Performance
- * II"). HKDF itself stays the RFC 5869 construction over OpenSSL's HMAC,
- * checked by the RFC's vectors and the age testkit.
+ * Why not libsodium's crypto_auth_hmacsha256: Debian's libsodium 1.0.18
+ * hashes with portable C, libcrypto with SHA-NI or AVX2. Every opened value
+ * runs three HKDFs and the header HMAC, which in libsodium cost about a
+ * third of its X25519 operation (PERFORMANCE.md, "Performance II").
  *
- * Key material: an EVP_MAC_CTX keeps the HMAC key schedule in OpenSSL's
- * heap. Each call has a context of its own, duplicated from a keyless
- * template, and frees it with EVP_MAC_CTX_free, which cleanses that state
- * (OPENSSL_clear_free) before releasing it; PRK and T blocks on our stack
- * are wiped with sodium_memzero.
+ * Why the low-level SHA256_* functions (deprecated since OpenSSL 3.0, still
+ * in every 3.x) and not EVP_MAC: the first EVP fetch loads openssl.cnf and
+ * the provider tables, +2 MiB of RSS in every sealctl run (row 6a's goal is
+ * 8 MiB) and a start-up cost. The low-level functions run the same assembly
+ * without that. So HMAC is written out here, as RFC 2104 gives it, checked
+ * by the RFC 4231 and RFC 5869 vectors and the age testkit.
+ *
+ * Key material: the contexts (key-derived inner and outer states) live on
+ * our stack and are wiped with sodium_memzero; OpenSSL keeps no copy.
  */
-#include <pthread.h>
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init & co., see above */
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <sodium.h>
 
 #include "sealsync/hkdf.h"
 
-static pthread_once_t tmpl_once = PTHREAD_ONCE_INIT;
-static EVP_MAC_CTX *tmpl; /* HMAC with SHA-256, no key; never freed */
+#define BLOCK 64 /* SHA-256's block size */
 
-static void tmpl_init(void)
-{
-	OSSL_PARAM p[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
-			  OSSL_PARAM_construct_end()};
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *c = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
-
-	EVP_MAC_free(mac); /* the context holds its own reference */
-	if (c != NULL && EVP_MAC_CTX_set_params(c, p) != 1) {
-		EVP_MAC_CTX_free(c);
-		c = NULL;
-	}
-	tmpl = c;
-}
-
-/* A fresh HMAC-SHA256 context (the caller frees it); NULL on failure. */
-static EVP_MAC_CTX *mac_new(void)
-{
-	if (pthread_once(&tmpl_once, tmpl_init) != 0 || tmpl == NULL)
-		return NULL;
-	return EVP_MAC_CTX_dup(tmpl);
-}
-
-struct part {
-	const unsigned char *p;
-	size_t len;
+struct hmac {
+	SHA256_CTX in, out;
 };
 
-/* HMAC(key, the n parts concatenated) into out. 0 or SS_E_INTERNAL. */
-static int mac_run(EVP_MAC_CTX *c, const unsigned char *key, size_t keylen,
-		   const struct part *parts, size_t n, unsigned char out[SS_SHA256_LEN])
+/* The inner and outer states after (key ^ ipad) and (key ^ opad). */
+static int hmac_init(struct hmac *h, const unsigned char *key, size_t keylen)
 {
-	static const unsigned char empty[1];
-	size_t i, got = 0;
+	unsigned char k[BLOCK], pad[BLOCK];
+	size_t i;
+	int ok = 1;
 
-	/* A NULL key would mean "keep the previous one" to EVP_MAC_init. */
-	if (EVP_MAC_init(c, key != NULL ? key : empty, keylen, NULL) != 1)
-		return SS_E_INTERNAL;
-	for (i = 0; i < n; i++)
-		if (parts[i].len > 0 && EVP_MAC_update(c, parts[i].p, parts[i].len) != 1)
-			return SS_E_INTERNAL;
-	if (EVP_MAC_final(c, out, &got, SS_SHA256_LEN) != 1 || got != SS_SHA256_LEN)
-		return SS_E_INTERNAL;
-	return 0;
+	memset(k, 0, sizeof(k));
+	if (keylen > BLOCK)
+		ok = SHA256(key, keylen, k) != NULL; /* longer keys are hashed first */
+	else if (keylen > 0)
+		memcpy(k, key, keylen);
+	for (i = 0; i < BLOCK; i++)
+		pad[i] = k[i] ^ 0x36;
+	ok = ok && SHA256_Init(&h->in) == 1 && SHA256_Update(&h->in, pad, BLOCK) == 1;
+	for (i = 0; i < BLOCK; i++)
+		pad[i] = k[i] ^ 0x5c;
+	ok = ok && SHA256_Init(&h->out) == 1 && SHA256_Update(&h->out, pad, BLOCK) == 1;
+	sodium_memzero(k, sizeof(k));
+	sodium_memzero(pad, sizeof(pad));
+	return ok ? 0 : SS_E_INTERNAL;
+}
+
+static int hmac_update(struct hmac *h, const unsigned char *p, size_t n)
+{
+	return n == 0 || SHA256_Update(&h->in, p, n) == 1 ? 0 : SS_E_INTERNAL;
+}
+
+/* out = H(outer || H(inner || message)); wipes h. */
+static int hmac_final(struct hmac *h, unsigned char out[SS_SHA256_LEN])
+{
+	unsigned char t[SS_SHA256_LEN];
+	int ok = SHA256_Final(t, &h->in) == 1 && SHA256_Update(&h->out, t, sizeof(t)) == 1 &&
+		 SHA256_Final(out, &h->out) == 1;
+
+	sodium_memzero(t, sizeof(t));
+	sodium_memzero(h, sizeof(*h));
+	return ok ? 0 : SS_E_INTERNAL;
 }
 
 int ss_hmac_sha256(const unsigned char *key, size_t keylen, const unsigned char *msg,
 		   size_t msglen, unsigned char out[SS_SHA256_LEN])
 {
-	struct part m = {msg, msglen};
-	EVP_MAC_CTX *c = mac_new();
-	int rc;
+	struct hmac h;
+	int rc = hmac_init(&h, key, keylen);
 
-	if (c == NULL)
-		return SS_E_NOMEM;
-	rc = mac_run(c, key, keylen, &m, 1, out);
-	EVP_MAC_CTX_free(c); /* cleanses the key schedule */
+	if (rc == 0)
+		rc = hmac_update(&h, msg, msglen);
+	if (rc == 0)
+		return hmac_final(&h, out);
+	sodium_memzero(&h, sizeof(h));
 	return rc;
 }
 
 /* RFC 5869 expand: T(i) = HMAC(PRK, T(i-1) || info || i), T(0) empty. */
-static int expand(EVP_MAC_CTX *c, const unsigned char prk[SS_SHA256_LEN],
-		  const unsigned char *info, size_t infolen, unsigned char *out, size_t outlen)
+static int expand(const unsigned char prk[SS_SHA256_LEN], const unsigned char *info,
+		  size_t infolen, unsigned char *out, size_t outlen)
 {
 	unsigned char t[SS_SHA256_LEN];
 	unsigned char ctr = 1;
-	struct part parts[3] = {{t, 0}, {info, infolen}, {&ctr, 1}};
-	size_t done = 0, n;
+	size_t done = 0, tlen = 0, n;
+	struct hmac h;
 	int rc = 0;
 
 	while (done < outlen && rc == 0) {
-		rc = mac_run(c, prk, SS_SHA256_LEN, parts, 3, t);
+		rc = hmac_init(&h, prk, SS_SHA256_LEN);
+		if (rc == 0)
+			rc = hmac_update(&h, t, tlen);
+		if (rc == 0)
+			rc = hmac_update(&h, info, infolen);
+		if (rc == 0)
+			rc = hmac_update(&h, &ctr, 1);
+		if (rc == 0)
+			rc = hmac_final(&h, t);
 		n = outlen - done < sizeof(t) ? outlen - done : sizeof(t);
 		if (rc == 0)
 			memcpy(out + done, t, n);
 		done += n;
-		parts[0].len = sizeof(t);
+		tlen = sizeof(t);
 		ctr++;
 	}
+	sodium_memzero(&h, sizeof(h));
 	sodium_memzero(t, sizeof(t));
 	return rc;
 }
@@ -114,9 +122,7 @@ int ss_hkdf_sha256(const unsigned char *salt, size_t saltlen, const unsigned cha
 		   size_t outlen)
 {
 	static const unsigned char zeros[SS_SHA256_LEN];
-	struct part in = {ikm, ikmlen};
 	unsigned char prk[SS_SHA256_LEN];
-	EVP_MAC_CTX *c;
 	int rc;
 
 	if (outlen > 255 * SS_SHA256_LEN)
@@ -125,13 +131,9 @@ int ss_hkdf_sha256(const unsigned char *salt, size_t saltlen, const unsigned cha
 		salt = zeros;
 		saltlen = sizeof(zeros);
 	}
-	c = mac_new();
-	if (c == NULL)
-		return SS_E_NOMEM;
-	rc = mac_run(c, salt, saltlen, &in, 1, prk); /* extract */
+	rc = ss_hmac_sha256(salt, saltlen, ikm, ikmlen, prk); /* extract */
 	if (rc == 0)
-		rc = expand(c, prk, info, infolen, out, outlen);
-	EVP_MAC_CTX_free(c); /* cleanses the key schedule (PRK-derived) */
+		rc = expand(prk, info, infolen, out, outlen);
 	sodium_memzero(prk, sizeof(prk));
 	if (rc != 0)
 		sodium_memzero(out, outlen);

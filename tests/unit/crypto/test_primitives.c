@@ -97,7 +97,7 @@ static void test_recipient_parse(void **state)
 	assert_non_null(strstr(err.msg, "age1"));
 }
 
-/* RFC 4231 test case 2 and RFC 5869 test cases 1 and 3. */
+/* RFC 4231 test cases 2 and 6 and RFC 5869 test cases 1 and 3. */
 static void test_hmac_hkdf_kat(void **state)
 {
 	unsigned char ikm[64], salt[64], info[64], okm[64], want[64], mac[32];
@@ -108,6 +108,17 @@ static void test_hmac_hkdf_kat(void **state)
 					(const unsigned char *)"what do ya want for nothing?", 28, mac), 0);
 	hex2bin("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", want, &wantlen);
 	assert_memory_equal(mac, want, 32);
+	/* RFC 4231 test case 6: a key longer than the block is hashed first. */
+	{
+		unsigned char longkey[131];
+		static const char msg[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+
+		memset(longkey, 0xaa, sizeof(longkey));
+		assert_int_equal(ss_hmac_sha256(longkey, sizeof(longkey), (const unsigned char *)msg,
+						sizeof(msg) - 1, mac), 0);
+		hex2bin("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54", want, &wantlen);
+		assert_memory_equal(mac, want, 32);
+	}
 
 	hex2bin("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", ikm, &ikmlen);
 	hex2bin("000102030405060708090a0b0c", salt, &saltlen);
