@@ -153,6 +153,63 @@ static void test_base64_strict(void **state)
 	ss_buf_release(&b);
 }
 
+/* rc and bytes of the public (plain buffer) and the constant-time (secure
+ * buffer) decoder for one input. */
+static int decode_both(const char *in, size_t len, struct ss_buf *pub, struct ss_buf *sec)
+{
+	int a, b;
+
+	ss_buf_reset(pub);
+	ss_buf_reset(sec);
+	a = ss_base64_decode(in, len, pub, NULL);
+	b = ss_base64_decode(in, len, sec, NULL);
+	assert_int_equal(a, b);
+	assert_int_equal(pub->len, sec->len);
+	if (pub->len > 0)
+		assert_memory_equal(pub->data, sec->data, pub->len);
+	return a;
+}
+
+/* The faster decoder for public bytes accepts exactly what libsodium's
+ * does: listed edge cases, then random strings over a small alphabet with
+ * '=' and a stray character, then every encoding of 0..40 random bytes. */
+static void test_base64_public_matches_sodium(void **state)
+{
+	static const char *const cases[] = {"", "====", "A===", "AA==", "AB==", "AAA=", "AAB=",
+		"AAAA", "A=A=", "AA=A", "=AAA", "AA==AAAA", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy",
+		"Zm9vYh==", "Zm9vYmF=", "-_AA", "Zm9\v"};
+	static const char alpha[] = "AQgw+/=z9*";
+	unsigned char raw[40];
+	struct ss_buf pub, sec, enc;
+	char in[12];
+	size_t i, k, ok = 0;
+
+	(void)state;
+	ss_buf_init(&pub, 256);
+	ss_buf_init_secure(&sec, 256);
+	ss_buf_init(&enc, 256);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok += decode_both(cases[i], strlen(cases[i]), &pub, &sec) == 0;
+	assert_int_equal(ok, 8); /* "", AA==, AAA=, AAAA, and Zm9v with its 3 longer forms */
+	for (i = 0; i < 20000; i++) {
+		for (k = 0; k < 8; k++)
+			in[k] = alpha[randombytes_uniform(sizeof(alpha) - 1)];
+		(void)decode_both(in, 8, &pub, &sec);
+	}
+	for (i = 0; i <= sizeof(raw); i++) {
+		randombytes_buf(raw, i);
+		ss_buf_reset(&enc);
+		assert_int_equal(ss_base64_encode(raw, i, &enc), 0);
+		assert_int_equal(decode_both(ss_buf_str(&enc), enc.len, &pub, &sec), 0);
+		assert_int_equal(pub.len, i);
+		if (i > 0)
+			assert_memory_equal(pub.data, raw, i);
+	}
+	ss_buf_release(&pub);
+	ss_buf_release(&sec);
+	ss_buf_release(&enc);
+}
+
 static void test_scope(void **state)
 {
 	struct ss_scope a, b;
@@ -208,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_recipient_parse),
 		cmocka_unit_test(test_hmac_hkdf_kat),
 		cmocka_unit_test(test_base64_strict),
+		cmocka_unit_test(test_base64_public_matches_sodium),
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_hint_tag_kat),
 	};
