@@ -6,6 +6,8 @@
 
 #include "sealsync/base64.h"
 
+#include "internal.h"
+
 int ss_base64_encode(const unsigned char *in, size_t len, struct ss_buf *out)
 {
 	size_t n;
@@ -38,24 +40,34 @@ static int b64_value(unsigned char c)
 }
 
 /*
- * For public bytes (sealed values are ciphertext): libsodium's decoder is
- * constant time at ~80 instructions per character, a tenth of `sealctl
- * verify -i`'s work per value (PERFORMANCE.md, 2c). Same strict rules:
- * len a multiple of 4 (checked by the caller), '=' only as the last one or
- * two characters, zero trailing bits. -1 on any violation.
+ * For public bytes (sealed values and age headers are ciphertext and public
+ * keys): libsodium's decoder is constant time at ~80 instructions per
+ * character, a tenth of `sealctl verify -i`'s work per value (PERFORMANCE.md,
+ * 2c). Same strict rules as libsodium's: padded, len a multiple of 4 (the
+ * caller checks) and '=' only as the last one or two characters; unpadded,
+ * no '=' and a last group of 2 to 4 characters; either way, zero trailing
+ * bits. -1 on any violation or when more than outmax bytes would result.
  */
-static int decode_public(const char *in, size_t len, unsigned char *out, size_t *n)
+int ss_base64_decode_public(const char *in, size_t len, int padded, unsigned char *out,
+			    size_t outmax, size_t *n)
 {
-	size_t i, o = 0;
+	size_t i, o = 0, have;
 	int v[4], k, pad;
 	unsigned long w;
 
 	for (i = 0; i < len; i += 4) {
-		pad = i + 4 == len && in[i + 3] == '=' ? (in[i + 2] == '=' ? 2 : 1) : 0;
+		have = len - i < 4 ? len - i : 4;
+		if (padded)
+			pad = have == 4 && i + 4 == len && in[i + 3] == '=' ? (in[i + 2] == '=' ? 2 : 1) : 0;
+		else
+			pad = (int)(4 - have);
+		if (have < 4 && (padded || have < 2))
+			return -1;
 		for (k = 0; k < 4; k++)
 			if ((v[k] = k < 4 - pad ? b64_value((unsigned char)in[i + k]) : 0) < 0)
 				return -1;
-		if ((pad == 2 && (v[1] & 15) != 0) || (pad == 1 && (v[2] & 3) != 0))
+		if ((pad == 2 && (v[1] & 15) != 0) || (pad == 1 && (v[2] & 3) != 0) ||
+		    o + 3 - (size_t)pad > outmax)
 			return -1;
 		w = (unsigned long)v[0] << 18 | (unsigned long)v[1] << 12 | (unsigned long)v[2] << 6 |
 		    (unsigned long)v[3];
@@ -73,7 +85,7 @@ static int decode_any(const char *in, size_t len, unsigned char *tmp, size_t max
 		      int secret)
 {
 	if (!secret)
-		return decode_public(in, len, tmp, n);
+		return ss_base64_decode_public(in, len, 1, tmp, max, n);
 	/* ignore=NULL and b64_end=NULL: any stray character fails; libsodium
 	 * also refuses missing padding and non-zero trailing bits. */
 	return sodium_base642bin(tmp, max, in, len, NULL, n, NULL, sodium_base64_VARIANT_ORIGINAL);
