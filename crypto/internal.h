@@ -66,6 +66,14 @@ void ss_age_header_release(struct ss_age_header *h);
 /* 1 when the arg equals the NUL-terminated s. */
 int ss_age_arg_is(const struct ss_age_stanza *s, size_t i, const char *str);
 
+/*
+ * Strict base64 of PUBLIC bytes, not constant time (base64.c): padded or
+ * not, the same inputs as libsodium's decoder accepts; at most outmax bytes
+ * to out, their number in *n. 0 or -1.
+ */
+int ss_base64_decode_public(const char *in, size_t len, int padded, unsigned char *out,
+			    size_t outmax, size_t *n);
+
 /* Raw (unpadded) strict base64 of exactly want bytes; -1 otherwise. */
 int ss_age_b64_raw_decode(const char *s, size_t len, unsigned char *out, size_t want);
 /* Appends raw base64 of in, no wrapping. */

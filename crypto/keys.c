@@ -73,7 +73,7 @@ static struct ss_identity *identity_alloc(void)
 
 	if (id == NULL)
 		return NULL;
-	id->sk = ss_secmem_alloc(32);
+	id->sk = ss_secmem_small(32); /* many per key file: shared guarded pages */
 	if (id->sk == NULL) {
 		free(id);
 		return NULL;
@@ -109,7 +109,9 @@ int ss_identity_parse(const char *s, size_t len, struct ss_identity **out, struc
 	int rc;
 
 	*out = NULL;
-	raw = ss_secmem_alloc(64);
+	/* Per-thread scratch, not a fresh guarded mapping: loading 50 identities
+	 * cost 50 mmap/munmap pairs (PERFORMANCE.md, 2c). */
+	raw = ss_secmem_scratch(64);
 	id = identity_alloc();
 	if (raw == NULL || id == NULL) {
 		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
@@ -135,7 +137,7 @@ int ss_identity_parse(const char *s, size_t len, struct ss_identity **out, struc
 	*out = id;
 	id = NULL;
 out:
-	ss_secmem_free(raw);
+	ss_secmem_unscratch(raw);
 	ss_identity_free(id);
 	return rc;
 }
@@ -144,7 +146,7 @@ void ss_identity_free(struct ss_identity *id)
 {
 	if (id == NULL)
 		return;
-	ss_secmem_free(id->sk);
+	ss_secmem_small_free(id->sk);
 	sodium_memzero(id, sizeof(*id));
 	free(id);
 }

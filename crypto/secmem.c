@@ -1,5 +1,6 @@
 /* secmem.c: guarded memory for secrets (see include/sealsync/secmem.h). */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -147,6 +148,104 @@ int ss_secslot_new(struct ss_secslot **out, size_t cap)
 	s->cap = cap;
 	*out = s;
 	return 0;
+}
+
+/*
+ * Long-lived small secrets (identity scalars) share guarded pages. One
+ * sodium_malloc each cost mmap + 3 mprotect + mlock, and munlock + munmap
+ * to free: for a key file of 50 identities that was a third of `sealctl
+ * verify -i`'s CPU per value over 1,000 values (PERFORMANCE.md, 2c). A page
+ * keeps guard pages, mlock and sodium's canary; slots within it have no
+ * guard between them (our code writes them only whole, with memcpy or
+ * randombytes). A slot is wiped when freed, a page freed with its last slot.
+ * Process-wide, under a mutex.
+ */
+#define POOL_SLOT 64
+#define POOL_SLOTS 63 /* 63 * 64 bytes in one page (4080 usable) */
+#define POOL_CAP SCRATCH_CAP
+#define POOL_FULL ((UINT64_C(1) << POOL_SLOTS) - 1)
+
+struct pool_page {
+	unsigned char *base; /* sodium_malloc'd, POOL_CAP bytes */
+	uint64_t used;       /* bit i: slot i taken */
+	struct pool_page *next;
+};
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct pool_page *pool;
+
+/* The first slot starts so that the last one ends at the guard page. */
+static unsigned char *pool_slot(const struct pool_page *pg, unsigned i)
+{
+	return pg->base + POOL_CAP - POOL_SLOTS * POOL_SLOT + (size_t)i * POOL_SLOT;
+}
+
+static struct pool_page *pool_page_new(void)
+{
+	struct pool_page *pg = calloc(1, sizeof(*pg));
+
+	if (pg == NULL)
+		return NULL;
+	pg->base = sodium_malloc(POOL_CAP);
+	if (pg->base == NULL) {
+		free(pg);
+		return NULL;
+	}
+	sodium_memzero(pg->base, POOL_CAP);
+	pg->next = pool;
+	pool = pg;
+	return pg;
+}
+
+void *ss_secmem_small(size_t n)
+{
+	struct pool_page *pg;
+	void *p = NULL;
+	unsigned i;
+
+	if (n == 0 || n > POOL_SLOT || ss_secmem_init() != 0)
+		return ss_secmem_alloc(n);
+	pthread_mutex_lock(&pool_mu);
+	for (pg = pool; pg != NULL && pg->used == POOL_FULL; pg = pg->next)
+		;
+	if (pg == NULL)
+		pg = pool_page_new();
+	if (pg != NULL) {
+		i = (unsigned)__builtin_ctzll(~pg->used);
+		pg->used |= UINT64_C(1) << i;
+		p = pool_slot(pg, i);
+	}
+	pthread_mutex_unlock(&pool_mu);
+	return p != NULL ? p : ss_secmem_alloc(n);
+}
+
+void ss_secmem_small_free(void *p)
+{
+	const unsigned char *q = p, *first;
+	struct pool_page **pp, *pg = NULL;
+	size_t i;
+
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&pool_mu);
+	for (pp = &pool; (pg = *pp) != NULL; pp = &pg->next) {
+		first = pool_slot(pg, 0);
+		if (q >= first && q < first + POOL_SLOTS * POOL_SLOT)
+			break;
+	}
+	if (pg != NULL) {
+		i = (size_t)(q - first) / POOL_SLOT;
+		sodium_memzero(pool_slot(pg, (unsigned)i), POOL_SLOT);
+		pg->used &= ~(UINT64_C(1) << i);
+		if (pg->used == 0) {
+			*pp = pg->next;
+			sodium_free(pg->base);
+			free(pg);
+		}
+	}
+	pthread_mutex_unlock(&pool_mu);
+	if (pg == NULL)
+		ss_secmem_free(p); /* it came from the fallback */
 }
 
 void *ss_secslot_data(struct ss_secslot *s)

@@ -1,7 +1,7 @@
 /*
  * sops_gcm.c: AES-256-GCM open with sops' 32-byte nonces (see sops.h).
- * libsodium's AES-GCM takes 12-byte nonces only, so this one file uses
- * OpenSSL's libcrypto; only the programs that read SOPS files link it.
+ * libsodium's AES-GCM takes 12-byte nonces only, so this file uses
+ * OpenSSL's libcrypto (as hkdf.c does, for speed).
  */
 #include <limits.h>
 

@@ -34,6 +34,16 @@ void *ss_secmem_scratch(size_t n);
 void ss_secmem_unscratch(void *p);
 
 /*
+ * Long-lived small secret of n bytes (n <= 64; identity scalars), zero-filled,
+ * NULL on failure: a slot of a guarded, locked page shared with other such
+ * secrets (no guard page between slots), so that loading many identities
+ * costs no mapping each. Free with ss_secmem_small_free, which wipes the slot
+ * (NULL accepted; any thread). Larger n falls back to ss_secmem_alloc.
+ */
+void *ss_secmem_small(size_t n);
+void ss_secmem_small_free(void *p);
+
+/*
  * A reusable guarded region of fixed capacity. ss_secslot_wipe zeroes it for
  * the next user; ss_secslot_free wipes and frees (NULL accepted).
  */

@@ -504,6 +504,34 @@ static void test_plaintext_limit(void **state)
 	ss_keyring_free(kr);
 }
 
+/* The header's unpadded base64 goes through the faster public decoder: it
+ * must accept exactly what libsodium's NO_PADDING decoder accepts. */
+static void test_b64_unpadded_public_matches_sodium(void **state)
+{
+	static const char alpha[] = "AQgw+/=z9*";
+	unsigned char a[16], b[16];
+	char in[12];
+	size_t i, k, len, na, nb;
+	int ra, rb;
+
+	(void)state;
+	for (i = 0; i < 30000; i++) {
+		len = randombytes_uniform(11);
+		for (k = 0; k < len; k++)
+			in[k] = alpha[randombytes_uniform(sizeof(alpha) - 1)];
+		na = nb = 0;
+		ra = ss_base64_decode_public(in, len, 0, a, sizeof(a), &na);
+		rb = sodium_base642bin(b, sizeof(b), in, len, NULL, &nb, NULL,
+				       sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+		assert_int_equal(ra, rb);
+		if (ra == 0) {
+			assert_int_equal(na, nb);
+			assert_memory_equal(a, b, na);
+		}
+	}
+	assert_int_equal(ss_base64_decode_public("QUJD", 4, 0, a, 2, &na), -1); /* outmax */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -519,6 +547,7 @@ int main(void)
 		cmocka_unit_test(test_armor_value_reseal),
 		cmocka_unit_test(test_plaintext_limit),
 		cmocka_unit_test(test_reseal_rewraps),
+		cmocka_unit_test(test_b64_unpadded_public_matches_sodium),
 	};
 
 	if (sodium_init() < 0)

@@ -97,16 +97,28 @@ static void test_recipient_parse(void **state)
 	assert_non_null(strstr(err.msg, "age1"));
 }
 
-/* RFC 4231 test case 2 and RFC 5869 test cases 1 and 3. */
+/* RFC 4231 test cases 2 and 6 and RFC 5869 test cases 1 and 3. */
 static void test_hmac_hkdf_kat(void **state)
 {
 	unsigned char ikm[64], salt[64], info[64], okm[64], want[64], mac[32];
 	size_t ikmlen, saltlen, infolen, wantlen;
 
 	(void)state;
-	ss_hmac_sha256((const unsigned char *)"Jefe", 4, (const unsigned char *)"what do ya want for nothing?", 28, mac);
+	assert_int_equal(ss_hmac_sha256((const unsigned char *)"Jefe", 4,
+					(const unsigned char *)"what do ya want for nothing?", 28, mac), 0);
 	hex2bin("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", want, &wantlen);
 	assert_memory_equal(mac, want, 32);
+	/* RFC 4231 test case 6: a key longer than the block is hashed first. */
+	{
+		unsigned char longkey[131];
+		static const char msg[] = "Test Using Larger Than Block-Size Key - Hash Key First";
+
+		memset(longkey, 0xaa, sizeof(longkey));
+		assert_int_equal(ss_hmac_sha256(longkey, sizeof(longkey), (const unsigned char *)msg,
+						sizeof(msg) - 1, mac), 0);
+		hex2bin("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54", want, &wantlen);
+		assert_memory_equal(mac, want, 32);
+	}
 
 	hex2bin("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", ikm, &ikmlen);
 	hex2bin("000102030405060708090a0b0c", salt, &saltlen);
@@ -139,6 +151,63 @@ static void test_base64_strict(void **state)
 	assert_int_equal(ss_base64_decode("aGVs\nbG8", 8, &b, NULL), SS_E_INVAL);
 	assert_int_equal(b.len, 0);
 	ss_buf_release(&b);
+}
+
+/* rc and bytes of the public (plain buffer) and the constant-time (secure
+ * buffer) decoder for one input. */
+static int decode_both(const char *in, size_t len, struct ss_buf *pub, struct ss_buf *sec)
+{
+	int a, b;
+
+	ss_buf_reset(pub);
+	ss_buf_reset(sec);
+	a = ss_base64_decode(in, len, pub, NULL);
+	b = ss_base64_decode(in, len, sec, NULL);
+	assert_int_equal(a, b);
+	assert_int_equal(pub->len, sec->len);
+	if (pub->len > 0)
+		assert_memory_equal(pub->data, sec->data, pub->len);
+	return a;
+}
+
+/* The faster decoder for public bytes accepts exactly what libsodium's
+ * does: listed edge cases, then random strings over a small alphabet with
+ * '=' and a stray character, then every encoding of 0..40 random bytes. */
+static void test_base64_public_matches_sodium(void **state)
+{
+	static const char *const cases[] = {"", "====", "A===", "AA==", "AB==", "AAA=", "AAB=",
+		"AAAA", "A=A=", "AA=A", "=AAA", "AA==AAAA", "Zm9v", "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy",
+		"Zm9vYh==", "Zm9vYmF=", "-_AA", "Zm9\v"};
+	static const char alpha[] = "AQgw+/=z9*";
+	unsigned char raw[40];
+	struct ss_buf pub, sec, enc;
+	char in[12];
+	size_t i, k, ok = 0;
+
+	(void)state;
+	ss_buf_init(&pub, 256);
+	ss_buf_init_secure(&sec, 256);
+	ss_buf_init(&enc, 256);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ok += decode_both(cases[i], strlen(cases[i]), &pub, &sec) == 0;
+	assert_int_equal(ok, 8); /* "", AA==, AAA=, AAAA, and Zm9v with its 3 longer forms */
+	for (i = 0; i < 20000; i++) {
+		for (k = 0; k < 8; k++)
+			in[k] = alpha[randombytes_uniform(sizeof(alpha) - 1)];
+		(void)decode_both(in, 8, &pub, &sec);
+	}
+	for (i = 0; i <= sizeof(raw); i++) {
+		randombytes_buf(raw, i);
+		ss_buf_reset(&enc);
+		assert_int_equal(ss_base64_encode(raw, i, &enc), 0);
+		assert_int_equal(decode_both(ss_buf_str(&enc), enc.len, &pub, &sec), 0);
+		assert_int_equal(pub.len, i);
+		if (i > 0)
+			assert_memory_equal(pub.data, raw, i);
+	}
+	ss_buf_release(&pub);
+	ss_buf_release(&sec);
+	ss_buf_release(&enc);
 }
 
 static void test_scope(void **state)
@@ -196,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_recipient_parse),
 		cmocka_unit_test(test_hmac_hkdf_kat),
 		cmocka_unit_test(test_base64_strict),
+		cmocka_unit_test(test_base64_public_matches_sodium),
 		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_hint_tag_kat),
 	};

@@ -1,6 +1,7 @@
 /* Unit tests for the per-thread guarded scratch (crypto/secmem.c): memory
  * comes back zeroed after another user wrote a secret into it, nested
- * buffers are distinct, big ones fall back, and threads clean up. */
+ * buffers are distinct, big ones fall back, and threads clean up. The same
+ * for the shared pages of small long-lived secrets (ss_secmem_small). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -89,12 +90,45 @@ static void test_scratch_threads(void **state)
 	}
 }
 
+/* 189 slots fill three pages of 63: distinct, zeroed, and a freed slot (the
+ * only free one then) comes back wiped. */
+static void test_small_pool(void **state)
+{
+	unsigned char *p[189], *again, *big;
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < 189; i++) {
+		p[i] = ss_secmem_small(32);
+		assert_non_null(p[i]);
+		assert_true(all_zero(p[i], 32));
+		memset(p[i], (int)(i % 250) + 1, 32);
+	}
+	for (i = 0; i < 189; i++)
+		for (j = 0; j < 32; j++)
+			assert_int_equal(p[i][j], (i % 250) + 1); /* no two overlap */
+	ss_secmem_small_free(p[70]);
+	again = ss_secmem_small(64);
+	assert_ptr_equal(again, p[70]); /* the freed slot, wiped */
+	assert_true(all_zero(again, 64));
+	p[70] = again;
+	big = ss_secmem_small(65); /* too big for a slot: its own mapping */
+	assert_non_null(big);
+	assert_true(all_zero(big, 65));
+	ss_secmem_small_free(big);
+	for (i = 0; i < 189; i++)
+		ss_secmem_small_free(p[i]);
+	ss_secmem_small_free(NULL);
+	assert_null(ss_secmem_small(0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scratch_wiped_on_reuse),
 		cmocka_unit_test(test_scratch_nested_and_big),
 		cmocka_unit_test(test_scratch_threads),
+		cmocka_unit_test(test_small_pool),
 	};
 
 	if (ss_secmem_init() != 0)
