@@ -126,8 +126,11 @@ test_expect_success 'a changed key file is noticed without a signal' '
 '
 
 test_expect_success 'a key file others can read is refused on reload; the old keys stay' '
-	"$SEALCTL" keygen -w keys.d/40-d.txt 2>/dev/null &&
-	chmod 644 keys.d/40-d.txt &&
+	"$SEALCTL" keygen -w 40-d.txt 2>/dev/null &&
+	chmod 644 40-d.txt &&
+	# made readable first, then moved in: the file watcher must never see
+	# it with its private mode (it would load it and the active key changes)
+	mv 40-d.txt keys.d/40-d.txt &&
 	kill -HUP "$agent_pid" &&
 	poll grep -q "key reload failed" agent.log &&
 	grep "key reload failed" agent.log | grep -q "40-d.txt" &&
