@@ -23,6 +23,7 @@
 #
 # Run by the image stage of tests/run.sh (SS_STAGES=image), after t7060
 # (which builds the image; `make image` here is then a cache hit).
+# stage: image
 
 # lib.sh points HOME at the trash folder; Go's caches must stay the shared
 # ones, or the Kubernetes binaries would be a cold build (docs/KUBE.md).
