@@ -11,30 +11,11 @@
 # stage: image
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
-
-if [ -z "${SS_IMAGE_STAGE:-}" ]; then
-	echo "1..0 # SKIP run by the image stage (SS_STAGES=image)"; exit 0
-fi
-if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
-	if [ "${CI:-}" = true ] && [ -S /var/run/docker.sock ]; then
-		echo "not ok 1 - a docker engine answers on /var/run/docker.sock (CI=true)"
-		echo "1..1"; exit 1
-	fi
-	echo "1..0 # SKIP skipped: no docker engine"; exit 0
-fi
+. "$SS_SRC_DIR/tests/e2e/lib-image.sh"
 test_require "$SEALCTL" "$APISERVER" kubectl
 
-IMAGE=${SS_IMAGE_TAG:-sealsync:dev}
-export SS_IMAGE_TAG=$IMAGE
-# Every container this script makes is removed by id when it ends.
-ctrs=""
-ctr_track() { ctrs="$ctrs $1"; }
-ctr_cleanup() { [ -z "$ctrs" ] || docker rm -f $ctrs >/dev/null 2>&1; ctrs=""; }
 trap 'ctr_cleanup; ss_stop_all' EXIT
 mib() { awk '{printf "%.1f", $1 / 1048576}'; }
-status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
-# The child processes of host PID $1.
-children_of() { cat /proc/"$1"/task/*/children 2>/dev/null; }
 
 test_expect_success 'make image builds the image (cached by its inputs hash)' '
 	t0=$(date +%s) &&
