@@ -1,5 +1,6 @@
 # sealsync-agent and sealctl: a runtime image with the two binaries, their
-# shared libraries, CA certificates and tini, and nothing else (no shell, no
+# shared libraries, CA certificates, tini and the render tools kustomize and
+# helm (static; staged by `make image`), and nothing else (no shell, no
 # package manager, no compiler). docs/IMAGE.md explains the layout.
 #
 # Plain Dockerfile syntax: Debian 12's docker.io (20.10, classic builder,
@@ -13,7 +14,8 @@
 #    BUILD_BASE is a local Debian 12 root from mmdebstrap
 #    (scripts/image-base.sh) holding the runtime libraries but no compiler;
 #    the binaries come from the host's release build, staged in the build
-#    context under .image/stage.
+#    context under .image/stage with the render tools
+#    (scripts/image-tools.sh). With a registry, no Go: no render tools.
 ARG BUILD_BASE=debian:12-slim
 
 FROM ${BUILD_BASE} AS build

@@ -2,8 +2,9 @@
 # `make image`: the product image without a registry.
 #   1. the base (scripts/image-base.sh), when its tag is missing;
 #   2. the host's release build (scripts/build-release.sh) staged into
-#      .image/stage, plus any tools named in SS_IMAGE_TOOLS (host paths,
-#      e.g. the render tools once they ship);
+#      .image/stage, plus the render tools kustomize and helm
+#      (scripts/image-tools.sh: the pinned versions the tests run, or the
+#      host paths in SS_IMAGE_TOOLS; SS_IMAGE_TOOLS=none leaves them out);
 #   3. docker build with that base, unless the tag exists and carries the
 #      same inputs hash (base, Dockerfile, image scripts, staged binaries).
 # Prints the time of each step and the image size.
@@ -26,11 +27,18 @@ echo "image: base $base ($((t1 - t0))s)"
 
 rm -rf .image/stage
 sh scripts/build-release.sh "$top" "$top/build-release" "$top/.image/stage" >/dev/null
-for t in ${SS_IMAGE_TOOLS:-}; do
-	install -m 0755 "$t" .image/stage/usr/bin/
+tools=$(sh scripts/image-tools.sh)
+for t in $tools; do
+	# installed under the name the agent looks up on PATH
+	case $(basename "$t") in
+	kustomize*) name=kustomize ;;
+	helm*) name=helm ;;
+	*) echo "image: $t: only kustomize and helm ship as render tools" >&2; exit 1 ;;
+	esac
+	install -m 0755 "$t" ".image/stage/usr/bin/$name"
 done
 t2=$(now)
-echo "image: release build staged ($((t2 - t1))s)"
+echo "image: release build staged ($((t2 - t1))s; render tools: ${tools:-none})"
 
 inputs=$({
 	echo "$base"

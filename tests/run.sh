@@ -8,10 +8,11 @@
 #   valgrind  the unit tests under valgrind (release build)
 #   fuzz      every libFuzzer target for SS_FUZZ_SECONDS (default 8) each
 #   lint      cppcheck over every C source (quiet is a pass)
-#   image     make image, tests/e2e/t7060-image.sh against it and
-#             t7061-image-incluster.sh (the image in the real control plane
-#             of tests/kube) (Docker); says "skipped: no docker engine" where
-#             none answers
+#   image     make image, then the e2e scripts marked "# stage: image":
+#             t7060-image.sh against it, t7061-image-incluster.sh (the image
+#             in the real control plane of tests/kube), t7063-image-render.sh
+#             (its render container) (Docker); says "skipped: no docker
+#             engine" where none answers
 #
 # SS_STAGES picks stages (default: all); SS_E2E picks e2e scripts by glob
 # (default t*.sh). Scripts marked "# servers: real" run in the kube stage
@@ -231,8 +232,10 @@ stage_lint() {
 stage_image() {
 	echo "== image ($(date +%T))"
 	[ -x "$top/build/sealctl" ] || make -s build BUILD=build || { fail_build image; return; }
-	# t7060 builds the image; t7061 runs it against the real control plane.
-	for name in t7060-image t7061-image-incluster; do
+	# The scripts marked "# stage: image", in order: t7060 builds the image;
+	# t7061 runs it against the real control plane; t7063 runs the render
+	# container from it.
+	for name in $(grep -l "^# stage: image$" "$top"/tests/e2e/t*.sh | sed 's|.*/||; s|\.sh$||' | sort); do
 		t0=$(date +%s)
 		set -- $(SS_IMAGE_STAGE=1 sh "$top/tests/run-e2e-one.sh" "$top/build" image "$log_dir" \
 			"$top/tests/e2e/$name.sh")
@@ -241,7 +244,7 @@ stage_image() {
 			echo "== image $name: $(sed -n 's/^1\.\.0 # SKIP //p' "$log")"
 			continue
 		fi
-		grep -E "^#   (# )?(image:|make image|size |Seccomp_filters|ready after|docker stop|exit code|holder:|writable mounts|files scanned)" "$log" |
+		grep -E "^#   (# )?(image:|make image|size |render tools|Seccomp_filters|ready after|docker stop|exit code|holder:|writable mounts|render container|files scanned)" "$log" |
 			sed 's/^#   \(# \)\{0,1\}/-- /'
 		[ "$3" -gt 0 ] && { failures="$failures image:$name"; grep -E '^not ok' "$log"; }
 		count "$2" "$3" "image $name ($(( $(date +%s) - t0 ))s)"

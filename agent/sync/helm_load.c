@@ -3,15 +3,24 @@
  * its chart at the revision (helm.h), loaded like files: one origin per
  * "# Source:" block, named after the template's path in the repository, so
  * that an error points at the template that made the object.
+ *
+ * The output is kept per unit (the render cache, bundle.h) under a key of
+ * everything the command line is made of and the Git object ids of what
+ * helm reads: the chart folder and the values files, or every file of the
+ * revision when the chart holds a symlink (it may point anywhere in the
+ * repository). A sync that changes none of it runs no helm.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "sealsync/bundle.h"
 #include "sealsync/config.h"
 #include "sealsync/helm.h"
 #include "sealsync/kube.h"
+#include "sealsync/log.h"
 #include "sealsync/source.h"
 
 #define HELM_SOURCE_MARK "---\n# Source: "
@@ -139,15 +148,101 @@ static int caps_from(struct ss_kube *kube, const struct ss_helm_config *h, char 
 	return rc;
 }
 
+static void key_str(crypto_hash_sha256_state *st, const char *s)
+{
+	if (s == NULL)
+		s = "";
+	crypto_hash_sha256_update(st, (const unsigned char *)s, strlen(s) + 1);
+}
+
+/* 1 when helm reads path: in the chart, or one of the values files. */
+static int helm_reads(const struct ss_helm_config *h, const char *path, int any_link)
+{
+	size_t i;
+
+	if (any_link || in_chart(path, h->chart))
+		return 1;
+	for (i = 0; i < h->nvalues_files; i++)
+		if (strcmp(path, h->values_files[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void input_key(const struct ss_helm_job *job, const struct ss_tree *tree,
+		      unsigned char key[SS_RENDER_KEY_BYTES])
+{
+	const struct ss_helm_config *h = job->h;
+	crypto_hash_sha256_state st;
+	size_t i, n = ss_tree_count(tree);
+	int any_link = 0;
+
+	crypto_hash_sha256_init(&st);
+	key_str(&st, job->helm_bin);
+	key_str(&st, h->release_name != NULL ? h->release_name : job->unit);
+	key_str(&st, h->chart);
+	key_str(&st, ss_helm_namespace(h, job->unit_ns));
+	for (i = 0; i < h->nvalues_files; i++)
+		key_str(&st, h->values_files[i]);
+	key_str(&st, h->values_json);
+	key_str(&st, job->caps.kube_version);
+	key_str(&st, job->caps.api_versions);
+	for (i = 0; i < n; i++)
+		any_link |= ss_tree_is_symlink(tree, i) && in_chart(ss_tree_path(tree, i), h->chart);
+	for (i = 0; i < n; i++) {
+		if (!helm_reads(h, ss_tree_path(tree, i), any_link))
+			continue;
+		key_str(&st, ss_tree_path(tree, i));
+		key_str(&st, ss_tree_oid(tree, i));
+		key_str(&st, ss_tree_is_symlink(tree, i) ? "l" : "f");
+	}
+	crypto_hash_sha256_final(&st, key);
+}
+
+/* helm template of the job, or its kept output when the key is the same. */
+static int render_or_reuse(const struct ss_helm_unit *hu, const struct ss_helm_job *job,
+			   const struct ss_tree *tree, const unsigned char **out, size_t *len,
+			   struct ss_err *err)
+{
+	unsigned char key[SS_RENDER_KEY_BYTES], *fresh = NULL;
+	struct ss_renderer_file *files = NULL;
+	size_t nfiles = 0;
+	char bytes[32];
+	int rc;
+
+	input_key(job, tree, key);
+	*out = ss_render_cache_get(hu->rc, hu->index, key, len);
+	if (*out != NULL) {
+		ss_log(SS_LOG_DEBUG, "render skipped: what it reads is unchanged", "unit", job->unit, NULL);
+		return 0;
+	}
+	rc = tree_files(tree, job->h->chart, &files, &nfiles, err);
+	if (rc == 0)
+		rc = ss_helm_render(job, files, nfiles, hu->ro, &fresh, len, err);
+	free(files);
+	if (rc != 0)
+		return rc;
+	snprintf(bytes, sizeof(bytes), "%zu", *len);
+	ss_log(SS_LOG_INFO, "unit rendered", "unit", job->unit, "tool", "helm", "chart",
+	       job->h->chart, "bytes", bytes, NULL);
+	if (hu->rc == NULL) {
+		*out = fresh; /* the caller frees it: no cache owns it */
+		return 0;
+	}
+	ss_render_cache_put(hu->rc, hu->index, key, fresh, *len);
+	*out = ss_render_cache_get(hu->rc, hu->index, key, len);
+	if (*out == NULL) /* an index past the cache's slots: never the agent's */
+		return ss_err_set(err, SS_E_LIMIT, "unit %s: no render cache slot", job->unit);
+	return 0;
+}
+
 int ss_bundle_load_helm(struct ss_bundle *b, const struct ss_helm_unit *hu,
 			const struct ss_tree *tree, struct ss_err *err)
 {
 	const struct ss_helm_config *h = hu->unit->helm;
-	struct ss_renderer_file *files = NULL;
+	const unsigned char *out = NULL;
 	struct ss_helm_job job;
-	unsigned char *out = NULL;
 	char ver[64], *apis = NULL;
-	size_t len = 0, nfiles = 0;
+	size_t len = 0;
 	int rc;
 
 	memset(&job, 0, sizeof(job));
@@ -157,13 +252,11 @@ int ss_bundle_load_helm(struct ss_bundle *b, const struct ss_helm_unit *hu,
 	job.helm_bin = hu->helm_bin;
 	rc = caps_from(hu->kube, h, ver, sizeof(ver), &apis, &job.caps, err);
 	if (rc == 0)
-		rc = tree_files(tree, h->chart, &files, &nfiles, err);
-	if (rc == 0)
-		rc = ss_helm_render(&job, files, nfiles, hu->ro, &out, &len, err);
+		rc = render_or_reuse(hu, &job, tree, &out, &len, err);
 	if (rc == 0)
 		rc = load_output(b, h->chart, out, len, err);
-	free(out);
-	free(files);
+	if (hu->rc == NULL)
+		free((void *)out);
 	free(apis);
 	return rc;
 }

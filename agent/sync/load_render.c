@@ -78,6 +78,36 @@ int ss_render_cache_is_rendered(const struct ss_render_cache *rc, size_t i)
 	return rc != NULL && i < SS_CONFIG_MAX_UNITS && rc->units[i].rendered;
 }
 
+const unsigned char *ss_render_cache_get(struct ss_render_cache *rc, size_t i,
+					 const unsigned char key[SS_RENDER_KEY_BYTES], size_t *len)
+{
+	struct render_slot *slot;
+
+	if (rc == NULL || i >= SS_CONFIG_MAX_UNITS)
+		return NULL;
+	slot = &rc->units[i];
+	if (slot->out == NULL || sodium_memcmp(key, slot->key, sizeof(slot->key)) != 0)
+		return NULL;
+	*len = slot->len;
+	return slot->out;
+}
+
+void ss_render_cache_put(struct ss_render_cache *rc, size_t i,
+			 const unsigned char key[SS_RENDER_KEY_BYTES], unsigned char *out, size_t len)
+{
+	struct render_slot *slot;
+
+	if (rc == NULL || i >= SS_CONFIG_MAX_UNITS) {
+		free(out);
+		return;
+	}
+	slot = &rc->units[i];
+	free(slot->out);
+	slot->out = out;
+	slot->len = len;
+	memcpy(slot->key, key, sizeof(slot->key));
+}
+
 /* The tree's entries as the renderer takes them (borrowed pointers). */
 static int tree_files(const struct ss_tree *t, struct ss_renderer_file **out, size_t *n)
 {

@@ -310,6 +310,8 @@ static int helm_load(struct ss_agent *a, const struct ss_unit_config *u,
 	hu.helm_bin = a->cfg->helm_bin;
 	hu.kube = a->kube;
 	hu.ro = &ro;
+	hu.rc = a->rc;
+	hu.index = (size_t)(u - a->cfg->units);
 	return ss_bundle_load_helm(b, &hu, tree, err);
 }
 

@@ -75,6 +75,14 @@ int ss_render_cache_open(const struct ss_config *c, struct ss_render_cache **out
 void ss_render_cache_free(struct ss_render_cache *rc);
 /* 1 when unit i's last load came from a renderer (no per-file repair). */
 int ss_render_cache_is_rendered(const struct ss_render_cache *rc, size_t i);
+/* Unit i's last output when it was kept under key (borrowed), else NULL;
+ * ss_render_cache_put keeps out (taken over) as unit i's output under key.
+ * Helm units use these; kustomize units go through ss_bundle_load_unit. */
+#define SS_RENDER_KEY_BYTES 32
+const unsigned char *ss_render_cache_get(struct ss_render_cache *rc, size_t i,
+					 const unsigned char key[SS_RENDER_KEY_BYTES], size_t *len);
+void ss_render_cache_put(struct ss_render_cache *rc, size_t i,
+			 const unsigned char key[SS_RENDER_KEY_BYTES], unsigned char *out, size_t len);
 
 /*
  * Loads unit i (u) at commit: when its folder (read into unit_tree) has a
@@ -107,6 +115,8 @@ struct ss_helm_unit {
 	const char *helm_bin;               /* absolute path */
 	struct ss_kube *kube;               /* NULL: no cluster (--render, -n) */
 	const struct ss_renderer_opts *ro;
+	struct ss_render_cache *rc;         /* NULL: render every time */
+	size_t index;                       /* the unit's slot in rc */
 };
 int ss_bundle_load_helm(struct ss_bundle *b, const struct ss_helm_unit *hu,
 			const struct ss_tree *tree, struct ss_err *err) SS_MUST_CHECK;

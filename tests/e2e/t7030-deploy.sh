@@ -63,6 +63,40 @@ test_expect_success 'the render container has no key volume and no token; only t
 	PY
 '
 
+test_expect_success 'the render container: same image, tools from its PATH, no secret or token volume, locked down' '
+	$PYTHON - rendered.yaml <<-\PY
+	import sys, yaml
+	docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+	pod = [d for d in docs if d["kind"] == "Deployment"][0]["spec"]["template"]["spec"]
+	agent, render = pod["containers"]
+	assert render["image"] == agent["image"], (render["image"], agent["image"])
+	# kustomize and helm come from the image (/usr/bin, on its PATH): nothing
+	# in the config or the environment points elsewhere
+	cfg = yaml.safe_load([d for d in docs if d["kind"] == "ConfigMap"][0]["data"]["config.yaml"])
+	assert "kustomize" not in cfg["render"] and "helm" not in cfg["render"], cfg["render"]
+	assert "env" not in render and "envFrom" not in render, render
+	vols = {v["name"]: v for v in pod["volumes"]}
+	for m in render["volumeMounts"]:
+	    v = vols[m["name"]]
+	    assert "emptyDir" in v, (m, v)  # no secret, configMap or projected token
+	assert render["resources"]["limits"]["memory"] != agent["resources"]["limits"]["memory"], render
+	sc = render["securityContext"]
+	assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False, sc
+	assert sc["capabilities"]["drop"] == ["ALL"], sc
+	PY
+'
+
+test_expect_success 'the ClusterRole grants watch wherever it grants list (the steady-state watches)' '
+	$PYTHON - rendered.yaml <<-\PY
+	import sys, yaml
+	docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+	cr = [d for d in docs if d["kind"] == "ClusterRole" and d["metadata"]["name"] == "sealsync-apply"][0]
+	assert cr["rules"], cr
+	for r in cr["rules"]:
+	    assert {"get", "list", "watch", "create", "patch"} <= set(r["verbs"]), r
+	PY
+'
+
 test_expect_success 'the rendered base applies cleanly with server-side apply' '
 	ss_apiserver_start &&
 	kubectl apply --server-side -f rendered.yaml &&

@@ -8,32 +8,14 @@
 #
 # Run by the image stage of tests/run.sh (SS_STAGES=image). Without a Docker
 # engine it is skipped, except in CI where /var/run/docker.sock exists.
+# stage: image
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
-
-if [ -z "${SS_IMAGE_STAGE:-}" ]; then
-	echo "1..0 # SKIP run by the image stage (SS_STAGES=image)"; exit 0
-fi
-if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
-	if [ "${CI:-}" = true ] && [ -S /var/run/docker.sock ]; then
-		echo "not ok 1 - a docker engine answers on /var/run/docker.sock (CI=true)"
-		echo "1..1"; exit 1
-	fi
-	echo "1..0 # SKIP skipped: no docker engine"; exit 0
-fi
+. "$SS_SRC_DIR/tests/e2e/lib-image.sh"
 test_require "$SEALCTL" "$APISERVER" kubectl
 
-IMAGE=${SS_IMAGE_TAG:-sealsync:dev}
-export SS_IMAGE_TAG=$IMAGE
-# Every container this script makes is removed by id when it ends.
-ctrs=""
-ctr_track() { ctrs="$ctrs $1"; }
-ctr_cleanup() { [ -z "$ctrs" ] || docker rm -f $ctrs >/dev/null 2>&1; ctrs=""; }
 trap 'ctr_cleanup; ss_stop_all' EXIT
 mib() { awk '{printf "%.1f", $1 / 1048576}'; }
-status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
-# The child processes of host PID $1.
-children_of() { cat /proc/"$1"/task/*/children 2>/dev/null; }
 
 test_expect_success 'make image builds the image (cached by its inputs hash)' '
 	t0=$(date +%s) &&
@@ -63,17 +45,14 @@ test_expect_success 'the image runs as user 65532' '
 	test "${user%%:*}" = 65532
 '
 
-test_expect_success 'the image holds the programs, tini, libraries, CA certificates and no more' '
+test_expect_success 'the image holds the programs, the render tools, tini, libraries, CA certificates and no more' '
 	cid=$(docker create "$IMAGE") && ctr_track "$cid" &&
 	docker export "$cid" >root.tar &&
 	tar -tvf root.tar >root.list &&
 	tar -tf root.tar | sed -n "s|^usr/bin/||p" | grep . | sort >bin.list &&
-	printf "sealctl\nsealsync-agent\ntini\n" >bin.want &&
-	{ grep -vxF -f bin.want bin.list >bin.extra || true; } &&
+	printf "helm\nkustomize\nsealctl\nsealsync-agent\ntini\n" >bin.want &&
 	say "usr/bin: $(tr "\n" " " <bin.list)" &&
-	grep -qx sealctl bin.list && grep -qx sealsync-agent bin.list && grep -qx tini bin.list &&
-	# Only the render tools may join the three programs.
-	! grep -vxE "kustomize|helm" bin.extra &&
+	test_cmp bin.want bin.list &&
 	tar -tf root.tar | grep -q "^etc/ssl/certs/ca-certificates.crt$" &&
 	! tar -tf root.tar | grep -E "(^|/)(sh|bash|dash|busybox|apt|apt-get|dpkg|gcc|cc|ld|perl|python3)$" &&
 	! tar -tf root.tar | grep -E "^(var/lib/dpkg|var/lib/apt|usr/share/doc)/"
@@ -90,25 +69,32 @@ test_expect_success 'the image has no shell to run' '
 	grep -q "no such file" nosh.err
 '
 
-test_expect_success 'the image size, without the render tools, is at most 40 MiB' '
-	size=$(docker image inspect -f "{{.Size}}" "$IMAGE") &&
-	say "size without render tools: $(echo "$size" | mib) MiB" &&
-	test "$size" -le $((40 * 1048576))
+test_expect_success 'the render tools run in the image: the pinned kustomize and helm' '
+	docker run --rm "$IMAGE" kustomize version >kustomize.version 2>&1 &&
+	docker run --rm "$IMAGE" helm version --short >helm.version 2>&1 &&
+	say "render tools: kustomize $(cat kustomize.version), helm $(cat helm.version)" &&
+	want_k=$(awk "\$1 == \"sigs.k8s.io/kustomize/kustomize/v5\" && \$2 ~ /^v/ {print \$2}" \
+		"$SS_SRC_DIR/tests/kube/go.mod") &&
+	want_h=$(sed -n "s|^require helm.sh/helm/v4 \(v[^ ]*\).*|\1|p" "$SS_SRC_DIR/tests/peers/helm/go.mod") &&
+	test -n "$want_k" && test -n "$want_h" &&
+	grep -q "^$want_k$" kustomize.version &&
+	grep -q "^$want_h" helm.version
 '
 
-test_expect_success 'the image size with the render tools (when the host has them)' '
-	# kustomize: the one on PATH, else the pinned one tests/kube builds
-	# (the product does not execute it yet: the repositories issue).
-	tools=$(for t in kustomize helm; do command -v "$t" ||
-		ls "$SS_SRC_DIR"/build/kube/*/bin/$t 2>/dev/null | head -n1; done | tr "\n" " ") &&
-	if [ -z "$tools" ]; then
-		say "size with render tools: n/a (no kustomize or helm on this host yet)"
-	else
-		SS_IMAGE_TAG=$IMAGE-tools SS_IMAGE_TOOLS="$tools" \
-			make -s -C "$SS_SRC_DIR" image >make-image-tools.log 2>&1 &&
-		say "size with render tools ($tools): $(docker image inspect \
-			-f "{{.Size}}" "$IMAGE-tools" | mib) MiB"
-	fi
+test_expect_success 'the image size with the render tools' '
+	say "size with render tools: $(docker image inspect -f "{{.Size}}" "$IMAGE" | mib) MiB"
+'
+
+test_expect_success 'the image size, without the render tools (SS_IMAGE_TOOLS=none), is at most 40 MiB' '
+	SS_IMAGE_TAG=$IMAGE-notools SS_IMAGE_TOOLS=none \
+		make -s -C "$SS_SRC_DIR" image >make-image-notools.log 2>&1 &&
+	size=$(docker image inspect -f "{{.Size}}" "$IMAGE-notools") &&
+	say "size without render tools: $(echo "$size" | mib) MiB" &&
+	test "$size" -le $((40 * 1048576)) &&
+	docker run --rm "$IMAGE-notools" sealsync-agent --help >/dev/null 2>&1 &&
+	# 127: tini found no such executable
+	test_expect_code 127 docker run --rm "$IMAGE-notools" kustomize version 2>notools.err &&
+	grep -q "exec kustomize failed" notools.err
 '
 
 # Acceptance 2: the agent, locked down, against the test API server on the

@@ -23,6 +23,7 @@
 #
 # Run by the image stage of tests/run.sh (SS_STAGES=image), after t7060
 # (which builds the image; `make image` here is then a cache hit).
+# stage: image
 
 # lib.sh points HOME at the trash folder; Go's caches must stay the shared
 # ones, or the Kubernetes binaries would be a cold build (docs/KUBE.md).
@@ -33,16 +34,7 @@ export GOPATH=${GOPATH:-$real_home/go}
 . "$(dirname "$0")/lib.sh"
 . "$SS_SRC_DIR/tests/e2e/lib-agent.sh"
 
-if [ -z "${SS_IMAGE_STAGE:-}" ]; then
-	echo "1..0 # SKIP run by the image stage (SS_STAGES=image)"; exit 0
-fi
-if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
-	if [ "${CI:-}" = true ] && [ -S /var/run/docker.sock ]; then
-		echo "not ok 1 - a docker engine answers on /var/run/docker.sock (CI=true)"
-		echo "1..1"; exit 1
-	fi
-	echo "1..0 # SKIP skipped: no docker engine"; exit 0
-fi
+. "$SS_SRC_DIR/tests/e2e/lib-image.sh"
 test_require "$SEALCTL" "$TEST_TOOL" git curl bc
 
 KUBE_DIR=$SS_SRC_DIR/tests/kube
@@ -56,16 +48,9 @@ if ! sh "$KUBE_DIR/build.sh" >kube-build.log 2>&1; then
 	exit 0
 fi
 
-IMAGE=${SS_IMAGE_TAG:-sealsync:dev}
-export SS_IMAGE_TAG=$IMAGE
 CLUSTER=$TRASH/cluster
-ctrs=""
-ctr_track() { ctrs="$ctrs $1"; }
-ctr_cleanup() { [ -z "$ctrs" ] || docker rm -f $ctrs >/dev/null 2>&1; ctrs=""; }
 cluster_down() { [ ! -f "$CLUSTER/pids" ] || sh "$KUBE_DIR/cluster.sh" down "$CLUSTER" >/dev/null; }
 trap 'ctr_cleanup; cluster_down; ss_stop_all' EXIT
-status_of() { sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status"; }
-children_of() { cat /proc/"$1"/task/*/children 2>/dev/null; }
 # Bounded wait: wait_for SECONDS CMD... until CMD succeeds.
 wait_for() {
 	limit=$(($1 * 10)); shift; i=0
