@@ -271,11 +271,42 @@ static void poll_expect(struct ss_source *s, const char *last, const git_oid *wa
 	assert_int_equal(ss_source_fetched(s), 1);
 }
 
+/* An annotated tag of id2, fetched by its name, brings the tag object
+ * only; then a force push of main to an unrelated root is fetched and
+ * warned about (refused under a signature policy: t3040). */
+static void tag_then_force_push(git_repository *repo, struct ss_source_opts *o,
+				const git_oid *id2, const char *orphan_hex)
+{
+	struct ss_source *s = NULL;
+	git_object *target;
+	git_signature *sig;
+	git_oid tag, root;
+	struct ss_err e;
+	char hex2[41];
+
+	assert_int_equal(git_object_lookup(&target, repo, id2, GIT_OBJECT_COMMIT), 0);
+	assert_int_equal(git_signature_new(&sig, "T", "t@example.com", 1700000000, 0), 0);
+	assert_int_equal(git_tag_create(&tag, repo, "v1", target, sig, "v1", 0), 0);
+	git_signature_free(sig);
+	git_object_free(target);
+	o->ref = "v1";
+	ss_err_clear(&e);
+	assert_int_equal(ss_source_open(o, &s, &e), 0);
+	poll_expect(s, NULL, id2);
+	assert_int_equal(cache_objects(o->cache_dir, orphan_hex), 11);
+	ss_source_free(s);
+
+	o->ref = "main";
+	assert_int_equal(ss_source_open(o, &s, &e), 0);
+	commit_on(repo, (const char *const[]){"x.yaml", "x: 1\n"}, 2, NULL, &root);
+	poll_expect(s, git_oid_tostr(hex2, sizeof(hex2), id2), &root);
+	assert_int_equal(*(int *)o->warn_ctx, 1);
+	ss_source_free(s);
+}
+
 /* file:// fetches build one pack of what the cache lacks
  * (source_fetch_local.c): the second commit brings its 5 new objects and
- * nothing it shares with the first, an object no ref reaches stays out, an
- * annotated tag brings the tag object, a force push is fetched and warned
- * about as before. */
+ * nothing it shares with the first; an object no ref reaches stays out. */
 static void test_local_fetch_incremental(void **state)
 {
 	static const char *const one[] = {"apps/a.yaml", "a: 1\n", "README", "hello\n"};
@@ -284,11 +315,9 @@ static void test_local_fetch_incremental(void **state)
 	struct ss_source *s = NULL;
 	git_repository *repo;
 	git_commit *c1;
-	git_object *target;
-	git_signature *sig;
-	git_oid id1, id2, orphan, tag, root;
+	git_oid id1, id2, orphan;
 	struct ss_err e;
-	char url[128], cache[128], hex1[41], hex2[41], orphan_hex[41];
+	char url[128], cache[128], hex1[41], orphan_hex[41];
 	int warnings = 0;
 
 	(void)state;
@@ -315,27 +344,8 @@ static void test_local_fetch_incremental(void **state)
 	/* + commit, 2 trees, 2 blobs; README's blob not sent again */
 	assert_int_equal(cache_objects(cache, orphan_hex), 10);
 	assert_int_equal(warnings, 0);
-
-	/* an annotated tag of the second commit, fetched by its name */
 	ss_source_free(s);
-	assert_int_equal(git_object_lookup(&target, repo, &id2, GIT_OBJECT_COMMIT), 0);
-	assert_int_equal(git_signature_new(&sig, "T", "t@example.com", 1700000000, 0), 0);
-	assert_int_equal(git_tag_create(&tag, repo, "v1", target, sig, "v1", 0), 0);
-	git_object_free(target);
-	o.ref = "v1";
-	assert_int_equal(ss_source_open(&o, &s, &e), 0);
-	poll_expect(s, NULL, &id2);
-	assert_int_equal(cache_objects(cache, orphan_hex), 11); /* the tag object only */
-	ss_source_free(s);
-
-	/* a force push to an unrelated root: fetched, warned about */
-	o.ref = "main";
-	assert_int_equal(ss_source_open(&o, &s, &e), 0);
-	commit_on(repo, (const char *const[]){"x.yaml", "x: 1\n"}, 2, NULL, &root);
-	poll_expect(s, git_oid_tostr(hex2, sizeof(hex2), &id2), &root);
-	assert_int_equal(warnings, 1);
-	ss_source_free(s);
-	git_signature_free(sig);
+	tag_then_force_push(repo, &o, &id2, orphan_hex);
 	git_repository_free(repo);
 }
 
