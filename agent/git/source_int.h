@@ -39,6 +39,12 @@ struct source_remote {
  * deadline (source_net.c). */
 int source_net_update(struct ss_source *s, struct source_remote *r, struct ss_err *err);
 
+/* The download of r (a ref the listing found) from a file:// source into
+ * the cache as one pack, and the ref set as a forced fetch sets it
+ * (source_fetch_local.c); in the network child. */
+int source_fetch_local(struct ss_source *s, git_repository *cache, struct source_remote *r,
+		       struct ss_err *err);
+
 /* Checks the SSH host key against o.known_hosts_file (source_knownhosts.c).
  * Returns 0 or SS_E_NET with the reason in err. */
 int source_hostkey_check(const struct ss_source *s, const git_cert_hostkey *cert,

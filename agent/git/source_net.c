@@ -34,6 +34,7 @@
 struct child_ctx {
 	struct ss_source *s;
 	struct ss_err *err;
+	git_repository *repo; /* the cache */
 	int failed; /* a callback already set err */
 	int tries_key, tries_pass, tries_user;
 };
@@ -176,6 +177,9 @@ static int download(struct child_ctx *c, git_remote *remote, const git_remote_ca
 	char *one[] = {spec};
 	git_strarray specs = {one, 1};
 
+	/* a branch or tag of a local repository: one pack, one indexer append */
+	if (c->s->transport == SRC_FILE && !c->s->is_commit)
+		return source_fetch_local(c->s, c->repo, r, c->err);
 	if (c->s->is_commit) {
 		specs.strings = all;
 		specs.count = 2;
@@ -249,9 +253,8 @@ static int remote_create(git_remote **out, git_repository *repo, const char *url
 
 static int child_update(struct ss_source *s, struct source_remote *r, struct ss_err *err)
 {
-	struct child_ctx c = {s, err, 0, 0, 0, 0};
+	struct child_ctx c = {s, err, NULL, 0, 0, 0, 0};
 	git_remote_callbacks cbs;
-	git_repository *repo = NULL;
 	git_remote *remote = NULL;
 	struct ss_buf hdr;
 	char *hv[1];
@@ -265,11 +268,11 @@ static int child_update(struct ss_source *s, struct source_remote *r, struct ss_
 		rc = source_git_err(s, SS_E_IO, "cannot load the CA bundle", err);
 		goto out;
 	}
-	if (git_repository_open_bare(&repo, s->repo_path) != 0) {
+	if (git_repository_open_bare(&c.repo, s->repo_path) != 0) {
 		rc = source_git_err(s, SS_E_IO, "cannot open the cache repository", err);
 		goto out;
 	}
-	if (s->is_commit && commit_cached(repo, s->o.ref)) {
+	if (s->is_commit && commit_cached(c.repo, s->o.ref)) {
 		rc = 0; /* a commit id never moves: no network at all */
 		goto out;
 	}
@@ -281,18 +284,18 @@ static int child_update(struct ss_source *s, struct source_remote *r, struct ss_
 	cbs.credentials = cb_credentials;
 	cbs.certificate_check = cb_certificate;
 	cbs.payload = &c;
-	if (remote_create(&remote, repo, s->o.url) != 0) {
+	if (remote_create(&remote, c.repo, s->o.url) != 0) {
 		rc = source_git_err(s, SS_E_USAGE, "bad remote url", err);
 		goto out;
 	}
 	if ((rc = connect_remote(&c, remote, &cbs, &headers)) != 0)
 		goto out;
-	if (!s->is_commit && ((rc = ls_match(s, remote, r, err)) != 0 || cache_current(repo, r)))
+	if (!s->is_commit && ((rc = ls_match(s, remote, r, err)) != 0 || cache_current(c.repo, r)))
 		goto out;
 	rc = download(&c, remote, &cbs, &headers, r);
 out:
 	git_remote_free(remote);
-	git_repository_free(repo);
+	git_repository_free(c.repo);
 	ss_buf_release(&hdr);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,13 +123,16 @@ static void test_url_redacted(void **state)
 	ss_source_free(s);
 }
 
-/* Writes a commit with the given files ("path", "content", ...) to repo. */
-static void commit_files(git_repository *repo, const char *const *files, size_t n)
+/* Writes a commit with the given files ("path", "content", ...) added to
+ * repo's index on parent (NULL: a root commit) and points main at it. */
+static void commit_on(git_repository *repo, const char *const *files, size_t n,
+		      git_commit *parent, git_oid *out)
 {
 	git_index *idx;
 	git_oid blob, tree, commit;
 	git_tree *t;
 	git_signature *sig;
+	git_reference *ref;
 	git_index_entry ent;
 	size_t i;
 
@@ -145,11 +149,20 @@ static void commit_files(git_repository *repo, const char *const *files, size_t 
 	assert_int_equal(git_index_write_tree(&tree, idx), 0);
 	assert_int_equal(git_tree_lookup(&t, repo, &tree), 0);
 	assert_int_equal(git_signature_new(&sig, "T", "t@example.com", 1700000000, 0), 0);
-	assert_int_equal(git_commit_create_v(&commit, repo, "refs/heads/main", sig, sig, NULL, "c",
-					     t, 0), 0);
+	assert_int_equal(git_commit_create_v(&commit, repo, NULL, sig, sig, NULL, "c", t,
+					     parent != NULL ? 1 : 0, parent), 0);
+	assert_int_equal(git_reference_create(&ref, repo, "refs/heads/main", &commit, 1, "c"), 0);
+	git_reference_free(ref);
+	if (out != NULL)
+		git_oid_cpy(out, &commit);
 	git_signature_free(sig);
 	git_tree_free(t);
 	git_index_free(idx);
+}
+
+static void commit_files(git_repository *repo, const char *const *files, size_t n)
+{
+	commit_on(repo, files, n, NULL, NULL);
 }
 
 static void test_poll_and_read_tree(void **state)
@@ -203,12 +216,146 @@ static void test_poll_and_read_tree(void **state)
 	ss_source_free(s);
 }
 
+static int count_cb(const git_oid *id, void *payload)
+{
+	(void)id;
+	(*(size_t *)payload)++;
+	return 0;
+}
+
+/* The cache's repository (the one *.git folder in cache), opened. */
+static git_repository *open_cache(const char *cache)
+{
+	git_repository *repo = NULL;
+	struct dirent *d;
+	char path[256];
+	DIR *dir = opendir(cache);
+
+	assert_non_null(dir);
+	while ((d = readdir(dir)) != NULL)
+		if (strlen(d->d_name) > 4 && strcmp(d->d_name + strlen(d->d_name) - 4, ".git") == 0)
+			snprintf(path, sizeof(path), "%s/%s", cache, d->d_name);
+	closedir(dir);
+	assert_int_equal(git_repository_open_bare(&repo, path), 0);
+	return repo;
+}
+
+/* Every object the cache holds, counted once per copy (git_odb_foreach
+ * visits each pack): a fetch that sent an object again counts it twice. */
+static size_t cache_objects(const char *cache, const char *absent)
+{
+	git_repository *repo = open_cache(cache);
+	git_odb *odb;
+	git_oid id;
+	size_t n = 0;
+
+	assert_int_equal(git_repository_odb(&odb, repo), 0);
+	assert_int_equal(git_odb_foreach(odb, count_cb, &n), 0);
+	assert_int_equal(git_oid_fromstr(&id, absent), 0);
+	assert_false(git_odb_exists(odb, &id));
+	git_odb_free(odb);
+	git_repository_free(repo);
+	return n;
+}
+
+static void poll_expect(struct ss_source *s, const char *last, const git_oid *want)
+{
+	char commit[41], hex[41];
+	struct ss_err e;
+	int changed = 0;
+
+	ss_err_clear(&e);
+	assert_int_equal(ss_source_poll(s, last, commit, &changed, &e), 0);
+	assert_string_equal(commit, git_oid_tostr(hex, sizeof(hex), want));
+	assert_int_equal(changed, 1);
+	assert_int_equal(ss_source_fetched(s), 1);
+}
+
+/* An annotated tag of id2, fetched by its name, brings the tag object
+ * only; then a force push of main to an unrelated root is fetched and
+ * warned about (refused under a signature policy: t3040). */
+static void tag_then_force_push(git_repository *repo, struct ss_source_opts *o,
+				const git_oid *id2, const char *orphan_hex)
+{
+	struct ss_source *s = NULL;
+	git_object *target;
+	git_signature *sig;
+	git_oid tag, root;
+	struct ss_err e;
+	char hex2[41];
+
+	assert_int_equal(git_object_lookup(&target, repo, id2, GIT_OBJECT_COMMIT), 0);
+	assert_int_equal(git_signature_new(&sig, "T", "t@example.com", 1700000000, 0), 0);
+	assert_int_equal(git_tag_create(&tag, repo, "v1", target, sig, "v1", 0), 0);
+	git_signature_free(sig);
+	git_object_free(target);
+	o->ref = "v1";
+	ss_err_clear(&e);
+	assert_int_equal(ss_source_open(o, &s, &e), 0);
+	poll_expect(s, NULL, id2);
+	assert_int_equal(cache_objects(o->cache_dir, orphan_hex), 11);
+	ss_source_free(s);
+
+	o->ref = "main";
+	assert_int_equal(ss_source_open(o, &s, &e), 0);
+	commit_on(repo, (const char *const[]){"x.yaml", "x: 1\n"}, 2, NULL, &root);
+	poll_expect(s, git_oid_tostr(hex2, sizeof(hex2), id2), &root);
+	assert_int_equal(*(int *)o->warn_ctx, 1);
+	ss_source_free(s);
+}
+
+/* file:// fetches build one pack of what the cache lacks
+ * (source_fetch_local.c): the second commit brings its 5 new objects and
+ * nothing it shares with the first; an object no ref reaches stays out. */
+static void test_local_fetch_incremental(void **state)
+{
+	static const char *const one[] = {"apps/a.yaml", "a: 1\n", "README", "hello\n"};
+	static const char *const two[] = {"apps/a.yaml", "a: 2\n", "apps/c.yaml", "c: 3\n"};
+	struct ss_source_opts o;
+	struct ss_source *s = NULL;
+	git_repository *repo;
+	git_commit *c1;
+	git_oid id1, id2, orphan;
+	struct ss_err e;
+	char url[128], cache[128], hex1[41], orphan_hex[41];
+	int warnings = 0;
+
+	(void)state;
+	snprintf(url, sizeof(url), "file://%s/repo", tmp);
+	snprintf(cache, sizeof(cache), "%s/cache", tmp);
+	assert_int_equal(git_repository_init(&repo, url + 7, 1), 0);
+	commit_on(repo, one, 4, NULL, &id1);
+	memset(&o, 0, sizeof(o));
+	o.url = url;
+	o.cache_dir = cache;
+	o.warn = quiet;
+	o.warn_ctx = &warnings;
+	ss_err_clear(&e);
+	assert_int_equal(ss_source_open(&o, &s, &e), 0);
+	poll_expect(s, NULL, &id1);
+	assert_int_equal(git_blob_create_from_buffer(&orphan, repo, "orphan\n", 7), 0);
+	git_oid_tostr(orphan_hex, sizeof(orphan_hex), &orphan);
+	assert_int_equal(cache_objects(cache, orphan_hex), 5); /* commit, 2 trees, 2 blobs */
+
+	assert_int_equal(git_commit_lookup(&c1, repo, &id1), 0);
+	commit_on(repo, two, 4, c1, &id2);
+	git_commit_free(c1);
+	poll_expect(s, git_oid_tostr(hex1, sizeof(hex1), &id1), &id2);
+	/* + commit, 2 trees, 2 blobs; README's blob not sent again */
+	assert_int_equal(cache_objects(cache, orphan_hex), 10);
+	assert_int_equal(warnings, 0);
+	ss_source_free(s);
+	tag_then_force_push(repo, &o, &id2, orphan_hex);
+	git_repository_free(repo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_open_refuses_bad_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_url_redacted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_poll_and_read_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_local_fetch_incremental, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
