@@ -20,6 +20,8 @@ struct objset_entry {
 	char *file;
 	int doc;
 	unsigned line;
+	const struct ss_docset *ds; /* for the line of metadata.name, on a duplicate */
+	size_t ds_index;
 	char desc[SS_OBJ_NAME_MAX * 2 + 160];
 };
 
@@ -126,8 +128,14 @@ static int objset_grow(struct ss_objset *s)
 static int objset_dup_error(const struct objset_entry *first, const struct ss_origin *o,
 			    struct ss_err *err)
 {
+	unsigned line = first->line, l = 0;
+
+	/* Looked up only now: a docset whose line table was dropped (yaml.h)
+	 * parses its file again for it. */
+	if (first->ds != NULL)
+		l = ss_docset_field_line(first->ds, first->ds_index, "metadata.name");
 	ss_err_set(err, SS_E_DUP, "duplicate object %s: first defined at %s:%u (document %d)",
-		   first->desc, first->file, first->line, first->doc);
+		   first->desc, first->file, l != 0 ? l : line, first->doc);
 	ss_origin_err(err, o, "metadata.name", NULL);
 	return SS_E_DUP;
 }
@@ -168,11 +176,8 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	e->keylen = n;
 	e->doc = o != NULL ? o->doc : -1;
 	e->line = o != NULL ? o->line : 0;
-	if (o != NULL && o->ds != NULL) {
-		unsigned l = ss_docset_field_line(o->ds, o->ds_index, "metadata.name");
-
-		e->line = l != 0 ? l : e->line;
-	}
+	e->ds = o != NULL ? o->ds : NULL;
+	e->ds_index = o != NULL ? o->ds_index : 0;
 	ss_objid_describe(id, e->desc, sizeof(e->desc));
 	*slot = ++s->count;
 	return 0;

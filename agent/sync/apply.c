@@ -131,11 +131,14 @@ static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to,
 		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = from; i < to; i++)
+	for (i = from; i < to && rc == 0; i++)
 		if (!skipped(skip, i)) {
 			at[n] = i;
+			rc = ss_item_thaw(&b->items[i], err);
 			objs[n++] = b->items[i].obj;
 		}
+	if (rc != 0)
+		goto out;
 	*sent = n;
 	if (!dry_run && (rc = recreate_first(k, b, at, n, recreate, err)) != 0)
 		goto out;
@@ -143,6 +146,8 @@ static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to,
 		goto out;
 	rc = batch_failures(b, at, res, n, dry_run, recreate, err);
 out:
+	for (i = 0; objs != NULL && i < n; i++)
+		ss_item_freeze(&b->items[at[i]]);
 	free(objs);
 	free(res);
 	free(at);
