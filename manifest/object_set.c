@@ -22,7 +22,7 @@ struct objset_entry {
 	unsigned line;
 	const struct ss_docset *ds; /* for the line of metadata.name, on a duplicate */
 	size_t ds_index;
-	char desc[SS_OBJ_NAME_MAX * 2 + 160];
+	char *desc; /* exact size: a fixed buffer was 666 bytes per object */
 };
 
 struct ss_objset {
@@ -57,6 +57,7 @@ void ss_objset_free(struct ss_objset *s)
 	for (i = 0; i < s->count; i++) {
 		free(s->entries[i].key);
 		free(s->entries[i].file);
+		free(s->entries[i].desc);
 	}
 	free(s->entries);
 	free(s->slots);
@@ -146,7 +147,7 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	char k[sizeof(struct ss_objid)];
 	size_t n = objset_key(id, k, sizeof(k)), *slot;
 	struct objset_entry *e;
-	char *key = NULL, *file = NULL;
+	char *key = NULL, *file = NULL, *desc = NULL, what[SS_OBJ_NAME_MAX * 2 + 160];
 
 	if (n == 0)
 		return ss_err_set(err, SS_E_INTERNAL, "object identity too long");
@@ -161,11 +162,14 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	slot = objset_find(s, k, n);
 	if (*slot != 0)
 		return objset_dup_error(&s->entries[*slot - 1], o, err);
+	ss_objid_describe(id, what, sizeof(what));
 	key = malloc(n);
 	file = strdup(o != NULL && o->file != NULL ? o->file : "<unknown>");
-	if (key == NULL || file == NULL) {
+	desc = strdup(what);
+	if (key == NULL || file == NULL || desc == NULL) {
 		free(key);
 		free(file);
+		free(desc);
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
 	}
 	memcpy(key, k, n);
@@ -178,7 +182,7 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	e->line = o != NULL ? o->line : 0;
 	e->ds = o != NULL ? o->ds : NULL;
 	e->ds_index = o != NULL ? o->ds_index : 0;
-	ss_objid_describe(id, e->desc, sizeof(e->desc));
+	e->desc = desc;
 	*slot = ++s->count;
 	return 0;
 }

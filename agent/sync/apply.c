@@ -16,6 +16,10 @@
 #include "sealsync/object.h"
 
 #define STAGE0_MAX_RANK 1 /* CRDs (0) and Namespaces (1) */
+/* A batch thaws its items (bundle.h): a rank of 2,500 Deployments would
+ * be 2,500 trees at once. 256 still keeps the most connections a batch
+ * may use (64) busy; a later chunk waits for the one before it. */
+#define APPLY_CHUNK 256
 
 static void api_version_of(const struct ss_item *it, char *buf, size_t len)
 {
@@ -154,7 +158,8 @@ out:
 	return rc;
 }
 
-/* Applies items with rank in [lo, hi], one batch per rank. */
+/* Applies items with rank in [lo, hi], one batch per rank (per chunk of
+ * APPLY_CHUNK items). */
 static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, const unsigned char *skip,
 		       unsigned char *recreate, int lo, int hi, int dry_run, size_t *applied,
 		       struct ss_err *err)
@@ -167,7 +172,8 @@ static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, const unsigned ch
 			i++;
 			continue;
 		}
-		for (j = i; j < b->n && b->items[j].rank == b->items[i].rank; j++)
+		for (j = i; j < b->n && j - i < APPLY_CHUNK && b->items[j].rank == b->items[i].rank;
+		     j++)
 			;
 		rc = batch(k, b, i, j, skip, recreate, dry_run, &sent, err);
 		if (rc != 0)

@@ -50,6 +50,19 @@ void ss_item_done(struct ss_item *it)
 	ss_docset_drop_lines((struct ss_docset *)it->origin.ds);
 }
 
+void ss_bundle_fit(struct ss_bundle *b)
+{
+	struct ss_item *np;
+
+	if (b->n == 0 || b->n == b->cap)
+		return;
+	np = realloc(b->items, b->n * sizeof(*np));
+	if (np == NULL)
+		return; /* keeps the larger array */
+	b->items = np;
+	b->cap = b->n;
+}
+
 void ss_bundle_init(struct ss_bundle *b)
 {
 	memset(b, 0, sizeof(*b));

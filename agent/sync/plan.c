@@ -131,6 +131,7 @@ int ss_bundle_resolve_namespaces(struct ss_bundle *b, const struct ss_plan_opts 
 	struct ss_item *it;
 	size_t i;
 
+	ss_bundle_fit(b); /* the first stage after every kind of load */
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
 		if (it->sops)

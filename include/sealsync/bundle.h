@@ -65,6 +65,9 @@ int ss_item_thaw(const struct ss_item *it, struct ss_err *err) SS_MUST_CHECK;
 /* After a stage's look at item it: frozen again, and a parse of its file
  * made to name a line (ss_docset_field_line) is freed. */
 void ss_item_done(struct ss_item *it);
+/* Gives back the items array's spare room once loading is over (an item
+ * is ~770 bytes; the array doubles as it loads). */
+void ss_bundle_fit(struct ss_bundle *b);
 
 void ss_bundle_init(struct ss_bundle *b);
 void ss_bundle_release(struct ss_bundle *b);
