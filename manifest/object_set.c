@@ -20,7 +20,9 @@ struct objset_entry {
 	char *file;
 	int doc;
 	unsigned line;
-	char desc[SS_OBJ_NAME_MAX * 2 + 160];
+	const struct ss_docset *ds; /* for the line of metadata.name, on a duplicate */
+	size_t ds_index;
+	char *desc; /* exact size: a fixed buffer was 666 bytes per object */
 };
 
 struct ss_objset {
@@ -55,6 +57,7 @@ void ss_objset_free(struct ss_objset *s)
 	for (i = 0; i < s->count; i++) {
 		free(s->entries[i].key);
 		free(s->entries[i].file);
+		free(s->entries[i].desc);
 	}
 	free(s->entries);
 	free(s->slots);
@@ -126,8 +129,14 @@ static int objset_grow(struct ss_objset *s)
 static int objset_dup_error(const struct objset_entry *first, const struct ss_origin *o,
 			    struct ss_err *err)
 {
+	unsigned line = first->line, l = 0;
+
+	/* Looked up only now: a docset whose line table was dropped (yaml.h)
+	 * parses its file again for it. */
+	if (first->ds != NULL)
+		l = ss_docset_field_line(first->ds, first->ds_index, "metadata.name");
 	ss_err_set(err, SS_E_DUP, "duplicate object %s: first defined at %s:%u (document %d)",
-		   first->desc, first->file, first->line, first->doc);
+		   first->desc, first->file, l != 0 ? l : line, first->doc);
 	ss_origin_err(err, o, "metadata.name", NULL);
 	return SS_E_DUP;
 }
@@ -138,7 +147,7 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	char k[sizeof(struct ss_objid)];
 	size_t n = objset_key(id, k, sizeof(k)), *slot;
 	struct objset_entry *e;
-	char *key = NULL, *file = NULL;
+	char *key = NULL, *file = NULL, *desc = NULL, what[SS_OBJ_NAME_MAX * 2 + 160];
 
 	if (n == 0)
 		return ss_err_set(err, SS_E_INTERNAL, "object identity too long");
@@ -153,11 +162,14 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	slot = objset_find(s, k, n);
 	if (*slot != 0)
 		return objset_dup_error(&s->entries[*slot - 1], o, err);
+	ss_objid_describe(id, what, sizeof(what));
 	key = malloc(n);
 	file = strdup(o != NULL && o->file != NULL ? o->file : "<unknown>");
-	if (key == NULL || file == NULL) {
+	desc = strdup(what);
+	if (key == NULL || file == NULL || desc == NULL) {
 		free(key);
 		free(file);
+		free(desc);
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
 	}
 	memcpy(key, k, n);
@@ -168,12 +180,9 @@ int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct s
 	e->keylen = n;
 	e->doc = o != NULL ? o->doc : -1;
 	e->line = o != NULL ? o->line : 0;
-	if (o != NULL && o->ds != NULL) {
-		unsigned l = ss_docset_field_line(o->ds, o->ds_index, "metadata.name");
-
-		e->line = l != 0 ? l : e->line;
-	}
-	ss_objid_describe(id, e->desc, sizeof(e->desc));
+	e->ds = o != NULL ? o->ds : NULL;
+	e->ds_index = o != NULL ? o->ds_index : 0;
+	e->desc = desc;
 	*slot = ++s->count;
 	return 0;
 }

@@ -23,7 +23,10 @@ struct ss_docset {
 	struct ss_ydoc *docs;
 	size_t n;
 	size_t cap;
-	struct ss_ylines *lines;
+	struct ss_ylines *lines; /* NULL once dropped (ss_docset_drop_lines) */
+	unsigned char *text;     /* a copy of the source, to find lines again */
+	size_t len;
+	struct ss_docset *again; /* the source parsed again (field_line_again) */
 };
 
 void ss_yaml_limits_default(struct ss_yaml_limits *l)
@@ -215,11 +218,75 @@ unsigned ss_docset_line(const struct ss_docset *ds, size_t i)
 	return ds && i < ds->n ? ds->docs[i].line : 0;
 }
 
+/* The line table was dropped: parse the source again (it loaded before,
+ * so it loads the same documents, in the same order) and look there. The
+ * parse is kept until the next drop: a SealedSecret asks for the line of
+ * each of its values. Not thread-safe, as a docset never is. */
+static unsigned field_line_again(const struct ss_docset *ds, size_t i, const char *dotted_path)
+{
+	struct ss_docset *again = ds->again;
+	struct ss_err err;
+
+	if (again == NULL) {
+		ss_err_clear(&err);
+		if (ss_yaml_load(ds->name, ds->text, ds->len, NULL, &again, &err) != 0)
+			return 0;
+		((struct ss_docset *)ds)->again = again;
+	}
+	if (i >= again->n)
+		return 0;
+	return ss_ylines_path(again->lines, again->docs[i].value, dotted_path);
+}
+
 unsigned ss_docset_field_line(const struct ss_docset *ds, size_t i, const char *dotted_path)
 {
 	if (ds == NULL || i >= ds->n)
 		return 0;
+	if (ds->lines == NULL && ds->text != NULL)
+		return field_line_again(ds, i, dotted_path);
 	return ss_ylines_path(ds->lines, ds->docs[i].value, dotted_path);
+}
+
+int ss_docset_keep_source(struct ss_docset *ds, const unsigned char *text, size_t len)
+{
+	unsigned char *copy = malloc(len + 1);
+
+	if (copy == NULL)
+		return SS_E_NOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	free(ds->text);
+	ds->text = copy;
+	ds->len = len;
+	return 0;
+}
+
+static void docs_release(struct ss_docset *ds)
+{
+	size_t i;
+
+	for (i = 0; i < ds->n; i++) {
+		json_decref(ds->docs[i].value);
+		ds->docs[i].value = NULL;
+	}
+}
+
+void ss_docset_drop_lines(struct ss_docset *ds)
+{
+	if (ds == NULL || ds->text == NULL)
+		return;
+	ss_ylines_free(ds->lines);
+	ds->lines = NULL;
+	ss_docset_free(ds->again);
+	ds->again = NULL;
+}
+
+void ss_docset_drop_docs(struct ss_docset *ds)
+{
+	if (ds == NULL || ds->text == NULL)
+		return;
+	ss_docset_drop_lines(ds);
+	docs_release(ds);
 }
 
 const char *ss_docset_name(const struct ss_docset *ds)
@@ -237,6 +304,8 @@ void ss_docset_free(struct ss_docset *ds)
 		json_decref(ds->docs[i].value);
 	free(ds->docs);
 	ss_ylines_free(ds->lines);
+	ss_docset_free(ds->again);
+	free(ds->text);
 	free(ds->name);
 	free(ds);
 }

@@ -16,6 +16,10 @@
 #include "sealsync/object.h"
 
 #define STAGE0_MAX_RANK 1 /* CRDs (0) and Namespaces (1) */
+/* A batch thaws its items (bundle.h): a rank of 2,500 Deployments would
+ * be 2,500 trees at once. 256 still keeps the most connections a batch
+ * may use (64) busy; a later chunk waits for the one before it. */
+#define APPLY_CHUNK 256
 
 static void api_version_of(const struct ss_item *it, char *buf, size_t len)
 {
@@ -131,11 +135,14 @@ static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to,
 		rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
 		goto out;
 	}
-	for (i = from; i < to; i++)
+	for (i = from; i < to && rc == 0; i++)
 		if (!skipped(skip, i)) {
 			at[n] = i;
+			rc = ss_item_thaw(&b->items[i], err);
 			objs[n++] = b->items[i].obj;
 		}
+	if (rc != 0)
+		goto out;
 	*sent = n;
 	if (!dry_run && (rc = recreate_first(k, b, at, n, recreate, err)) != 0)
 		goto out;
@@ -143,13 +150,16 @@ static int batch(struct ss_kube *k, struct ss_bundle *b, size_t from, size_t to,
 		goto out;
 	rc = batch_failures(b, at, res, n, dry_run, recreate, err);
 out:
+	for (i = 0; objs != NULL && i < n; i++)
+		ss_item_freeze(&b->items[at[i]]);
 	free(objs);
 	free(res);
 	free(at);
 	return rc;
 }
 
-/* Applies items with rank in [lo, hi], one batch per rank. */
+/* Applies items with rank in [lo, hi], one batch per rank (per chunk of
+ * APPLY_CHUNK items). */
 static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, const unsigned char *skip,
 		       unsigned char *recreate, int lo, int hi, int dry_run, size_t *applied,
 		       struct ss_err *err)
@@ -162,7 +172,8 @@ static int apply_ranks(struct ss_kube *k, struct ss_bundle *b, const unsigned ch
 			i++;
 			continue;
 		}
-		for (j = i; j < b->n && b->items[j].rank == b->items[i].rank; j++)
+		for (j = i; j < b->n && j - i < APPLY_CHUNK && b->items[j].rank == b->items[i].rank;
+		     j++)
 			;
 		rc = batch(k, b, i, j, skip, recreate, dry_run, &sent, err);
 		if (rc != 0)

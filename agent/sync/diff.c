@@ -158,9 +158,11 @@ static int overlay(json_t *dst, const json_t *src)
 static int stand_in(const struct ss_item *it, const json_t *live, json_t **next,
 		    struct ss_err *err)
 {
+	json_t *obj = ss_item_obj(it);
+
 	ss_err_clear(err);
-	*next = json_deep_copy(live != NULL ? live : it->obj);
-	if (*next == NULL || (live != NULL && overlay(*next, it->obj) != 0))
+	*next = obj == NULL ? NULL : json_deep_copy(live != NULL ? live : obj);
+	if (*next == NULL || (live != NULL && overlay(*next, obj) != 0))
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
 	return 0;
 }
@@ -175,7 +177,10 @@ static int stand_in(const struct ss_item *it, const json_t *live, json_t **next,
 static int dry_run(struct ss_kube *k, const struct ss_diff_opts *o, const struct ss_item *it,
 		   const json_t *live, json_t **next, const char **note, struct ss_err *err)
 {
-	int rc = ss_kube_apply(k, it->obj, 1, next, err);
+	int rc = ss_item_thaw(it, err);
+
+	if (rc == 0)
+		rc = ss_kube_apply(k, it->obj, 1, next, err);
 
 	if (rc == SS_E_NOTFOUND && live == NULL) {
 		*note = "new, in a Namespace or of a kind that the sync creates first: shown as "

@@ -77,6 +77,8 @@ static int split_plain(const struct ss_bundle *all, struct ss_bundle *plain)
 	for (i = 0; i < all->n; i++) {
 		if (all->items[i].sealed || all->items[i].sops)
 			continue;
+		if (ss_item_obj(&all->items[i]) == NULL) /* both share the tree */
+			return SS_E_NOMEM;
 		plain->items[plain->n] = all->items[i];
 		json_incref(plain->items[plain->n].obj);
 		plain->n++;
@@ -150,8 +152,8 @@ static int diff_sealed(const char *unit, const struct ss_item *it, const struct 
 {
 	static const char *const sides[2] = {"applied", "local"};
 	const struct ss_item *was = find_applied(old, it);
-	json_t *a = copy_named(was != NULL ? was->obj : NULL, it->id.ns);
-	json_t *b = copy_named(it->obj, it->id.ns);
+	json_t *a = copy_named(was != NULL ? ss_item_obj(was) : NULL, it->id.ns);
+	json_t *b = copy_named(ss_item_obj(it), it->id.ns);
 	char desc[700];
 	struct ss_buf keys;
 	int rc, changed = 0;
@@ -183,7 +185,7 @@ static int diff_sops(const struct ss_item *it, const struct ss_bundle *old, stru
 {
 	const struct ss_item *was = find_applied(old, it);
 
-	int same = was != NULL && json_equal(was->obj, it->obj);
+	int same = was != NULL && json_equal(ss_item_obj(was), ss_item_obj(it));
 
 	diff_count(st, !same, was != NULL);
 	if (same)

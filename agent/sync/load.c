@@ -3,9 +3,65 @@
 #include <string.h>
 
 #include "sealsync/bundle.h"
+#include "sealsync/jsonalloc.h"
 #include "sealsync/sops.h"
 #include "sealsync/source.h"
 #include "sealsync/yaml.h"
+
+json_t *ss_item_obj(const struct ss_item *it)
+{
+	struct ss_item *m = (struct ss_item *)it; /* see bundle.h: logically const */
+
+	if (m->obj == NULL && m->body != NULL) {
+		m->obj = json_loads(m->body, JSON_ALLOW_NUL, NULL);
+		if (m->obj != NULL) {
+			ss_json_free(m->body);
+			m->body = NULL;
+		}
+	}
+	return m->obj;
+}
+
+void ss_item_freeze(struct ss_item *it)
+{
+	char *body;
+
+	if (it->obj == NULL)
+		return;
+	body = json_dumps(it->obj, JSON_COMPACT);
+	if (body == NULL)
+		return;
+	json_decref(it->obj);
+	it->obj = NULL;
+	it->body = body;
+}
+
+int ss_item_thaw(const struct ss_item *it, struct ss_err *err)
+{
+	if (ss_item_obj(it) == NULL)
+		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	return 0;
+}
+
+void ss_item_done(struct ss_item *it)
+{
+	ss_item_freeze(it);
+	/* the bundle owns the docset; the origin only borrows it */
+	ss_docset_drop_lines((struct ss_docset *)it->origin.ds);
+}
+
+void ss_bundle_fit(struct ss_bundle *b)
+{
+	struct ss_item *np;
+
+	if (b->n == 0 || b->n == b->cap)
+		return;
+	np = realloc(b->items, b->n * sizeof(*np));
+	if (np == NULL)
+		return; /* keeps the larger array */
+	b->items = np;
+	b->cap = b->n;
+}
 
 void ss_bundle_init(struct ss_bundle *b)
 {
@@ -16,8 +72,10 @@ void ss_bundle_release(struct ss_bundle *b)
 {
 	size_t i;
 
-	for (i = 0; i < b->n; i++)
+	for (i = 0; i < b->n; i++) {
 		json_decref(b->items[i].obj);
+		ss_json_free(b->items[i].body);
+	}
 	for (i = 0; i < b->ndocsets; i++) {
 		ss_docset_free(b->docsets[i]);
 		free(b->files[i]);
@@ -141,25 +199,41 @@ int ss_bundle_load_text(struct ss_bundle *b, const char *name, const unsigned ch
 	struct ss_yaml_limits lim;
 	struct ss_docset *ds = NULL;
 	const char *file;
-	size_t i;
+	size_t i, first;
 	int rc;
 
 	ss_yaml_limits_default(&lim);
 	rc = ss_yaml_load(name, text, len, &lim, &ds, err);
 	if (rc != 0)
 		return rc;
-	rc = keep_docset(b, ds, name);
+	rc = ss_docset_keep_source(ds, text, len);
+	if (rc == 0)
+		rc = keep_docset(b, ds, name);
 	if (rc != 0) {
 		ss_docset_free(ds);
 		return ss_err_set(err, rc, "out of memory");
 	}
 	file = b->files[b->ndocsets - 1];
+	first = b->n;
 	for (i = 0; i < ss_docset_count(ds); i++) {
 		rc = add_doc(b, ds, i, file, err);
 		if (rc != 0)
 			return rc;
 	}
+	/* Identities are read: keep the items as compact JSON and the text,
+	 * not trees and line tables (bundle.h). */
+	for (i = first; i < b->n; i++)
+		ss_item_freeze(&b->items[i]);
+	ss_docset_drop_docs(ds);
 	return 0;
+}
+
+void ss_bundle_drop_lines(struct ss_bundle *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->ndocsets; i++)
+		ss_docset_drop_lines(b->docsets[i]);
 }
 
 /* True when path lies under prefix (a folder), or prefix is the root. */

@@ -91,7 +91,7 @@ static int bundle_crd_scope(const struct ss_bundle *b, const struct ss_objid *id
 	for (i = 0; i < b->n; i++) {
 		if (strcmp(b->items[i].id.kind, "CustomResourceDefinition") != 0)
 			continue;
-		spec = json_object_get(b->items[i].obj, "spec");
+		spec = json_object_get(ss_item_obj(&b->items[i]), "spec");
 		group = json_string_value(json_object_get(spec, "group"));
 		kind = json_string_value(json_object_get(json_object_get(spec, "names"), "kind"));
 		scope = json_string_value(json_object_get(spec, "scope"));
@@ -131,6 +131,7 @@ int ss_bundle_resolve_namespaces(struct ss_bundle *b, const struct ss_plan_opts 
 	struct ss_item *it;
 	size_t i;
 
+	ss_bundle_fit(b); /* the first stage after every kind of load */
 	for (i = 0; i < b->n; i++) {
 		it = &b->items[i];
 		if (it->sops)
@@ -252,9 +253,12 @@ int ss_bundle_plan(struct ss_bundle *b, const struct ss_plan_opts *o, struct ss_
 					"%s is the agent's own state (inventory, keys or lease)", what);
 		}
 		if (rc == 0)
+			rc = ss_item_thaw(it, err);
+		if (rc == 0)
 			rc = set_owner(it, owner, err);
 		if (rc == 0)
 			rc = set_namespace(it, err);
+		ss_item_freeze(it);
 		it->rank = ss_kind_rank(it->id.kind);
 	}
 	ss_objset_free(set);

@@ -64,8 +64,10 @@ int ss_render_bundle(struct ss_bundle *b, const char *unit, const char *target,
 		goto out;
 	}
 	for (i = 0; i < b->n && rc == 0; i++) {
-		docs[i] = b->items[i].obj;
-		if (!show_secrets && strcmp(b->items[i].id.kind, "Secret") == 0 &&
+		docs[i] = ss_item_obj(&b->items[i]);
+		if (docs[i] == NULL)
+			rc = ss_err_set(err, SS_E_NOMEM, "out of memory");
+		else if (!show_secrets && strcmp(b->items[i].id.kind, "Secret") == 0 &&
 		    b->items[i].id.group[0] == '\0')
 			rc = redact_secret(docs[i]);
 	}

@@ -16,7 +16,9 @@ int ss_bundle_open_sops_item(struct ss_item *it, const struct ss_age_open_opts *
 	json_t *secret = NULL;
 	int rc;
 
-	rc = ss_sops_decrypt(it->obj, &it->origin, open, &secret, err);
+	rc = ss_item_thaw(it, err);
+	if (rc == 0)
+		rc = ss_sops_decrypt(it->obj, &it->origin, open, &secret, err);
 	if (rc == 0)
 		rc = ss_object_identity(secret, &it->origin, &it->id, err);
 	if (rc != 0) {

@@ -250,7 +250,7 @@ static int stage_index(const char *stage)
 }
 
 static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
-			const struct ss_bundle *b);
+			struct ss_bundle *b);
 
 /* ---- tenancy (docs/RBAC.md "Tenancy") ---- */
 
@@ -355,7 +355,11 @@ static int prepare_unit(struct ss_agent *a, const struct ss_unit_config *u,
 	}
 	*stage = "plan";
 	rc = ss_tenancy_check(b, u, unit_tenant(a, u), err); /* SOPS items have ids now */
-	return rc == 0 ? ss_bundle_plan(b, po, err) : rc;
+	if (rc == 0)
+		rc = ss_bundle_plan(b, po, err);
+	if (rc == 0) /* no field's line is asked for on the way from here */
+		ss_bundle_drop_lines(b);
+	return rc;
 }
 
 /* The watches would have told us of every drift: started, every kind
@@ -374,7 +378,7 @@ static int full_due(const struct ss_agent *a, size_t i)
 }
 
 /* Body digests of b's items (*dig), and which need no request (*skip). */
-static int plan_skips(struct ss_agent *a, size_t i, const struct ss_bundle *b,
+static int plan_skips(struct ss_agent *a, size_t i, struct ss_bundle *b,
 		      unsigned char (**dig)[SS_OBJSTATE_DIGEST], unsigned char **skip,
 		      struct ss_err *err)
 {
@@ -386,10 +390,30 @@ static int plan_skips(struct ss_agent *a, size_t i, const struct ss_bundle *b,
 	if (*dig == NULL || *skip == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
 	for (j = 0; j < b->n; j++) {
+		if (ss_item_thaw(&b->items[j], err) != 0)
+			return SS_E_NOMEM;
 		ss_objstate_body_digest(a->os, b->items[j].obj, (*dig)[j]);
 		(*skip)[j] = !full && ss_objstate_unchanged(a->os, i, b->items[j].obj, (*dig)[j]);
+		ss_item_freeze(&b->items[j]);
 	}
 	return 0;
+}
+
+/* What objstate keys an object by (its identity, as plan left it), so
+ * the items stay frozen (bundle.h). */
+static json_t *id_stub(const struct ss_item *it)
+{
+	char av[SS_OBJ_NAME_MAX + SS_OBJ_LABEL_MAX + 2];
+
+	if (it->id.group[0] != '\0')
+		snprintf(av, sizeof(av), "%s/%s", it->id.group, it->id.version);
+	else
+		snprintf(av, sizeof(av), "%s", it->id.version);
+	if (!it->namespaced)
+		return json_pack("{s:s,s:s,s:{s:s}}", "apiVersion", av, "kind", it->id.kind,
+				 "metadata", "name", it->id.name);
+	return json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", av, "kind", it->id.kind,
+			 "metadata", "name", it->id.name, "namespace", it->id.ns);
 }
 
 /* After unit i applied commit whole: what it holds now. */
@@ -402,11 +426,15 @@ static void remember_unit(struct ss_agent *a, size_t i, const struct ss_bundle *
 	int rc = objs != NULL && files != NULL ? 0 : SS_E_NOMEM;
 
 	for (j = 0; rc == 0 && j < b->n; j++) {
-		objs[j] = b->items[j].obj;
+		objs[j] = id_stub(&b->items[j]);
 		files[j] = b->items[j].origin.file;
+		if (objs[j] == NULL)
+			rc = SS_E_NOMEM;
 	}
 	if (rc == 0)
 		rc = ss_objstate_commit(a->os, i, objs, dig, files, b->n);
+	for (j = 0; objs != NULL && j < b->n; j++)
+		json_decref(objs[j]);
 	free(objs);
 	free(files);
 	if (rc != 0) {
@@ -683,8 +711,11 @@ static int repair_unit(struct ss_agent *a, size_t i, const char *commit)
 	for (j = 0; rc == 0 && j < b.n; j++) {
 		unsigned char d[SS_OBJSTATE_DIGEST];
 
+		if (ss_item_obj(&b.items[j]) == NULL)
+			continue; /* out of memory: stays drifted, repaired again */
 		ss_objstate_body_digest(a->os, b.items[j].obj, d);
 		ss_objstate_repaired(a->os, i, b.items[j].obj, d);
+		ss_item_freeze(&b.items[j]);
 	}
 	ss_bundle_release(&b);
 	ss_tree_free(tree);
@@ -829,7 +860,7 @@ static size_t our_recipients(struct ss_agent *a, struct ss_recipient **out)
 /* Counts the unit's sealed values by hint tag: the header's claim, enough
  * for an operator to see when an old key no longer seals anything. */
 static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
-			const struct ss_bundle *b)
+			struct ss_bundle *b)
 {
 	unsigned char *ours;
 	struct ss_recipient *rs;
@@ -851,11 +882,14 @@ static void count_hints(struct ss_agent *a, const struct ss_unit_config *u,
 	for (i = 0; i < b->n; i++) {
 		struct ss_sealed *s = NULL;
 
-		if (!b->items[i].sealed || ss_sealed_parse(b->items[i].obj, &b->items[i].origin,
-							    &s, NULL) != 0)
+		if (!b->items[i].sealed)
 			continue;
-		count_sealed(a, s, ours, rs, n);
-		ss_sealed_free(s);
+		if (ss_item_obj(&b->items[i]) != NULL &&
+		    ss_sealed_parse(b->items[i].obj, &b->items[i].origin, &s, NULL) == 0) {
+			count_sealed(a, s, ours, rs, n);
+			ss_sealed_free(s);
+		}
+		ss_item_done(&b->items[i]);
 	}
 	free(ours);
 	free(rs);

@@ -49,8 +49,10 @@ static unsigned unit_timeout(const struct ss_unit_config *u)
 
 static void ref_of_item(const struct ss_item *it, struct ss_wait_ref *r)
 {
-	r->api_version = json_string_value(json_object_get(it->obj, "apiVersion"));
-	r->kind = json_string_value(json_object_get(it->obj, "kind"));
+	json_t *obj = ss_item_obj(it); /* stays thawed: the bundle owns the strings */
+
+	r->api_version = json_string_value(json_object_get(obj, "apiVersion"));
+	r->kind = json_string_value(json_object_get(obj, "kind"));
 	r->ns = it->namespaced ? it->id.ns : "";
 	r->name = it->id.name;
 	r->applied = 1;

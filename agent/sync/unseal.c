@@ -49,7 +49,9 @@ static int unseal_item(struct ss_item *it, const struct ss_age_open_opts *open,
 	json_t *secret = NULL;
 	int rc;
 
-	rc = ss_sealed_parse(it->obj, &it->origin, &s, err);
+	rc = ss_item_thaw(it, err);
+	if (rc == 0)
+		rc = ss_sealed_parse(it->obj, &it->origin, &s, err);
 	if (rc == 0)
 		rc = ss_sealed_unseal(s, it->id.ns, open, &secret, err);
 	if (rc == 0)
@@ -66,6 +68,7 @@ static int unseal_item(struct ss_item *it, const struct ss_age_open_opts *open,
 	}
 	json_decref(secret);
 	ss_sealed_free(s);
+	ss_item_done(it);
 	return rc;
 }
 
@@ -81,6 +84,7 @@ int ss_bundle_unseal(struct ss_bundle *b, const struct ss_age_open_opts *open,
 			rc = ss_bundle_open_sops_item(&b->items[i], open, err);
 			if (rc == 0)
 				rc = report_values(b->items[i].obj, on_value, ctx);
+			ss_item_done(&b->items[i]);
 			if (rc != 0)
 				return rc;
 			continue;

@@ -26,8 +26,15 @@ struct ss_keyring;
 
 #define SS_BUNDLE_MAX_ITEMS 100000
 
+/*
+ * An item's object is a jansson tree only while a stage works on it:
+ * between stages it is frozen into compact JSON (body, ~10 times smaller;
+ * jansson's allocator, which wipes it when freed). Read it through
+ * ss_item_obj, which thaws it, and give it back with ss_item_freeze.
+ */
 struct ss_item {
-	json_t *obj;          /* owned reference */
+	json_t *obj;          /* owned reference; NULL while frozen */
+	char *body;           /* compact JSON while frozen, else NULL */
 	struct ss_objid id;   /* id.ns is the effective namespace after plan */
 	struct ss_origin origin;
 	int sealed;           /* 1 while obj is still a SealedSecret */
@@ -45,6 +52,22 @@ struct ss_bundle {
 	size_t nvalues;             /* sealed values unsealed */
 	int allow_sops;             /* the unit opted in to SOPS files (set before load) */
 };
+
+/* The item's object, parsed from its body when frozen (it stays thawed,
+ * owned by the item, until ss_item_freeze); NULL when out of memory. The
+ * item is logically const: thawing changes only its representation. */
+json_t *ss_item_obj(const struct ss_item *it);
+/* Freezes the item (serializes and drops the tree); on failure (out of
+ * memory) it just stays thawed. */
+void ss_item_freeze(struct ss_item *it);
+/* Thaws the item (it->obj is its tree after it): 0, or SS_E_NOMEM in err. */
+int ss_item_thaw(const struct ss_item *it, struct ss_err *err) SS_MUST_CHECK;
+/* After a stage's look at item it: frozen again, and a parse of its file
+ * made to name a line (ss_docset_field_line) is freed. */
+void ss_item_done(struct ss_item *it);
+/* Gives back the items array's spare room once loading is over (an item
+ * is ~770 bytes; the array doubles as it loads). */
+void ss_bundle_fit(struct ss_bundle *b);
 
 void ss_bundle_init(struct ss_bundle *b);
 void ss_bundle_release(struct ss_bundle *b);
@@ -120,6 +143,13 @@ struct ss_helm_unit {
 };
 int ss_bundle_load_helm(struct ss_bundle *b, const struct ss_helm_unit *hu,
 			const struct ss_tree *tree, struct ss_err *err) SS_MUST_CHECK;
+
+/*
+ * Frees what errors parsed again to name a field's line (each file's text
+ * is kept, a quarter of a line table's size; the tables and documents are
+ * dropped as each file is loaded).
+ */
+void ss_bundle_drop_lines(struct ss_bundle *b);
 
 /* Loads one file's text (used by the tree loader and by tests). */
 int ss_bundle_load_text(struct ss_bundle *b, const char *name, const unsigned char *text,

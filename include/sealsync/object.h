@@ -86,7 +86,8 @@ void ss_objset_free(struct ss_objset *s); /* NULL accepted */
  * Adds id with origin o (the file name is copied). SS_E_DUP when an object
  * with the same group, kind, namespace and name is already in the set; err
  * then names the new origin as location and the first one in the message.
- * SS_E_LIMIT past SS_OBJSET_MAX objects, SS_E_NOMEM.
+ * SS_E_LIMIT past SS_OBJSET_MAX objects, SS_E_NOMEM. o->ds must live as
+ * long as the set: the first one's field line is looked up only then.
  */
 #define SS_OBJSET_MAX 1000000
 int ss_objset_add(struct ss_objset *s, const struct ss_objid *id, const struct ss_origin *o,

@@ -99,6 +99,19 @@ unsigned ss_docset_line(const struct ss_docset *ds, size_t i);
  */
 unsigned ss_docset_field_line(const struct ss_docset *ds, size_t i, const char *dotted_path);
 
+/*
+ * Line tables cost more than the documents' text (~2 KiB per object): a
+ * holder of many documents keeps a copy of the source (keep_source), then
+ * drops the table (drop_lines), or the table and the documents too
+ * (drop_docs: ss_docset_get is NULL after it; counts, indexes and document
+ * lines stay). ss_docset_field_line then parses the copy again and keeps
+ * that parse until the next drop. Without a kept source both do nothing.
+ */
+int ss_docset_keep_source(struct ss_docset *ds, const unsigned char *text,
+			  size_t len) SS_MUST_CHECK;
+void ss_docset_drop_lines(struct ss_docset *ds);
+void ss_docset_drop_docs(struct ss_docset *ds);
+
 /* The name given to ss_yaml_load. */
 const char *ss_docset_name(const struct ss_docset *ds);
 

@@ -137,26 +137,23 @@ static void test_yaml_separators(void **state)
 	assert_refused("a: 1\n---\n# none\n---\nb: [\n", NULL, SS_E_INVAL, "document 2: ");
 }
 
-static void test_yaml_field_lines(void **state)
-{
-	struct ss_docset *ds = NULL;
-	struct ss_err err;
-	const char *text = "kind: ConfigMap\n---\n"
-			   "apiVersion: v1\n"                        /* 3 */
-			   "metadata:\n"                             /* 4 */
-			   "  annotations:\n"                        /* 5 */
-			   "    app.kubernetes.io/name: web\n"       /* 6 */
-			   "spec:\n"                                 /* 7 */
-			   "  encryptedData:\n"                      /* 8 */
-			   "    password: YWdl\n"                    /* 9 */
-			   "  containers:\n"                         /* 10 */
-			   "    - name: a\n"                         /* 11 */
-			   "      image: busybox\n"                  /* 12 */
-			   "    - {name: b,\n"                       /* 13 */
-			   "       image: nginx}\n";                 /* 14 */
+static const char field_lines_text[] =
+	"kind: ConfigMap\n---\n"
+	"apiVersion: v1\n"                        /* 3 */
+	"metadata:\n"                             /* 4 */
+	"  annotations:\n"                        /* 5 */
+	"    app.kubernetes.io/name: web\n"       /* 6 */
+	"spec:\n"                                 /* 7 */
+	"  encryptedData:\n"                      /* 8 */
+	"    password: YWdl\n"                    /* 9 */
+	"  containers:\n"                         /* 10 */
+	"    - name: a\n"                         /* 11 */
+	"      image: busybox\n"                  /* 12 */
+	"    - {name: b,\n"                       /* 13 */
+	"       image: nginx}\n";                 /* 14 */
 
-	(void)state;
-	assert_int_equal(load(text, NULL, &ds, &err), 0);
+static void check_field_lines(const struct ss_docset *ds)
+{
 	assert_int_equal(ss_docset_count(ds), 2);
 	assert_int_equal(ss_docset_field_line(ds, 0, "kind"), 1);
 	assert_int_equal(ss_docset_field_line(ds, 1, "apiVersion"), 3);
@@ -171,6 +168,39 @@ static void test_yaml_field_lines(void **state)
 	assert_int_equal(ss_docset_field_line(ds, 1, "spec.nope"), 0);
 	assert_int_equal(ss_docset_field_line(ds, 1, ""), 0);
 	assert_int_equal(ss_docset_field_line(ds, 7, "kind"), 0);
+}
+
+static void test_yaml_field_lines(void **state)
+{
+	struct ss_docset *ds = NULL;
+	struct ss_err err;
+
+	(void)state;
+	assert_int_equal(load(field_lines_text, NULL, &ds, &err), 0);
+	check_field_lines(ds);
+	ss_docset_free(ds);
+}
+
+/* The agent drops line tables and documents after a file's load
+ * (bundle.h); the lines are then found by parsing the kept text again. */
+static void test_yaml_field_lines_after_drop(void **state)
+{
+	struct ss_docset *ds = NULL;
+	struct ss_err err;
+
+	(void)state;
+	assert_int_equal(load(field_lines_text, NULL, &ds, &err), 0);
+	ss_docset_drop_docs(ds); /* no kept source: nothing is dropped */
+	assert_non_null(ss_docset_get(ds, 1));
+	assert_int_equal(ss_docset_keep_source(ds, (const unsigned char *)field_lines_text,
+					       strlen(field_lines_text)), 0);
+	ss_docset_drop_docs(ds);
+	assert_null(ss_docset_get(ds, 0));
+	assert_null(ss_docset_get(ds, 1));
+	assert_int_equal(ss_docset_line(ds, 1), 3);
+	check_field_lines(ds);
+	ss_docset_drop_lines(ds); /* frees the parse made for the lines */
+	check_field_lines(ds);
 	ss_docset_free(ds);
 }
 
@@ -405,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_yaml_documents),
 		cmocka_unit_test(test_yaml_separators),
 		cmocka_unit_test(test_yaml_field_lines),
+		cmocka_unit_test(test_yaml_field_lines_after_drop),
 		cmocka_unit_test(test_yaml_lines_after_merge_and_crlf),
 		cmocka_unit_test(test_yaml_lines_many_blocks),
 		cmocka_unit_test(test_yaml_syntax_error_names_place),
