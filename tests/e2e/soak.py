@@ -395,12 +395,18 @@ class Soak:
             self.repo.mutate()
         head, exp = self.repo.head(), self.repo.expected()
         rules = fault_rules(self.rng)
+        # The log is cut before the cluster is read: a long-running agent may
+        # already be applying the new commit (its own poll, or a retry of the
+        # last failed revision). An apply before the cut is then in
+        # live_before, one after it in this cycle's log; read the other way
+        # round, an apply between the two reads was in neither and its
+        # object looked never applied (a false R1 on a fast machine).
+        self.new_log_lines()  # skip what came before this sync
         rev_before = self.inventory()[0]
         live_before = self.ours()
         self.kube.call("DELETE", "/_admin/faults")
         if rules:
             self.kube.call("POST", "/_admin/faults", rules)
-        self.new_log_lines()  # skip what came before this sync
         t0 = time.monotonic()
         rc = sync()
         if self.a.verbose:
