@@ -237,7 +237,12 @@ def fetch_objects(server, ca_file, token, paths):
     for p in sorted(paths):
         req = urllib.request.Request(server + p, headers={"Authorization": "Bearer " + token})
         with urllib.request.urlopen(req, context=ctx) as r:
-            for o in json.load(r).get("items", []):
+            lst = json.load(r)
+            for o in lst.get("items", []):
+                # A List's items of a built-in kind carry no apiVersion or
+                # kind (as on the real server): the List names them.
+                o.setdefault("apiVersion", lst.get("apiVersion"))
+                o.setdefault("kind", lst.get("kind", "")[:-len("List")])
                 md = o.get("metadata", {})
                 for k in SERVER_FIELDS:
                     md.pop(k, None)
