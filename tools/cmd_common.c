@@ -249,25 +249,44 @@ struct cm_list {
 	size_t n, cap;
 };
 
+/* l's array with room for cap: a fresh zeroed copy, the old one freed.
+ * Not reallocarray: gcc 12's -fanalyzer loses what is then stored into a
+ * reallocated array and reports the copy in list_add leaked. */
+static char **list_grow(struct cm_list *l, size_t cap)
+{
+	char **v = calloc(cap, sizeof(*v));
+
+	if (v == NULL)
+		return NULL;
+	if (l->n > 0)
+		memcpy(v, l->v, l->n * sizeof(*v));
+	free(l->v);
+	return v;
+}
+
+/* The copy is made before the array grows and goes in through v, the
+ * array as this call has it, so that a failure frees exactly the copy. */
 static int list_add(struct cm_list *l, const char *path)
 {
-	char *copy;
+	char **v = l->v, *copy;
 
 	if (l->n >= CM_WALK_MAX_FILES)
 		return SS_E_LIMIT;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **v = reallocarray(l->v, cap, sizeof(*v));
-
-		if (v == NULL)
-			return SS_E_NOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
 	copy = strdup(path);
 	if (copy == NULL)
 		return SS_E_NOMEM;
-	l->v[l->n++] = copy;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+
+		v = list_grow(l, cap);
+		if (v == NULL) {
+			free(copy);
+			return SS_E_NOMEM;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	v[l->n++] = copy;
 	return 0;
 }
 

@@ -193,10 +193,10 @@ static int imp_file(const char *path, size_t index, size_t total, void *ctx)
 	int rc;
 
 	(void)index, (void)total;
+	if (docs == NULL)
+		return ss_err_set(&c->err, SS_E_NOMEM, "out of memory");
 	ss_buf_init(&out, (size_t)SEALCTL_SEALED_MAX * 4);
 	rc = cm_file_load(&f, path, 0, &c->err);
-	if (rc == 0 && docs == NULL)
-		rc = ss_err_set(&c->err, SS_E_NOMEM, "out of memory");
 	if (rc == 0)
 		rc = imp_docs(c, &f, docs, &ndocs, &nconv, &c->err);
 	if (rc == 0 && nconv == 0 && c->write_to != NULL)
@@ -207,7 +207,7 @@ static int imp_file(const char *path, size_t index, size_t total, void *ctx)
 		ss_err_prefix(&c->err, "the converted file would not be valid");
 	if (rc == 0 && nconv > 0)
 		rc = imp_keep(c, path, &out, &c->err);
-	for (i = 0; docs != NULL && i < ndocs; i++)
+	for (i = 0; i < ndocs; i++)
 		json_decref(docs[i]);
 	free(docs);
 	cm_file_release(&f);

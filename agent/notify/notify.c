@@ -80,6 +80,8 @@ static enum notify_type type_of(const char *s)
 static int target_init(struct notify_target *t, const struct ss_notify_target_config *tc,
 		       unsigned queue, struct ss_err *err)
 {
+	struct notify_entry *ring;
+
 	memset(t, 0, sizeof(*t));
 	t->tc = tc;
 	t->type = type_of(tc->type);
@@ -90,9 +92,10 @@ static int target_init(struct notify_target *t, const struct ss_notify_target_co
 		pthread_mutex_destroy(&t->mu);
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
 	}
-	t->ring = calloc(t->cap, sizeof(*t->ring));
-	if (t->ring == NULL)
+	ring = calloc(t->cap, sizeof(*ring));
+	if (ring == NULL)
 		return ss_err_set(err, SS_E_NOMEM, "out of memory");
+	t->ring = ring; /* freed by target_free from here on */
 	return notify_target_load(t, err);
 }
 

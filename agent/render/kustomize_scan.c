@@ -468,7 +468,11 @@ static int scan_dir(struct kscan *k, const struct kdoc *from, const char *field,
 		return from != NULL ? kfail(k, from, field, SS_E_NOTFOUND,
 					    "the folder has no kustomization.yaml", dir)
 				    : ss_err_set(k->err, SS_E_NOTFOUND, "%s has no kustomization.yaml", dir);
+	/* ss_kustomize_file_in found name among k->files, so file_get finds it
+	 * too; checked all the same rather than trusting the two to agree. */
 	f = file_get(k, name);
+	if (f == NULL)
+		return ss_err_set(k->err, SS_E_INTERNAL, "%s: not in the unit's files", name);
 	if ((rc = record(k, dir, name)) != 0)
 		return rc;
 	rc = ss_yaml_load(name, f->data, f->len, NULL, &ds, k->err);

@@ -134,35 +134,52 @@ void render_request_release(struct render_request *q)
 	memset(q, 0, sizeof(*q));
 }
 
+/* One file entry; on failure nothing is left allocated. */
+static int get_file(struct rd *r, struct ss_renderer_file *f)
+{
+	uint8_t l;
+	uint64_t len;
+	char *path;
+
+	if (get(r, &l, 1) != 0 || get_str(r, &path) != 0)
+		return -1;
+	if (get(r, &len, sizeof(len)) != 0 || len > r->left) {
+		free(path);
+		return -1;
+	}
+	f->path = path;
+	f->symlink = l != 0;
+	f->data = r->p; /* borrowed from the message */
+	f->len = (size_t)len;
+	r->p += len;
+	r->left -= (size_t)len;
+	return 0;
+}
+
+/* The list is built in a local and handed to q only whole, so a short
+ * message frees what it had decoded here, not in the caller. */
 static int get_files(struct rd *r, struct render_request *q)
 {
+	struct ss_renderer_file *files;
 	uint32_t n;
-	size_t i;
+	size_t i, j;
 
 	if (get(r, &n, sizeof(n)) != 0 || n > SS_RENDERER_MAX_FILES)
 		return -1;
-	q->files = calloc(n ? n : 1, sizeof(*q->files));
-	if (q->files == NULL)
+	files = calloc(n ? n : 1, sizeof(*files));
+	if (files == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
-		struct ss_renderer_file *f = &q->files[i];
-		uint8_t l;
-		uint64_t len;
-		char *path;
-
-		if (get(r, &l, 1) != 0 || get_str(r, &path) != 0)
-			return -1;
-		f->path = path;
-		q->nfiles = i + 1;
-		if (get(r, &len, sizeof(len)) != 0 || len > r->left)
-			return -1;
-		f->symlink = l != 0;
-		f->data = r->p; /* borrowed from the message */
-		f->len = (size_t)len;
-		r->p += len;
-		r->left -= (size_t)len;
-	}
+	for (i = 0; i < n; i++)
+		if (get_file(r, &files[i]) != 0)
+			goto fail;
+	q->files = files;
+	q->nfiles = n;
 	return 0;
+fail:
+	for (j = 0; j < i; j++)
+		free((char *)files[j].path);
+	free(files);
+	return -1;
 }
 
 int render_wire_get_request(const unsigned char *msg, size_t len, struct render_request *q)
