@@ -228,13 +228,16 @@ static git_repository *open_cache(const char *cache)
 {
 	git_repository *repo = NULL;
 	struct dirent *d;
-	char path[256];
+	char path[4096] = "";
 	DIR *dir = opendir(cache);
+	int n;
 
 	assert_non_null(dir);
 	while ((d = readdir(dir)) != NULL)
-		if (strlen(d->d_name) > 4 && strcmp(d->d_name + strlen(d->d_name) - 4, ".git") == 0)
-			snprintf(path, sizeof(path), "%s/%s", cache, d->d_name);
+		if (strlen(d->d_name) > 4 && strcmp(d->d_name + strlen(d->d_name) - 4, ".git") == 0) {
+			n = snprintf(path, sizeof(path), "%s/%s", cache, d->d_name);
+			assert_true(n > 0 && (size_t)n < sizeof(path));
+		}
 	closedir(dir);
 	assert_int_equal(git_repository_open_bare(&repo, path), 0);
 	return repo;
